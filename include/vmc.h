@@ -1,0 +1,306 @@
+/*
+ * vmc.h - the whole public C API of libvmc.
+ *
+ * libvmc boots and manages lightweight Linux virtual machines. A VM is
+ * described by a vmc_config, started by a vmc_manager over a state directory,
+ * and supervised by one vmc-shim process per VM, so a VM outlives the program
+ * that started it and any process opening the same state directory sees and
+ * controls the same VMs. Anything not declared here is internal.
+ *
+ * Conventions:
+ *  - Functions return 0 on success or a negative VMC_E* code. The detail
+ *    message of the last failure on this thread is vmc_error_last().
+ *  - Constructors fill *out and return int; destructors return void and
+ *    accept NULL.
+ *  - A returned `char *` is the caller's and is released with vmc_free();
+ *    a returned `const char *` is borrowed from the handle it came from and
+ *    stays valid until that handle is changed or freed.
+ *  - Timeouts are in milliseconds; a negative timeout waits forever. Every
+ *    wait is driven by file descriptors, never by sleeping.
+ *  - The library never prints, exits, or changes process-wide state
+ *    (signal dispositions, cwd, umask).
+ *  - A vmc_config is not thread-safe; a vmc_manager may be used from one
+ *    thread at a time. Different handles may be used concurrently.
+ */
+#ifndef VMC_H
+#define VMC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define VMC_EXTERN __attribute__((visibility("default")))
+#else
+#define VMC_EXTERN
+#endif
+
+#define VMC_VERSION "0.1.0"
+#define VMC_VERSION_NUMBER 1000 /* major * 1000000 + minor * 1000 + patch */
+
+/* The version of the library actually linked (compare with VMC_VERSION_NUMBER). */
+VMC_EXTERN int vmc_version_number(void);
+
+/* ---------------------------------------------------------------- errors */
+
+/* Error codes. Append only; never renumber. */
+enum {
+	VMC_OK = 0,
+	VMC_ERROR = -1,        /* generic failure; see vmc_error_last() */
+	VMC_EINVAL = -2,       /* bad argument or configuration value */
+	VMC_ENOMEM = -3,       /* out of memory */
+	VMC_ENOTFOUND = -4,    /* no such VM, file or object */
+	VMC_EEXISTS = -5,      /* a VM of that name already exists */
+	VMC_EUNSUPPORTED = -6, /* the backend cannot honour a requested feature */
+	VMC_EINVALSTATE = -7,  /* operation not allowed in the VM's current state */
+	VMC_ETIMEOUT = -8,     /* the deadline passed */
+	VMC_EIO = -9,          /* I/O or system call failure */
+	VMC_EPROTO = -10,      /* malformed data from a peer (shim, QMP, guest) */
+	VMC_EBUSY = -11,       /* resource in use (e.g. a lock or port) */
+};
+
+/* Message of the last failed call on this thread. Never NULL; meaningful
+ * only right after a call returned < 0. Borrowed until the next vmc call
+ * on this thread. */
+VMC_EXTERN const char *vmc_error_last(void);
+
+/* Static description of an error code ("not found"). Never NULL. */
+VMC_EXTERN const char *vmc_strerror(int code);
+
+/* Releases memory returned by libvmc (strings, lists). NULL: no-op. */
+VMC_EXTERN void vmc_free(void *ptr);
+
+/* ---------------------------------------------------------------- config */
+
+typedef struct vmc_config vmc_config;
+
+typedef enum {
+	VMC_BACKEND_AUTO = 0, /* Cloud Hypervisor if found, else QEMU (Linux), VZ (macOS) */
+	VMC_BACKEND_QEMU = 1,
+	VMC_BACKEND_CHV = 2,
+	VMC_BACKEND_VZ = 3,
+} vmc_backend;
+
+typedef enum {
+	VMC_ACCEL_AUTO = 0, /* KVM when it can run the guest, else TCG */
+	VMC_ACCEL_KVM = 1,
+	VMC_ACCEL_TCG = 2,
+} vmc_accel;
+
+typedef enum {
+	VMC_NIC_USER = 0, /* hypervisor user-mode network (QEMU slirp) */
+	VMC_NIC_TAP = 1,  /* an existing TAP device, by name */
+} vmc_nic_kind;
+
+typedef enum {
+	VMC_PROTO_TCP = 0,
+	VMC_PROTO_UDP = 1,
+} vmc_proto;
+
+/* Limits enforced by the setters. */
+#define VMC_NAME_MAX 63        /* name and namespace: [A-Za-z0-9][A-Za-z0-9_.-]* */
+#define VMC_CPUS_MAX 256
+#define VMC_MEMORY_MIB_MIN 32
+#define VMC_MEMORY_MIB_MAX (1024 * 1024)
+#define VMC_CMDLINE_MAX 4096
+#define VMC_DEVICES_MAX 16     /* per kind: disks, NICs, shares, forwards */
+
+/* Creates a config for a VM called `name` (see VMC_NAME_MAX for the
+ * charset) with defaults: namespace "default", 1 CPU, 256 MiB, backend and
+ * accelerator auto, no kernel. Returns 0, VMC_EINVAL or VMC_ENOMEM. */
+VMC_EXTERN int vmc_config_new(vmc_config **out, const char *name);
+VMC_EXTERN void vmc_config_free(vmc_config *cfg);
+/* Deep copy. */
+VMC_EXTERN int vmc_config_dup(vmc_config **out, const vmc_config *cfg);
+
+/* Setters validate at once and leave the config unchanged on failure
+ * (VMC_EINVAL with a message naming the field). Paths are stored as given,
+ * made absolute against the current directory. File existence is checked
+ * when the VM is started, not here. */
+VMC_EXTERN int vmc_config_set_name(vmc_config *cfg, const char *name);
+VMC_EXTERN int vmc_config_set_namespace(vmc_config *cfg, const char *ns);
+VMC_EXTERN int vmc_config_set_kernel(vmc_config *cfg, const char *path);
+VMC_EXTERN int vmc_config_set_initramfs(vmc_config *cfg, const char *path); /* NULL clears */
+/* The kernel command line. NULL clears it: the backend's default is used
+ * (console on the serial port). vmc adds the options vmc-init needs for
+ * NICs and the workload after it. */
+VMC_EXTERN int vmc_config_set_cmdline(vmc_config *cfg, const char *cmdline);
+VMC_EXTERN int vmc_config_set_cpus(vmc_config *cfg, unsigned int cpus);
+VMC_EXTERN int vmc_config_set_memory_mib(vmc_config *cfg, unsigned int mib);
+VMC_EXTERN int vmc_config_set_backend(vmc_config *cfg, vmc_backend backend);
+VMC_EXTERN int vmc_config_set_accel(vmc_config *cfg, vmc_accel accel);
+/* Where the guest console is also written (in addition to the VM's
+ * serial.log). NULL clears it. */
+VMC_EXTERN int vmc_config_set_serial_log(vmc_config *cfg, const char *path);
+/* Fails the VM (FAILED, "boot timed out") when it is not READY this many
+ * ms after start. 0 (the default) waits forever. */
+VMC_EXTERN int vmc_config_set_boot_timeout_ms(vmc_config *cfg, unsigned int ms);
+/* The workload vmc-init runs in the guest: argv[0..argc-1], not a shell
+ * string. argc == 0 clears it. */
+VMC_EXTERN int vmc_config_set_exec(vmc_config *cfg, int argc, const char *const *argv);
+
+VMC_EXTERN int vmc_config_add_disk(vmc_config *cfg, const char *path, int read_only);
+/* `mac` may be NULL: vmc derives a stable locally administered MAC from the
+ * VM name and NIC index. `tap_name` is required for VMC_NIC_TAP and must be
+ * NULL for VMC_NIC_USER. `guest_addr` (e.g. "10.0.2.15/24") and `gateway`
+ * may be NULL; for VMC_NIC_USER they default to QEMU's 10.0.2.15/24 via
+ * 10.0.2.2. */
+VMC_EXTERN int vmc_config_add_nic(vmc_config *cfg, vmc_nic_kind kind, const char *tap_name,
+				  const char *mac, const char *guest_addr, const char *gateway);
+VMC_EXTERN int vmc_config_add_share(vmc_config *cfg, const char *host_path, const char *tag,
+				    int read_only);
+/* Forwards host_addr:host_port to the guest's guest_port through the first
+ * user-mode NIC. host_addr NULL means 127.0.0.1. */
+VMC_EXTERN int vmc_config_add_port_forward(vmc_config *cfg, vmc_proto proto, const char *host_addr,
+					   unsigned int host_port, unsigned int guest_port);
+
+/* Getters. Strings are borrowed from cfg (NULL when unset). */
+VMC_EXTERN const char *vmc_config_name(const vmc_config *cfg);
+VMC_EXTERN const char *vmc_config_namespace(const vmc_config *cfg);
+VMC_EXTERN const char *vmc_config_kernel(const vmc_config *cfg);
+VMC_EXTERN const char *vmc_config_initramfs(const vmc_config *cfg);
+VMC_EXTERN const char *vmc_config_cmdline(const vmc_config *cfg);
+VMC_EXTERN unsigned int vmc_config_cpus(const vmc_config *cfg);
+VMC_EXTERN unsigned int vmc_config_memory_mib(const vmc_config *cfg);
+VMC_EXTERN vmc_backend vmc_config_backend(const vmc_config *cfg);
+VMC_EXTERN vmc_accel vmc_config_accel(const vmc_config *cfg);
+
+/* JSON round trip. vmc_config_to_json returns a string the caller frees with
+ * vmc_free(). vmc_config_from_json validates every field as the setters do
+ * and rejects unknown keys (VMC_EINVAL). */
+VMC_EXTERN int vmc_config_to_json(const vmc_config *cfg, char **out);
+VMC_EXTERN int vmc_config_from_json(vmc_config **out, const char *json);
+
+/* ---------------------------------------------------------------- state */
+
+typedef enum {
+	VMC_STATE_CREATED = 0,
+	VMC_STATE_STARTING = 1, /* hypervisor being started */
+	VMC_STATE_RUNNING = 2,  /* guest executing; not yet ready */
+	VMC_STATE_READY = 3,    /* guest printed its ready line */
+	VMC_STATE_PAUSED = 4,
+	VMC_STATE_STOPPING = 5, /* graceful stop requested */
+	VMC_STATE_STOPPED = 6,  /* ended cleanly; see exit_code */
+	VMC_STATE_FAILED = 7,   /* ended abnormally or could not start; see reason */
+} vmc_state_kind;
+
+#define VMC_STATE_REASON_MAX 256
+#define VMC_STATE_IP_MAX 4
+
+typedef struct vmc_state {
+	vmc_state_kind kind;
+	/* Why the VM is FAILED (or how a STOPPED VM ended), "" otherwise. */
+	char reason[VMC_STATE_REASON_MAX];
+	/* Addresses from the ready line, ip[0] first; "" when unused. */
+	char ip[VMC_STATE_IP_MAX][64];
+	/* STOPPED: the workload's exit status when the guest reported one,
+	 * else the hypervisor's exit status. -1 when unknown. */
+	int exit_code;
+	/* FAILED by a signal: the signal that ended the hypervisor, else 0. */
+	int signal;
+	/* When the VM entered this state, ms since the Unix epoch. */
+	int64_t since_ms;
+	/* Hypervisor process id while it runs, else 0. */
+	int pid;
+	/* Boot time: ms from start to READY; -1 until READY. */
+	int64_t boot_ms;
+} vmc_state;
+
+/* "ready", "stopped", ... (lower case, static). */
+VMC_EXTERN const char *vmc_state_name(vmc_state_kind kind);
+/* Parses a lower-case state name. Returns 0 or VMC_EINVAL. */
+VMC_EXTERN int vmc_state_from_name(vmc_state_kind *out, const char *name);
+/* True for STOPPED and FAILED. */
+VMC_EXTERN int vmc_state_is_final(vmc_state_kind kind);
+
+/* ---------------------------------------------------------------- manager */
+
+typedef struct vmc_manager vmc_manager;
+
+/* Opens the manager over `state_dir` (NULL: $VMC_STATE_DIR, else
+ * $XDG_RUNTIME_DIR/vmc, else /run/vmc for root), creating it if needed.
+ * Returns 0, VMC_EIO or VMC_ENOMEM. */
+VMC_EXTERN int vmc_manager_open(vmc_manager **out, const char *state_dir);
+VMC_EXTERN void vmc_manager_free(vmc_manager *mgr);
+/* The state directory in use (borrowed). */
+VMC_EXTERN const char *vmc_manager_state_dir(const vmc_manager *mgr);
+/* Where vmc-shim is found (default: next to the library's install, or
+ * $VMC_SHIM). Mostly for tests running from a build tree. */
+VMC_EXTERN int vmc_manager_set_shim_path(vmc_manager *mgr, const char *path);
+
+/* Validates `cfg` against its backend (VMC_EINVAL, VMC_ENOTFOUND for a
+ * missing kernel, VMC_EUNSUPPORTED), creates the VM's directory and starts
+ * its vmc-shim, which starts the hypervisor. Returns once the hypervisor
+ * has been spawned (state STARTING or later) or failed to spawn; nothing is
+ * left behind on failure. VMC_EEXISTS if the name is taken in its
+ * namespace. */
+VMC_EXTERN int vmc_manager_start(vmc_manager *mgr, const vmc_config *cfg);
+
+/* VMs are named by "name" in namespace "default" or by "namespace/name". */
+
+/* Current state. VMC_ENOTFOUND if there is no such VM. */
+VMC_EXTERN int vmc_manager_state(vmc_manager *mgr, const char *vm, vmc_state *out);
+
+/* Waits until the VM is in state `want` (READY also satisfies RUNNING) or
+ * a final state, or until the timeout. Fills *out (may be NULL) with the
+ * state that ended the wait. Returns 0 if `want` was reached, VMC_ETIMEOUT,
+ * or VMC_EINVALSTATE if the VM reached a final state other than `want`. */
+VMC_EXTERN int vmc_manager_wait(vmc_manager *mgr, const char *vm, vmc_state_kind want,
+				int timeout_ms, vmc_state *out);
+
+typedef enum {
+	VMC_STOP_GRACEFUL = 0, /* the guest powered off within the timeout */
+	VMC_STOP_KILLED = 1,   /* the timeout passed; the hypervisor was killed */
+	VMC_STOP_ALREADY = 2,  /* the VM was not running */
+} vmc_stop_result;
+
+/* Asks the guest to power off (ACPI power button), waits up to timeout_ms,
+ * then kills the hypervisor. *how (may be NULL) says which happened. */
+VMC_EXTERN int vmc_manager_stop(vmc_manager *mgr, const char *vm, int timeout_ms,
+				vmc_stop_result *how);
+/* Kills the hypervisor at once (SIGKILL) and waits for it to be reaped.
+ * The VM ends STOPPED with reason "killed". */
+VMC_EXTERN int vmc_manager_kill(vmc_manager *mgr, const char *vm);
+/* Pauses (RUNNING/READY -> PAUSED) and resumes. VMC_EINVALSTATE otherwise. */
+VMC_EXTERN int vmc_manager_pause(vmc_manager *mgr, const char *vm);
+VMC_EXTERN int vmc_manager_resume(vmc_manager *mgr, const char *vm);
+/* Removes a VM's directory and everything vmc created for it. A VM that is
+ * not in a final state gives VMC_EINVALSTATE unless `force`, which kills it
+ * first. */
+VMC_EXTERN int vmc_manager_remove(vmc_manager *mgr, const char *vm, int force);
+
+/* The config a VM was started with; *out is the caller's. */
+VMC_EXTERN int vmc_manager_config(vmc_manager *mgr, const char *vm, vmc_config **out);
+/* Path of the VM's console log (caller frees with vmc_free()). */
+VMC_EXTERN int vmc_manager_console_path(vmc_manager *mgr, const char *vm, char **out);
+
+typedef struct vmc_vm_info {
+	char ns[VMC_NAME_MAX + 1];
+	char name[VMC_NAME_MAX + 1];
+	vmc_state state;
+} vmc_vm_info;
+
+/* Lists the VMs in every namespace, sorted by namespace then name.
+ * *out (free with vmc_free()) holds *count entries. */
+VMC_EXTERN int vmc_manager_list(vmc_manager *mgr, vmc_vm_info **out, size_t *count);
+
+/* Events. The callback runs from vmc_manager_dispatch() for every state
+ * change of every VM in the state directory (including VMs started by
+ * other processes). */
+typedef void (*vmc_event_cb)(const char *ns, const char *name, const vmc_state *state,
+			     void *payload);
+VMC_EXTERN int vmc_manager_set_event_callback(vmc_manager *mgr, vmc_event_cb cb, void *payload);
+/* A file descriptor that becomes readable when events are pending; poll it
+ * and call vmc_manager_dispatch(). Owned by the manager. */
+VMC_EXTERN int vmc_manager_fd(vmc_manager *mgr);
+/* Delivers pending events without blocking (timeout 0), or waits up to
+ * timeout_ms for at least one. Returns the number of events delivered. */
+VMC_EXTERN int vmc_manager_dispatch(vmc_manager *mgr, int timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VMC_H */

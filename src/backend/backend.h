@@ -1,0 +1,67 @@
+/*
+ * backend.h - the one interface between vmc's hypervisor-independent parts
+ * (manager, shim) and a hypervisor backend (qemu.c; chv.c and vz.c later).
+ * The manager only calls validate(); everything else runs inside vmc-shim,
+ * which owns the hypervisor process, its console and its control channel.
+ * Backends are listed in one table in backend.c.
+ */
+#ifndef VMC_BACKEND_H
+#define VMC_BACKEND_H
+
+#include <sys/types.h>
+#include "core/config.h"
+
+struct backend_vm; /* a backend's per-VM state, private to the backend */
+
+/* What the backend tells the shim about the guest, from its control channel. */
+enum backend_event {
+	BACKEND_EV_PAUSED,
+	BACKEND_EV_RESUMED,
+	BACKEND_EV_POWERDOWN,   /* graceful stop requested and acknowledged */
+	BACKEND_EV_SHUTDOWN,    /* guest shut down (hypervisor about to exit) */
+	BACKEND_EV_RESET,       /* guest reset (panic=-1 / reboot with -no-reboot) */
+	BACKEND_EV_PANICKED,
+};
+
+/* Files and fds the shim prepared for the hypervisor. */
+struct backend_launch {
+	const char *vm_dir;     /* the VM's directory (absolute) */
+	char **argv;            /* filled by build_argv, freed by the backend */
+	int pass_fds[4];        /* fds the child must inherit, at the same numbers */
+	int n_pass_fds;
+};
+
+struct backend_ops {
+	const char *name;       /* "qemu" */
+	vmc_backend kind;
+	/* Checks every field of cfg can be honoured and the files exist.
+	 * VMC_EUNSUPPORTED, VMC_ENOTFOUND, VMC_EINVAL. No side effects. */
+	int (*validate)(const struct vmc_config *cfg);
+	/* Shim: allocates per-VM state and any listening sockets (e.g. QMP)
+	 * under vm_dir, then fills launch->argv and pass_fds. */
+	int (*prepare)(struct backend_vm **out, const struct vmc_config *cfg,
+		       struct backend_launch *launch);
+	/* Shim, after the hypervisor is spawned: connects its control channel.
+	 * Must not block longer than timeout_ms. */
+	int (*attach)(struct backend_vm *vm, pid_t pid, int timeout_ms);
+	/* The control-channel fd for the shim's loop, or -1. */
+	int (*fd)(struct backend_vm *vm);
+	/* Shim, when fd() is readable: reads and reports events through
+	 * report(). Returns < 0 when the channel is gone. */
+	int (*on_readable)(struct backend_vm *vm,
+			   void (*report)(enum backend_event ev, const char *detail, void *p),
+			   void *p);
+	int (*powerdown)(struct backend_vm *vm);  /* ask the guest to power off */
+	int (*pause)(struct backend_vm *vm);
+	int (*resume)(struct backend_vm *vm);
+	int (*quit)(struct backend_vm *vm);       /* hypervisor exits now, no guest involvement */
+	void (*free)(struct backend_vm *vm);
+};
+
+/* The backend for cfg->backend (AUTO resolved for this host), or NULL with
+ * VMC_EUNSUPPORTED set. */
+int backend_for_config(const struct backend_ops **out, const struct vmc_config *cfg);
+
+extern const struct backend_ops backend_qemu_ops;
+
+#endif
