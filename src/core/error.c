@@ -72,15 +72,37 @@ const char *vmc_strerror(int code)
 	}
 }
 
+/* Formats into a local buffer first: an argument may be vmc_error_last(). */
 static void error_vformat(int code, const char *fmt, va_list ap)
 {
+	char buf[ERROR_MSG_MAX];
 	int n;
 
-	n = vsnprintf(error_tls.msg, sizeof(error_tls.msg), fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (n < 0)
-		error_tls.msg[0] = '\0';
+		buf[0] = '\0';
+	memcpy(error_tls.msg, buf, sizeof(buf));
 	error_tls.code = code;
 	error_tls.set = 1;
+}
+
+/* Appends ": <text>" to the message, truncating at the buffer's end. */
+static void error_append(const char *text)
+{
+	size_t len = strnlen(error_tls.msg, sizeof(error_tls.msg) - 1);
+	size_t room = sizeof(error_tls.msg) - 1 - len;
+	size_t n;
+
+	if (room >= 2) {
+		memcpy(error_tls.msg + len, ": ", 2);
+		len += 2;
+		room -= 2;
+	} else {
+		room = 0;
+	}
+	n = strnlen(text, room);
+	memcpy(error_tls.msg + len, text, n);
+	error_tls.msg[len + n] = '\0';
 }
 
 int vmc_error_set(int code, const char *fmt, ...)
@@ -99,7 +121,6 @@ int vmc_error_set_errno(int code, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 	char reason[256];
-	size_t len;
 	int saved = errno;
 
 	va_start(ap, fmt);
@@ -110,9 +131,7 @@ int vmc_error_set_errno(int code, int errnum, const char *fmt, ...)
 	const char *text = strerror_r(errnum, reason, sizeof(reason));
 	if (!text)
 		text = "unknown error";
-	len = strlen(error_tls.msg);
-	if (len < sizeof(error_tls.msg))
-		snprintf(error_tls.msg + len, sizeof(error_tls.msg) - len, ": %s", text);
+	error_append(text);
 	errno = saved;
 	return code;
 }
@@ -129,12 +148,8 @@ int vmc_error_prefix(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	error_vformat(code, fmt, ap);
 	va_end(ap);
-	if (had) {
-		size_t len = strlen(error_tls.msg);
-
-		if (len < sizeof(error_tls.msg))
-			snprintf(error_tls.msg + len, sizeof(error_tls.msg) - len, ": %s", old);
-	}
+	if (had)
+		error_append(old);
 	errno = saved;
 	return code;
 }
