@@ -159,8 +159,16 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	if (cmd)
-		fprintf(stderr, "usage: vmc %s\n", cmd->usage);
+	if (cmd) {
+		const char *nl = strchr(cmd->usage, '\n');
+
+		/* A multi-line usage (run) is shortened to its first line. */
+		if (nl)
+			fprintf(stderr, "usage: vmc %.*s ... (see vmc %s --help)\n",
+				(int)(nl - cmd->usage), cmd->usage, cmd->name);
+		else
+			fprintf(stderr, "usage: vmc %s\n", cmd->usage);
+	}
 	return CLI_EXIT_USAGE;
 }
 

@@ -203,8 +203,6 @@ int cli_follow_console(struct cli_ctx *ctx, struct cli_follow *f)
 	}
 	if (log_fd < 0 && path) {
 		log_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (log_fd >= 0)
-			lseek(log_fd, 0, SEEK_SET);
 	}
 	if (log_fd >= 0) {
 		exit_rc = drain(log_fd);
@@ -240,6 +238,7 @@ static int cmd_logs(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
 	const char *name = NULL;
 	char vm[2 * VMC_NAME_MAX + 2];
 	char *path = NULL;
+	vmc_state st;
 	int follow = 0, id, rc, fd = -1, exit_rc = CLI_EXIT_OK;
 
 	cli_getopt_init(&g, argc, argv, logs_options);
@@ -270,6 +269,9 @@ static int cmd_logs(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
 		f.vm = vm;
 		return cli_follow_console(ctx, &f);
 	}
+	rc = vmc_manager_state(ctx->mgr, vm, &st);
+	if (rc < 0)
+		return cli_fail(rc, "logs '%s'", vm);
 	rc = vmc_manager_console_path(ctx->mgr, vm, &path);
 	if (rc < 0)
 		return cli_fail(rc, "logs '%s'", vm);
