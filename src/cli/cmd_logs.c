@@ -199,6 +199,19 @@ int cli_follow_console(struct cli_ctx *ctx, struct cli_follow *f)
 				exit_rc = cli_fail(rc, "events of '%s'", f->vm);
 				goto out;
 			}
+			/* A hung-up event fd with nothing to deliver would spin:
+			 * take the state directly and give up if it is not final. */
+			if (rc == 0 && (pfd[0].revents & (POLLERR | POLLHUP))) {
+				rc = vmc_manager_state(ctx->mgr, f->vm, &fl.st);
+				if (rc < 0) {
+					exit_rc = cli_fail(rc, "'%s'", f->vm);
+					goto out;
+				}
+				if (!vmc_state_is_final(fl.st.kind)) {
+					exit_rc = cli_error("lost the events of '%s'", f->vm);
+					goto out;
+				}
+			}
 		}
 	}
 	if (log_fd < 0 && path) {
