@@ -177,12 +177,12 @@ static int run_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int arg
 			o->cmdline = g.arg;
 			break;
 		case OPT_CPUS:
-			if (cli_parse_uint(g.arg, UINT_MAX, &o->cpus) < 0)
+			if (cli_parse_uint(g.arg, ULONG_MAX, &o->cpus) < 0)
 				return cli_usage_error(cmd, "--cpus '%s': expected a number", g.arg);
 			o->have_cpus = 1;
 			break;
 		case OPT_MEMORY:
-			if (cli_parse_uint(g.arg, UINT_MAX, &o->memory) < 0)
+			if (cli_parse_uint(g.arg, ULONG_MAX, &o->memory) < 0)
 				return cli_usage_error(cmd, "--memory '%s': expected MiB as a number",
 						       g.arg);
 			o->have_memory = 1;
@@ -219,6 +219,12 @@ static int bad_value(int rc, const char *what)
 {
 	cli_fail(rc, "%s", what);
 	return rc == VMC_ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+}
+
+/* A huge number still reaches the setter, which names the valid range. */
+static unsigned int clamp_uint(unsigned long v)
+{
+	return v > UINT_MAX ? UINT_MAX : (unsigned int)v;
 }
 
 static int file_exists(const char *path)
@@ -360,9 +366,9 @@ static int build_config(struct cli_ctx *ctx, const struct cli_command *cmd,
 	if (o->cmdline)
 		SET(vmc_config_set_cmdline(cfg, o->cmdline), "--cmdline");
 	if (o->have_cpus)
-		SET(vmc_config_set_cpus(cfg, (unsigned int)o->cpus), "--cpus");
+		SET(vmc_config_set_cpus(cfg, clamp_uint(o->cpus)), "--cpus");
 	if (o->have_memory)
-		SET(vmc_config_set_memory_mib(cfg, (unsigned int)o->memory), "--memory");
+		SET(vmc_config_set_memory_mib(cfg, clamp_uint(o->memory)), "--memory");
 	if (o->have_backend)
 		SET(vmc_config_set_backend(cfg, o->backend), "--backend");
 	if (o->have_accel)
