@@ -27,7 +27,8 @@ enum backend_event {
 struct backend_launch {
 	const char *vm_dir;     /* the VM's directory (absolute) */
 	char **argv;            /* filled by build_argv, freed by the backend */
-	int pass_fds[4];        /* fds the child must inherit, at the same numbers */
+	int pass_fds[4];        /* fds the child must inherit ... */
+	int pass_to[4];         /* ... at these numbers */
 	int n_pass_fds;
 };
 
@@ -41,16 +42,17 @@ struct backend_ops {
 	 * under vm_dir, then fills launch->argv and pass_fds. */
 	int (*prepare)(struct backend_vm **out, const struct vmc_config *cfg,
 		       struct backend_launch *launch);
-	/* Shim, after the hypervisor is spawned: connects its control channel.
-	 * Must not block longer than timeout_ms. */
-	int (*attach)(struct backend_vm *vm, pid_t pid, int timeout_ms);
+	/* Shim, after the hypervisor is spawned: connects its control channel
+	 * within timeout_ms. From then on the backend reports guest events
+	 * through report(), also while one of the commands below waits. */
+	int (*attach)(struct backend_vm *vm, pid_t pid, int timeout_ms,
+		      void (*report)(enum backend_event ev, const char *detail, void *p),
+		      void *p);
 	/* The control-channel fd for the shim's loop, or -1. */
 	int (*fd)(struct backend_vm *vm);
-	/* Shim, when fd() is readable: reads and reports events through
-	 * report(). Returns < 0 when the channel is gone. */
-	int (*on_readable)(struct backend_vm *vm,
-			   void (*report)(enum backend_event ev, const char *detail, void *p),
-			   void *p);
+	/* Shim, when fd() is readable: reads and reports events. Returns < 0
+	 * when the channel is gone. */
+	int (*on_readable)(struct backend_vm *vm);
 	int (*powerdown)(struct backend_vm *vm);  /* ask the guest to power off */
 	int (*pause)(struct backend_vm *vm);
 	int (*resume)(struct backend_vm *vm);

@@ -1,0 +1,451 @@
+/*
+ * qemu.c - the QEMU backend: `qemu-system-x86_64 -M microvm` with direct
+ * kernel boot, the serial console on the shim's pipe (stdio chardev) and
+ * QMP on a socket the shim has already bound and listens on, passed to
+ * QEMU as fd 3 (libvirt's way: no start-up race, no polling for the
+ * socket file). Graceful stop is the ACPI power button (system_powerdown),
+ * pause/resume are QMP stop/cont, and QMP events report what the guest did.
+ * This file builds the command line and speaks QMP; process supervision is
+ * the shim's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "backend/accel.h"
+#include "backend/backend.h"
+#include "backend/guest_cmdline.h"
+#include "backend/qmp.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/unixsock.h"
+
+#define QEMU_BINARY "qemu-system-x86_64"
+#define QMP_PASS_FD 3
+#define QMP_CMD_TIMEOUT_MS 5000
+
+struct backend_vm {
+	struct qmp *qmp;
+	int qmp_listen_fd;
+	char *qmp_path;
+	char **argv;
+	size_t argc, argv_cap;
+	void (*report)(enum backend_event ev, const char *detail, void *p);
+	void *report_payload;
+};
+
+/* ------------------------------------------------------------ argv */
+
+static int argv_add(struct backend_vm *vm, const char *fmt, ...) VMC_PRINTF(2, 3);
+
+static int argv_add(struct backend_vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	if (vm->argc + 2 > vm->argv_cap) {
+		size_t cap = vm->argv_cap ? vm->argv_cap * 2 : 64;
+		char **p = realloc(vm->argv, cap * sizeof(*p));
+		if (!p)
+			return vmc_error_oom();
+		vm->argv = p;
+		vm->argv_cap = cap;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return vmc_error_oom();
+	vm->argv[vm->argc++] = s;
+	vm->argv[vm->argc] = NULL;
+	return 0;
+}
+
+/* QEMU option values use ',' as a separator; a literal comma is ",,". */
+static char *qemu_escape(const char *s)
+{
+	size_t n = 0;
+	char *out, *p;
+
+	for (const char *c = s; *c; c++)
+		n += (*c == ',') ? 2 : 1;
+	out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	p = out;
+	for (const char *c = s; *c; c++) {
+		*p++ = *c;
+		if (*c == ',')
+			*p++ = ',';
+	}
+	*p = '\0';
+	return out;
+}
+
+static int add_opt_path(struct backend_vm *vm, const char *flag, const char *prefix,
+			const char *path, const char *suffix)
+{
+	char *esc = qemu_escape(path);
+	int rc;
+
+	if (!esc)
+		return vmc_error_oom();
+	rc = argv_add(vm, "%s", flag);
+	if (rc == 0)
+		rc = argv_add(vm, "%s%s%s", prefix, esc, suffix);
+	free(esc);
+	return rc;
+}
+
+static int add_nics(struct backend_vm *vm, const struct vmc_config *cfg)
+{
+	int rc = 0, fwd_done = 0;
+
+	for (size_t i = 0; i < cfg->n_nics && rc == 0; i++) {
+		const struct vmc_nic *nic = &cfg->nics[i];
+
+		if (nic->kind == VMC_NIC_USER) {
+			char fwd[2048] = "";
+			size_t off = 0;
+
+			/* forwards go to the first user-mode NIC */
+			for (size_t f = 0; !fwd_done && f < cfg->n_forwards; f++) {
+				const struct vmc_forward *fw = &cfg->forwards[f];
+				int n = snprintf(fwd + off, sizeof(fwd) - off, ",hostfwd=%s:%s:%u-:%u",
+						 fw->proto == VMC_PROTO_UDP ? "udp" : "tcp",
+						 fw->host_addr ? fw->host_addr : "127.0.0.1",
+						 fw->host_port, fw->guest_port);
+				if (n < 0 || (size_t)n >= sizeof(fwd) - off)
+					return vmc_error_set(VMC_EINVAL, "too many port forwards");
+				off += (size_t)n;
+			}
+			fwd_done = 1;
+			rc = argv_add(vm, "-netdev");
+			if (rc == 0)
+				rc = argv_add(vm, "user,id=net%zu%s", i, fwd);
+		} else {
+			rc = argv_add(vm, "-netdev");
+			if (rc == 0)
+				rc = argv_add(vm, "tap,id=net%zu,ifname=%s,script=no,downscript=no", i,
+					      nic->tap);
+		}
+		if (rc == 0)
+			rc = argv_add(vm, "-device");
+		if (rc == 0)
+			rc = argv_add(vm, "virtio-net-device,netdev=net%zu,mac=%s", i, nic->mac);
+	}
+	return rc;
+}
+
+static int add_disks(struct backend_vm *vm, const struct vmc_config *cfg)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < cfg->n_disks && rc == 0; i++) {
+		char suffix[96];
+
+		/* Always raw: vmc never probes a guest-writable image's format. */
+		snprintf(suffix, sizeof(suffix), ",id=disk%zu,if=none,format=raw,readonly=%s", i,
+			 cfg->disks[i].read_only ? "on" : "off");
+		rc = add_opt_path(vm, "-drive", "file=", cfg->disks[i].path, suffix);
+		if (rc == 0)
+			rc = argv_add(vm, "-device");
+		if (rc == 0)
+			rc = argv_add(vm, "virtio-blk-device,drive=disk%zu", i);
+	}
+	return rc;
+}
+
+static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg)
+{
+	char why[160], extra[64] = "";
+	char *cmdline = NULL;
+	vmc_accel accel;
+	unsigned long khz;
+	int rc;
+
+	rc = accel_resolve(cfg->accel, &accel, why, sizeof(why));
+	if (rc < 0)
+		return rc;
+	if (accel == VMC_ACCEL_TCG) {
+		/* Without it TCG guests sometimes hang calibrating the TSC. */
+		if (accel_host_tsc_khz(&khz) == 0)
+			snprintf(extra, sizeof(extra), "tsc_early_khz=%lu", khz);
+		else
+			vmc_error_clear();
+	}
+	rc = guest_cmdline_build(cfg, extra[0] ? extra : NULL, &cmdline);
+	if (rc < 0)
+		return rc;
+
+#define ADD(...) do { rc = argv_add(vm, __VA_ARGS__); if (rc < 0) goto out; } while (0)
+	ADD(QEMU_BINARY);
+	ADD("-M");
+	ADD("microvm");
+	ADD("-accel");
+	ADD("%s", accel == VMC_ACCEL_KVM ? "kvm" : "tcg");
+	ADD("-cpu");
+	/* host,-arch-capabilities: plain `host` aborts on some KVM hosts */
+	ADD("%s", accel == VMC_ACCEL_KVM ? "host,-arch-capabilities" : "max");
+	ADD("-m");
+	ADD("%u", cfg->memory_mib);
+	ADD("-smp");
+	ADD("%u", cfg->cpus);
+	ADD("-nodefaults");
+	ADD("-no-user-config");
+	ADD("-display");
+	ADD("none");
+	ADD("-no-reboot");
+	ADD("-chardev");
+	ADD("stdio,id=console0,signal=off");
+	ADD("-serial");
+	ADD("chardev:console0");
+	ADD("-chardev");
+	ADD("socket,id=qmp0,fd=%d,server=on,wait=off", QMP_PASS_FD);
+	ADD("-mon");
+	ADD("chardev=qmp0,mode=control");
+	rc = add_opt_path(vm, "-kernel", "", cfg->kernel, "");
+	if (rc < 0)
+		goto out;
+	if (cfg->initramfs) {
+		rc = add_opt_path(vm, "-initrd", "", cfg->initramfs, "");
+		if (rc < 0)
+			goto out;
+	}
+	ADD("-append");
+	ADD("%s", cmdline);
+#undef ADD
+	rc = add_disks(vm, cfg);
+	if (rc == 0)
+		rc = add_nics(vm, cfg);
+out:
+	free(cmdline);
+	return rc;
+}
+
+/* ------------------------------------------------------------ ops */
+
+static int qemu_binary_found(void)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+
+	if (!path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		const char *end = strchr(path, ':');
+		size_t len = end ? (size_t)(end - path) : strlen(path);
+		int n = snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, QEMU_BINARY);
+		if (n > 0 && (size_t)n < sizeof(buf) && access(buf, X_OK) == 0)
+			return 1;
+		path += len + (end ? 1 : 0);
+	}
+	return 0;
+}
+
+static int check_file(const char *what, const char *path, int want_write)
+{
+	if (!path)
+		return vmc_error_set(VMC_EINVAL, "no %s given", what);
+	if (access(path, F_OK) < 0)
+		return vmc_error_set(VMC_ENOTFOUND, "%s '%s' does not exist", what, path);
+	if (!fs_is_readable_file(path))
+		return vmc_error_set(VMC_EINVAL, "%s '%s' is not a readable regular file", what, path);
+	if (want_write && access(path, W_OK) < 0)
+		return vmc_error_set(VMC_EINVAL, "%s '%s' is not writable (add :ro for read-only)",
+				     what, path);
+	return 0;
+}
+
+static int qemu_validate(const struct vmc_config *cfg)
+{
+	int rc, has_user = 0;
+	vmc_accel accel;
+
+	if (!qemu_binary_found())
+		return vmc_error_set(VMC_ENOTFOUND, "%s not found in PATH (install qemu-system-x86)",
+				     QEMU_BINARY);
+	rc = check_file("kernel", cfg->kernel, 0);
+	if (rc == 0 && cfg->initramfs)
+		rc = check_file("initramfs", cfg->initramfs, 0);
+	for (size_t i = 0; rc == 0 && i < cfg->n_disks; i++)
+		rc = check_file("disk", cfg->disks[i].path, !cfg->disks[i].read_only);
+	if (rc < 0)
+		return rc;
+	if (cfg->n_shares > 0)
+		return vmc_error_set(VMC_EUNSUPPORTED,
+				     "shared directories on the qemu backend need virtiofsd, "
+				     "which vmc does not drive yet");
+	for (size_t i = 0; i < cfg->n_nics; i++)
+		if (cfg->nics[i].kind == VMC_NIC_USER)
+			has_user = 1;
+	if (cfg->n_forwards > 0 && !has_user)
+		return vmc_error_set(VMC_EINVAL, "port forwards need a user-mode NIC (--net user)");
+	rc = accel_resolve(cfg->accel, &accel, NULL, 0);
+	if (rc < 0)
+		return rc;
+	return 0;
+}
+
+static void qemu_free(struct backend_vm *vm)
+{
+	if (!vm)
+		return;
+	qmp_free(vm->qmp);
+	if (vm->qmp_listen_fd >= 0)
+		close(vm->qmp_listen_fd);
+	if (vm->qmp_path) {
+		unlink(vm->qmp_path);
+		free(vm->qmp_path);
+	}
+	for (size_t i = 0; i < vm->argc; i++)
+		free(vm->argv[i]);
+	free(vm->argv);
+	free(vm);
+}
+
+static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
+			struct backend_launch *launch)
+{
+	struct backend_vm *vm = calloc(1, sizeof(*vm));
+	int rc;
+
+	if (!vm)
+		return vmc_error_oom();
+	vm->qmp_listen_fd = -1;
+	vm->qmp_path = fs_join(launch->vm_dir, "qmp.sock");
+	if (!vm->qmp_path) {
+		rc = vmc_error_oom();
+		goto out;
+	}
+	rc = unix_listen(vm->qmp_path, 1, 0, &vm->qmp_listen_fd);
+	if (rc < 0)
+		goto out;
+	rc = build_argv(vm, cfg);
+	if (rc < 0)
+		goto out;
+	/* The child gets the listening socket at QMP_PASS_FD. */
+	if (vm->qmp_listen_fd != QMP_PASS_FD) {
+		int fd = fcntl(vm->qmp_listen_fd, F_DUPFD_CLOEXEC, 10);
+		if (fd < 0) {
+			rc = vmc_error_set_errno(VMC_EIO, errno, "dup");
+			goto out;
+		}
+		close(vm->qmp_listen_fd);
+		vm->qmp_listen_fd = fd;
+	}
+	launch->argv = vm->argv;
+	launch->pass_fds[0] = vm->qmp_listen_fd;
+	launch->pass_to[0] = QMP_PASS_FD;
+	launch->n_pass_fds = 1;
+	*out = vm;
+	vm = NULL;
+out:
+	qemu_free(vm);
+	return rc;
+}
+
+static void on_qmp_event(const char *name, json_t *data, void *payload)
+{
+	struct backend_vm *vm = payload;
+	const char *reason = NULL;
+
+	if (!vm->report)
+		return;
+	if (data)
+		reason = json_string_value(json_object_get(data, "reason"));
+	if (!strcmp(name, "STOP"))
+		vm->report(BACKEND_EV_PAUSED, NULL, vm->report_payload);
+	else if (!strcmp(name, "RESUME"))
+		vm->report(BACKEND_EV_RESUMED, NULL, vm->report_payload);
+	else if (!strcmp(name, "POWERDOWN"))
+		vm->report(BACKEND_EV_POWERDOWN, NULL, vm->report_payload);
+	else if (!strcmp(name, "SHUTDOWN"))
+		vm->report(reason && !strcmp(reason, "guest-reset") ? BACKEND_EV_RESET
+								     : BACKEND_EV_SHUTDOWN,
+			   reason, vm->report_payload);
+	else if (!strcmp(name, "RESET"))
+		vm->report(BACKEND_EV_RESET, reason, vm->report_payload);
+	else if (!strcmp(name, "GUEST_PANICKED"))
+		vm->report(BACKEND_EV_PANICKED, NULL, vm->report_payload);
+}
+
+static int qemu_attach(struct backend_vm *vm, pid_t pid, int timeout_ms,
+		       void (*report)(enum backend_event ev, const char *detail, void *p), void *p)
+{
+	int fd = -1, rc;
+
+	(void)pid;
+	vm->report = report;
+	vm->report_payload = p;
+	/* Our own listening socket: connect completes from the backlog even
+	 * before QEMU accepts; the greeting then arrives when QEMU is up. */
+	rc = unix_connect(vm->qmp_path, &fd);
+	if (rc < 0)
+		return vmc_error_prefix(rc, "qmp");
+	close(vm->qmp_listen_fd);
+	vm->qmp_listen_fd = -1;
+	rc = qmp_open(&vm->qmp, fd, timeout_ms);
+	if (rc < 0)
+		return vmc_error_prefix(rc, "qmp");
+	qmp_set_event_handler(vm->qmp, on_qmp_event, vm);
+	return 0;
+}
+
+static int qemu_fd(struct backend_vm *vm)
+{
+	return vm->qmp ? qmp_fd(vm->qmp) : -1;
+}
+
+static int qemu_on_readable(struct backend_vm *vm)
+{
+	return qmp_dispatch(vm->qmp);
+}
+
+static int qemu_command(struct backend_vm *vm, const char *cmd)
+{
+	if (!vm->qmp)
+		return vmc_error_set(VMC_EINVALSTATE, "qmp is not connected");
+	return qmp_execute(vm->qmp, cmd, NULL, QMP_CMD_TIMEOUT_MS, NULL);
+}
+
+static int qemu_powerdown(struct backend_vm *vm)
+{
+	return qemu_command(vm, "system_powerdown");
+}
+
+static int qemu_pause(struct backend_vm *vm)
+{
+	return qemu_command(vm, "stop");
+}
+
+static int qemu_resume(struct backend_vm *vm)
+{
+	return qemu_command(vm, "cont");
+}
+
+static int qemu_quit(struct backend_vm *vm)
+{
+	return qemu_command(vm, "quit");
+}
+
+const struct backend_ops backend_qemu_ops = {
+	.name = "qemu",
+	.kind = VMC_BACKEND_QEMU,
+	.validate = qemu_validate,
+	.prepare = qemu_prepare,
+	.attach = qemu_attach,
+	.fd = qemu_fd,
+	.on_readable = qemu_on_readable,
+	.powerdown = qemu_powerdown,
+	.pause = qemu_pause,
+	.resume = qemu_resume,
+	.quit = qemu_quit,
+	.free = qemu_free,
+};

@@ -1,0 +1,197 @@
+/*
+ * spawn.c - fork + exec with a controlled fd set (see spawn.h).
+ *
+ * Between fork and exec only async-signal-safe calls are made. Every fd
+ * above 2 is marked close-on-exec with close_range(CLOSE_RANGE_CLOEXEC)
+ * (falling back to a loop), then the passed fds are unmarked. The child
+ * writes errno to a CLOEXEC pipe if exec fails; EOF means success.
+ * With `detach`, an intermediate child forks the real one and exits at
+ * once, so the real child is reparented to init (or a subreaper) and the
+ * caller never has to reap it: a library must not leave zombies behind in
+ * its embedding program.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/spawn.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static void mark_cloexec_from(int first)
+{
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	for (int fd = first; fd < 1024; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static int move_fd(int from, int to)
+{
+	if (from == to)
+		return fcntl(to, F_SETFD, 0);
+	return dup2(from, to) < 0 ? -1 : 0;
+}
+
+/* In the child: set up fds, signals and session, then exec. Never returns. */
+static void child_exec(const struct spawn_opts *o, int status_fd, int devnull)
+{
+	int saved_errno;
+	int stdio[3] = { o->stdin_fd, o->stdout_fd, o->stderr_fd };
+	int pass[SPAWN_MAX_PASS_FDS];
+	sigset_t all;
+	struct sigaction dfl;
+
+	for (int i = 0; i < o->n_pass_fds; i++)
+		pass[i] = o->pass_fds[i];
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		sigaction(s, &dfl, NULL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+
+	if (o->new_session)
+		setsid();
+	if (o->death_signal)
+		prctl(PR_SET_PDEATHSIG, o->death_signal);
+
+	/* Sources may collide with their targets or with each other, and the
+	 * status pipe with a target: move everything high first. */
+	int moved = fcntl(status_fd, F_DUPFD_CLOEXEC, 200);
+	if (moved < 0)
+		goto fail;
+	status_fd = moved;
+	for (int i = 0; i < 3; i++) {
+		int src = stdio[i] < 0 ? devnull : stdio[i];
+		int hi = fcntl(src, F_DUPFD_CLOEXEC, 200);
+		if (hi < 0)
+			goto fail;
+		stdio[i] = hi;
+	}
+	for (int i = 0; i < o->n_pass_fds; i++) {
+		int hi = fcntl(pass[i], F_DUPFD_CLOEXEC, 200);
+		if (hi < 0)
+			goto fail;
+		pass[i] = hi;
+	}
+	for (int i = 0; i < 3; i++)
+		if (move_fd(stdio[i], i) < 0)
+			goto fail;
+	mark_cloexec_from(3);
+	for (int i = 0; i < o->n_pass_fds; i++)
+		if (move_fd(pass[i], o->pass_to[i]) < 0)
+			goto fail;
+	execvp(o->argv[0], (char *const *)o->argv);
+fail:
+	saved_errno = errno;
+	(void)!write(status_fd, &saved_errno, sizeof(saved_errno));
+	_exit(127);
+}
+
+int spawn_pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int spawn_pidfd_signal(int pidfd, pid_t pid, int sig)
+{
+	if (pidfd >= 0) {
+		if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0)
+			return 0;
+		if (errno != ENOSYS)
+			return -1;
+	}
+	return kill(pid, sig);
+}
+
+int spawn_process(const struct spawn_opts *o, pid_t *pid_out)
+{
+	int status[2] = { -1, -1 }, devnull = -1, rc = 0, child_errno = 0;
+	pid_t pid, grandchild = 0;
+	ssize_t n;
+
+	if (!o->argv || !o->argv[0])
+		return vmc_error_set(VMC_EINVAL, "spawn: empty argv");
+	if (o->n_pass_fds < 0 || o->n_pass_fds > SPAWN_MAX_PASS_FDS)
+		return vmc_error_set(VMC_EINVAL, "spawn: too many fds to pass");
+	for (int i = 0; i < o->n_pass_fds; i++)
+		if (o->pass_to[i] < 3 || o->pass_to[i] >= 200)
+			return vmc_error_set(VMC_EINVAL, "spawn: bad target fd %d", o->pass_to[i]);
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "cannot open /dev/null");
+	if (pipe2(status, O_CLOEXEC) < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "pipe");
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "fork");
+		goto out;
+	}
+	if (pid == 0) {
+		close(status[0]);
+		if (o->detach) {
+			pid_t gc = fork();
+			if (gc < 0) {
+				int e = errno;
+				(void)!write(status[1], &e, sizeof(e));
+				_exit(127);
+			}
+			if (gc > 0) {
+				/* tell the parent the grandchild's pid, then vanish */
+				int32_t neg = -(int32_t)gc;
+				(void)!write(status[1], &neg, sizeof(neg));
+				_exit(0);
+			}
+		}
+		child_exec(o, status[1], devnull);
+	}
+	close(status[1]);
+	status[1] = -1;
+	if (o->detach) {
+		int32_t first = 0;
+		do {
+			n = read(status[0], &first, sizeof(first));
+		} while (n < 0 && errno == EINTR);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (n == sizeof(first) && first < 0) {
+			grandchild = (pid_t)-first;
+		} else {
+			rc = vmc_error_set_errno(VMC_EIO, n == sizeof(first) ? first : EIO,
+						 "cannot start '%s'", o->argv[0]);
+			goto out;
+		}
+	}
+	do {
+		n = read(status[0], &child_errno, sizeof(child_errno));
+	} while (n < 0 && errno == EINTR);
+	if (n == sizeof(child_errno)) {
+		if (!o->detach)
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		rc = vmc_error_set_errno(child_errno == ENOENT ? VMC_ENOTFOUND : VMC_EIO,
+					 child_errno, "cannot execute '%s'", o->argv[0]);
+		goto out;
+	}
+	*pid_out = o->detach ? grandchild : pid;
+out:
+	if (status[0] >= 0)
+		close(status[0]);
+	if (status[1] >= 0)
+		close(status[1]);
+	close(devnull);
+	return rc;
+}

@@ -1,0 +1,361 @@
+/*
+ * shim.c - the VM's state and what changes it: requests from the control
+ * socket (pause, resume, stop, kill), events from the backend, timers
+ * (stop timeout, boot timeout) and the hypervisor's exit. Every change goes
+ * through shim_set_state(), which checks the transition, tells watching
+ * clients first (lowest latency for waiters) and then replaces state.json.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/spawn.h"
+#include "core/state.h"
+#include "shim/shim.h"
+
+void shim_log(struct shim *shim, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	(void)shim;
+	n = snprintf(buf, sizeof(buf), "vmc-shim[%d]: ", (int)getpid());
+	if (n < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	strncat(buf, "\n", sizeof(buf) - strlen(buf) - 1);
+	(void)!write(STDERR_FILENO, buf, strlen(buf));
+}
+
+int shim_watch_add(struct shim *shim, struct shim_watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	if (epoll_ctl(shim->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "epoll_ctl");
+	return 0;
+}
+
+void shim_watch_del(struct shim *shim, struct shim_watch *w)
+{
+	if (w->fd >= 0)
+		epoll_ctl(shim->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+int shim_write_state(struct shim *shim)
+{
+	json_t *obj;
+	char *text, *path;
+	int rc;
+
+	obj = json_pack("{s:i, s:o, s:i, s:I, s:i, s:I, s:s}", "version", 1, "state",
+			state_to_json(&shim->state), "shim_pid", (int)getpid(), "shim_start",
+			(json_int_t)shim->shim_start, "hv_pid", (int)shim->hv_pid, "hv_start",
+			(json_int_t)shim->hv_start, "backend", shim->ops ? shim->ops->name : "");
+	text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	json_decref(obj);
+	path = fs_join(shim->vm_dir, "state.json");
+	if (!text || !path) {
+		free(text);
+		free(path);
+		return vmc_error_oom();
+	}
+	/* Runtime state: atomic rename, no fsync (it is void after a reboot). */
+	rc = fs_write_atomic(path, text, strlen(text), 0600, 0);
+	free(text);
+	free(path);
+	return rc;
+}
+
+int shim_set_state(struct shim *shim, vmc_state_kind kind, const char *reason)
+{
+	if (!state_transition_valid(shim->state.kind, kind))
+		return vmc_error_set(VMC_EINVALSTATE, "vm is %s, cannot become %s",
+				     vmc_state_name(shim->state.kind), vmc_state_name(kind));
+	shim->state.kind = kind;
+	shim->state.since_ms = clock_real_ms();
+	snprintf(shim->state.reason, sizeof(shim->state.reason), "%s", reason ? reason : "");
+	if (vmc_state_is_final(kind))
+		shim->state.pid = 0;
+	shim_control_broadcast(shim);
+	if (shim_write_state(shim) < 0)
+		shim_log(shim, "cannot write state: %s", vmc_error_last());
+	return 0;
+}
+
+static int timer_arm(struct shim_watch *t, int ms)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1;
+	if (timerfd_settime(t->fd, 0, &its, NULL) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "timerfd_settime");
+	return 0;
+}
+
+static void kill_hypervisor(struct shim *shim)
+{
+	if (!shim->hv_gone)
+		spawn_pidfd_signal(shim->pidfd.fd, shim->hv_pid, SIGKILL);
+}
+
+int shim_request_kill(struct shim *shim)
+{
+	shim->kill_requested = 1;
+	kill_hypervisor(shim);
+	return 0;
+}
+
+int shim_request_stop(struct shim *shim, int timeout_ms)
+{
+	int rc;
+
+	if (shim->stop_requested)
+		return 0; /* already stopping: this caller waits for the same end */
+	if (shim->state.kind == VMC_STATE_PAUSED) {
+		/* a paused guest cannot see the power button */
+		rc = shim->ops->resume(shim->bvm);
+		if (rc < 0)
+			shim_log(shim, "resume before stop: %s", vmc_error_last());
+	}
+	shim->stop_requested = 1;
+	shim_set_state(shim, VMC_STATE_STOPPING, "stop requested");
+	rc = shim->bvm ? shim->ops->powerdown(shim->bvm) : VMC_EINVALSTATE;
+	if (rc < 0) {
+		shim_log(shim, "powerdown: %s", vmc_error_last());
+		timeout_ms = 0; /* cannot ask the guest: kill now */
+	}
+	if (timeout_ms < 0)
+		return 0;
+	return timer_arm(&shim->stop_timer, timeout_ms);
+}
+
+int shim_pause(struct shim *shim)
+{
+	vmc_state_kind from = shim->state.kind;
+	int rc;
+
+	if (from == VMC_STATE_PAUSED)
+		return 0;
+	if (from != VMC_STATE_RUNNING && from != VMC_STATE_READY)
+		return vmc_error_set(VMC_EINVALSTATE, "cannot pause a vm that is %s",
+				     vmc_state_name(from));
+	rc = shim->ops->pause(shim->bvm);
+	if (rc < 0)
+		return rc;
+	/* the STOP event may already have moved us */
+	if (shim->state.kind != VMC_STATE_PAUSED) {
+		shim->resume_to = from;
+		shim_set_state(shim, VMC_STATE_PAUSED, "");
+	}
+	return 0;
+}
+
+int shim_resume(struct shim *shim)
+{
+	int rc;
+
+	if (shim->state.kind != VMC_STATE_PAUSED)
+		return vmc_error_set(VMC_EINVALSTATE, "cannot resume a vm that is %s",
+				     vmc_state_name(shim->state.kind));
+	rc = shim->ops->resume(shim->bvm);
+	if (rc < 0)
+		return rc;
+	if (shim->state.kind == VMC_STATE_PAUSED)
+		shim_set_state(shim, shim->resume_to, "");
+	return 0;
+}
+
+/* ------------------------------------------------------------ events */
+
+void shim_backend_report(enum backend_event ev, const char *detail, void *p)
+{
+	struct shim *shim = p;
+
+	switch (ev) {
+	case BACKEND_EV_PAUSED:
+		if (shim->state.kind == VMC_STATE_RUNNING || shim->state.kind == VMC_STATE_READY) {
+			shim->resume_to = shim->state.kind;
+			shim_set_state(shim, VMC_STATE_PAUSED, "");
+		}
+		break;
+	case BACKEND_EV_RESUMED:
+		if (shim->state.kind == VMC_STATE_PAUSED)
+			shim_set_state(shim, shim->resume_to, "");
+		break;
+	case BACKEND_EV_RESET:
+		shim->reset_seen = 1;
+		break;
+	case BACKEND_EV_PANICKED:
+		if (!shim->panic[0])
+			snprintf(shim->panic, sizeof(shim->panic), "%s", detail ? detail : "panic");
+		break;
+	case BACKEND_EV_POWERDOWN:
+	case BACKEND_EV_SHUTDOWN:
+		break;
+	}
+}
+
+int shim_on_backend(struct shim *shim, struct shim_watch *w, uint32_t events)
+{
+	(void)events;
+	if (shim->ops->on_readable(shim->bvm) < 0) {
+		/* QMP gone: the hypervisor is exiting; the pidfd tells the rest */
+		shim_watch_del(shim, w);
+		w->fd = -1;
+	}
+	return 0;
+}
+
+int shim_on_timer(struct shim *shim, struct shim_watch *w, uint32_t events)
+{
+	uint64_t ticks;
+
+	(void)events;
+	(void)!read(w->fd, &ticks, sizeof(ticks));
+	if (w == &shim->stop_timer) {
+		if (!shim->hv_gone) {
+			shim->stop_timed_out = 1;
+			kill_hypervisor(shim);
+		}
+	} else if (w == &shim->boot_timer) {
+		if (shim->state.kind == VMC_STATE_STARTING || shim->state.kind == VMC_STATE_RUNNING) {
+			shim->boot_timed_out = 1;
+			kill_hypervisor(shim);
+		}
+	}
+	return 0;
+}
+
+/* The last non-empty line the hypervisor wrote to vmm.log, for reasons. */
+static void shim_vmm_log_tail(struct shim *shim, char *out, size_t len)
+{
+	char buf[2048], *path = fs_join(shim->vm_dir, "vmm.log");
+	ssize_t n = -1;
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+
+	free(path);
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size > 0)
+		n = pread(fd, buf, sizeof(buf) - 1, size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	char *line = strrchr(buf, '\n');
+	line = line ? line + 1 : buf;
+	size_t j = 0;
+	for (; *line && j + 1 < len; line++)
+		out[j++] = (*line >= 0x20 && *line < 0x7f) ? *line : '?';
+	out[j] = '\0';
+}
+
+/* How the VM ended, from the hypervisor's wait status and what we saw. */
+static void final_state(struct shim *shim, const siginfo_t *si, vmc_state_kind *kind,
+			char *reason, size_t len, const char **result)
+{
+	char tail[160] = "";
+	int code = si->si_status;
+	int by_signal = si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED;
+
+	*result = "graceful";
+	shim->state.exit_code = -1;
+	shim->state.signal = 0;
+	if (shim->fail_reason[0]) {
+		*kind = VMC_STATE_FAILED;
+		shim->state.signal = by_signal ? code : 0;
+		snprintf(reason, len, "%s", shim->fail_reason);
+	} else if (shim->kill_requested) {
+		*kind = VMC_STATE_STOPPED;
+		*result = "killed";
+		shim->state.signal = by_signal ? code : 0;
+		snprintf(reason, len, "killed");
+	} else if (shim->stop_timed_out) {
+		*kind = VMC_STATE_STOPPED;
+		*result = "killed";
+		shim->state.signal = by_signal ? code : 0;
+		snprintf(reason, len, "killed: the guest did not power off in time");
+	} else if (shim->boot_timed_out) {
+		*kind = VMC_STATE_FAILED;
+		shim->state.signal = by_signal ? code : 0;
+		snprintf(reason, len, "boot timed out after %u ms", shim->cfg->boot_timeout_ms);
+	} else if (by_signal) {
+		*kind = VMC_STATE_FAILED;
+		shim->state.signal = code;
+		snprintf(reason, len, "hypervisor killed by signal %d (%s)", code, strsignal(code));
+	} else if (code != 0) {
+		*kind = VMC_STATE_FAILED;
+		shim->state.exit_code = code;
+		shim_vmm_log_tail(shim, tail, sizeof(tail));
+		snprintf(reason, len, "hypervisor exited with status %d%s%s", code,
+			 tail[0] ? ": " : " (see vmm.log)", tail);
+	} else if (shim->panic[0]) {
+		*kind = VMC_STATE_FAILED;
+		snprintf(reason, len, "guest panicked: %s", shim->panic);
+	} else {
+		*kind = VMC_STATE_STOPPED;
+		if (shim->guest_exit_seen) {
+			shim->state.exit_code = shim->guest_exit_signal ? 128 + shim->guest_exit_signal
+									 : shim->guest_exit_status;
+			if (shim->guest_error[0])
+				snprintf(reason, len, "workload failed: %s", shim->guest_error);
+			else if (shim->guest_exit_signal)
+				snprintf(reason, len, "workload killed by signal %d",
+					 shim->guest_exit_signal);
+			else
+				snprintf(reason, len, "workload exited with status %d",
+					 shim->guest_exit_status);
+		} else {
+			shim->state.exit_code = 0;
+			snprintf(reason, len, "%s", shim->reset_seen ? "guest reset" :
+				 shim->stop_requested ? "stopped" : "guest powered off");
+		}
+	}
+}
+
+int shim_on_hypervisor_exit(struct shim *shim, struct shim_watch *w, uint32_t events)
+{
+	siginfo_t si;
+	char reason[VMC_STATE_REASON_MAX];
+	vmc_state_kind kind;
+	const char *result;
+
+	(void)events;
+	memset(&si, 0, sizeof(si));
+	/* We are its parent and nobody else reaps it: the pid cannot be reused. */
+	if (waitid(P_PID, (id_t)shim->hv_pid, &si, WEXITED | WNOHANG) < 0)
+		return 0;
+	if (si.si_pid == 0)
+		return 0; /* not yet */
+	shim->hv_gone = 1;
+	shim_watch_del(shim, w);
+	shim_console_drain(shim);
+	final_state(shim, &si, &kind, reason, sizeof(reason), &result);
+	shim_set_state(shim, kind, reason);
+	shim_control_finish(shim, result);
+	return 1; /* the loop ends */
+}

@@ -1,0 +1,110 @@
+/*
+ * shim.h - vmc-shim, the per-VM supervisor. One process per VM, started
+ * detached by the manager, parent of the hypervisor. It owns the console
+ * stream (serial.log + ready detection as bytes arrive), the backend's
+ * control channel, state.json (written atomically on every change) and
+ * the control socket shim.sock that managers talk to. It exits once the
+ * hypervisor has exited and the final state is recorded.
+ */
+#ifndef VMC_SHIM_H
+#define VMC_SHIM_H
+
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/types.h>
+
+#include "backend/backend.h"
+#include "core/line_reader.h"
+#include "core/ready.h"
+#include "vmc.h"
+
+#define SHIM_LOG_MAX (64LL * 1024 * 1024) /* serial.log stops growing here */
+#define SHIM_CLIENT_LINE_MAX 4096
+#define SHIM_MAX_CLIENTS 64
+
+struct shim;
+
+/* One epoll registration: the loop calls handler(shim, watch, events). */
+struct shim_watch {
+	int fd;
+	int (*handler)(struct shim *shim, struct shim_watch *w, uint32_t events);
+};
+
+struct shim_client {
+	struct shim_watch watch;
+	struct line_reader in;
+	int watching;          /* sent every state change */
+	int pending;           /* 1 stop, 2 kill: answered when the VM ends */
+	struct shim_client *next;
+};
+
+struct shim {
+	char *vm_dir;
+	struct vmc_config *cfg;
+	const struct backend_ops *ops;
+	struct backend_vm *bvm;
+	int epfd;
+
+	struct shim_watch console;   /* read end of the hypervisor's stdout */
+	struct shim_watch backend;   /* QMP */
+	struct shim_watch pidfd;     /* the hypervisor */
+	struct shim_watch control;   /* listening shim.sock */
+	struct shim_watch signals;   /* signalfd */
+	struct shim_watch stop_timer;
+	struct shim_watch boot_timer;
+	int log_fd, user_log_fd;
+	long long log_bytes;
+
+	pid_t hv_pid;
+	unsigned long long hv_start;
+	unsigned long long shim_start;
+	int64_t start_mono_ms;
+
+	vmc_state state;
+	vmc_state_kind resume_to;    /* RUNNING or READY, for resume */
+	struct ready_scanner scanner;
+
+	/* what happened, for the final state */
+	int guest_exit_seen, guest_exit_status, guest_exit_signal;
+	char guest_error[160];
+	char panic[160];
+	int reset_seen;
+	int kill_requested;          /* vmc kill */
+	int stop_requested;          /* vmc stop */
+	int stop_timed_out;
+	int boot_timed_out;
+	char fail_reason[200];       /* set when the shim gives up on the VM */
+	int hv_gone;
+
+	struct shim_client *clients;
+	int n_clients;
+};
+
+/* shim.c */
+int shim_set_state(struct shim *shim, vmc_state_kind kind, const char *reason);
+int shim_write_state(struct shim *shim);
+int shim_request_stop(struct shim *shim, int timeout_ms);
+int shim_request_kill(struct shim *shim);
+int shim_pause(struct shim *shim);
+int shim_resume(struct shim *shim);
+void shim_backend_report(enum backend_event ev, const char *detail, void *p);
+int shim_on_backend(struct shim *shim, struct shim_watch *w, uint32_t events);
+int shim_on_timer(struct shim *shim, struct shim_watch *w, uint32_t events);
+/* Returns 1 once the hypervisor has been reaped and the final state set. */
+int shim_on_hypervisor_exit(struct shim *shim, struct shim_watch *w, uint32_t events);
+int shim_watch_add(struct shim *shim, struct shim_watch *w, uint32_t events);
+void shim_watch_del(struct shim *shim, struct shim_watch *w);
+void shim_log(struct shim *shim, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* console.c */
+int shim_console_readable(struct shim *shim, struct shim_watch *w, uint32_t events);
+void shim_console_drain(struct shim *shim);
+
+/* control.c */
+int shim_control_listen(struct shim *shim);
+int shim_control_accept(struct shim *shim, struct shim_watch *w, uint32_t events);
+void shim_control_broadcast(struct shim *shim);
+void shim_control_finish(struct shim *shim, const char *result);
+void shim_control_close_all(struct shim *shim);
+
+#endif
