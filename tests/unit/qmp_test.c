@@ -1,0 +1,937 @@
+/*
+ * qmp_test.c - the QMP client against recorded QEMU transcripts and a real
+ * QEMU. A transcript (tests/unit/data/qmp/<name>.txt, recorded by record.py
+ * there) is played by a peer thread on the other end of a socketpair:
+ *   S: <json>     the peer sends the line and "\r\n"
+ *   C: <json>     the peer reads one client message and compares it as JSON
+ *                 with the "id" value ignored (but required); the recorded
+ *                 id is then replaced by the client's in later S: lines
+ *   !bytewise     the next S: line goes out one byte per write
+ *   !join         the next two S: lines go out in one write
+ *   !raw <text>   the text goes out as is, without "\r\n"
+ *   !eof          the peer closes the connection
+ *   # ...         comment
+ * After the script the peer expects the client to close without sending
+ * anything more. Byte-exact tests (splits, oversized and garbage input) drive
+ * the peer end from the test thread and call qmp_dispatch() in between.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "backend/qmp.h"
+#include "core/error.h"
+
+#define PEER_TIMEOUT_MS 5000
+
+/* ------------------------------------------------------------ transcripts */
+
+static char *load_transcript(const char *name)
+{
+	const char *dir = getenv("VMC_TEST_DATA");
+	char path[512];
+	char *text;
+	FILE *f;
+	long len;
+
+	assert_non_null(dir);
+	snprintf(path, sizeof(path), "%s/qmp/%s.txt", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		fail_msg("cannot open transcript %s", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	assert_true(len >= 0);
+	rewind(f);
+	text = calloc(1, (size_t)len + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return text;
+}
+
+/* The n-th (0-based) "S:" line of a transcript, without "S: ". */
+static char *transcript_server_line(const char *name, int n)
+{
+	char *text = load_transcript(name), *line, *save = NULL, *out = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "S: ", 3) == 0 && n-- == 0) {
+			out = strdup(line + 3);
+			break;
+		}
+	}
+	free(text);
+	assert_non_null(out);
+	return out;
+}
+
+/* ------------------------------------------------------------ peer thread */
+
+struct peer {
+	pthread_t thread;
+	int fd;
+	char *script;
+	char failure[512];
+	char rec_id[32][40], act_id[32][40];
+	int n_ids;
+	char rbuf[1 << 16];
+	size_t rlen;
+	int handoff;           /* leave the connection open after the script */
+};
+
+static void peer_fail(struct peer *p, const char *fmt, ...) VMC_PRINTF(2, 3);
+static void peer_fail(struct peer *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->failure[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->failure, sizeof(p->failure), fmt, ap);
+	va_end(ap);
+}
+
+static int peer_send(struct peer *p, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = send(p->fd, data, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			peer_fail(p, "peer send: %s", strerror(errno));
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads one client line into out (NUL-terminated, without "\n"). Returns
+ * 1, 0 on EOF with nothing pending, -1 on timeout or error. */
+static int peer_read_line(struct peer *p, char *out, size_t out_len)
+{
+	for (;;) {
+		char *nl = memchr(p->rbuf, '\n', p->rlen);
+		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+		ssize_t n;
+
+		if (nl) {
+			size_t len = (size_t)(nl - p->rbuf);
+
+			if (len >= out_len)
+				return -1;
+			memcpy(out, p->rbuf, len);
+			out[len] = '\0';
+			memmove(p->rbuf, nl + 1, p->rlen - len - 1);
+			p->rlen -= len + 1;
+			return 1;
+		}
+		if (poll(&pfd, 1, PEER_TIMEOUT_MS) != 1)
+			return -1;
+		n = read(p->fd, p->rbuf + p->rlen, sizeof(p->rbuf) - p->rlen);
+		if (n <= 0)
+			return n == 0 && p->rlen == 0 ? 0 : -1;
+		p->rlen += (size_t)n;
+	}
+}
+
+static void peer_expect_client(struct peer *p, const char *want_text)
+{
+	char line[4096];
+	json_t *want = NULL, *got = NULL;
+	json_t *want_id, *got_id;
+
+	if (peer_read_line(p, line, sizeof(line)) != 1) {
+		peer_fail(p, "expected client message %s, got none", want_text);
+		return;
+	}
+	want = json_loads(want_text, 0, NULL);
+	got = json_loads(line, 0, NULL);
+	if (!want || !got || !json_is_object(got)) {
+		peer_fail(p, "client sent non-object or bad transcript: %s", line);
+		goto out;
+	}
+	want_id = json_object_get(want, "id");
+	got_id = json_object_get(got, "id");
+	if (!json_is_string(got_id)) {
+		peer_fail(p, "client message without a string id: %s", line);
+		goto out;
+	}
+	if (json_is_string(want_id) && p->n_ids < 32) {
+		snprintf(p->rec_id[p->n_ids], 40, "\"%s\"", json_string_value(want_id));
+		snprintf(p->act_id[p->n_ids], 40, "\"%s\"", json_string_value(got_id));
+		p->n_ids++;
+	}
+	json_object_del(want, "id");
+	json_object_del(got, "id");
+	if (!json_equal(want, got))
+		peer_fail(p, "client sent %s, expected %s", line, want_text);
+out:
+	json_decref(want);
+	json_decref(got);
+}
+
+/* The S: line with recorded ids replaced by the client's, plus "\r\n". */
+static char *peer_render(struct peer *p, const char *line)
+{
+	size_t cap = strlen(line) + 64;
+	char *out = malloc(cap);
+	size_t o = 0;
+
+	assert_non_null(out);
+	while (*line) {
+		int hit = 0;
+
+		for (int i = 0; i < p->n_ids; i++) {
+			size_t rl = strlen(p->rec_id[i]), al = strlen(p->act_id[i]);
+
+			if (strncmp(line, p->rec_id[i], rl) == 0) {
+				if (o + al + 3 > cap) {
+					cap = (o + al + 3) * 2;
+					out = realloc(out, cap);
+					assert_non_null(out);
+				}
+				memcpy(out + o, p->act_id[i], al);
+				o += al;
+				line += rl;
+				hit = 1;
+				break;
+			}
+		}
+		if (hit)
+			continue;
+		if (o + 3 > cap) {
+			cap *= 2;
+			out = realloc(out, cap);
+			assert_non_null(out);
+		}
+		out[o++] = *line++;
+	}
+	memcpy(out + o, "\r\n", 3);
+	return out;
+}
+
+static void *peer_main(void *arg)
+{
+	struct peer *p = arg;
+	char *save = NULL, *line, *joined = NULL;
+	int bytewise = 0, join = 0, closed = 0;
+	char tail[256];
+
+	for (line = strtok_r(p->script, "\n", &save); line && !p->failure[0];
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		if (strcmp(line, "!bytewise") == 0) {
+			bytewise = 1;
+		} else if (strcmp(line, "!join") == 0) {
+			join = 2;
+		} else if (strncmp(line, "!raw ", 5) == 0) {
+			peer_send(p, line + 5, strlen(line + 5));
+		} else if (strcmp(line, "!eof") == 0) {
+			close(p->fd);
+			p->fd = -1;
+			closed = 1;
+			break;
+		} else if (strncmp(line, "C: ", 3) == 0) {
+			peer_expect_client(p, line + 3);
+		} else if (strncmp(line, "S: ", 3) == 0) {
+			char *msg = peer_render(p, line + 3);
+
+			if (join) {
+				size_t have = joined ? strlen(joined) : 0;
+
+				joined = realloc(joined, have + strlen(msg) + 1);
+				assert_non_null(joined);
+				memcpy(joined + have, msg, strlen(msg) + 1);
+				if (--join == 0) {
+					peer_send(p, joined, strlen(joined));
+					free(joined);
+					joined = NULL;
+				}
+			} else if (bytewise) {
+				struct timespec ts = { 0, 200000 };
+
+				for (size_t i = 0; msg[i] && !p->failure[0]; i++) {
+					peer_send(p, msg + i, 1);
+					nanosleep(&ts, NULL);
+				}
+				bytewise = 0;
+			} else {
+				peer_send(p, msg, strlen(msg));
+			}
+			free(msg);
+		} else {
+			peer_fail(p, "bad transcript line: %s", line);
+		}
+	}
+	if (!closed && !p->failure[0] && !p->handoff) {
+		int rc = peer_read_line(p, tail, sizeof(tail));
+
+		if (rc != 0)
+			peer_fail(p, "client sent more than the transcript: %s",
+				  rc > 0 ? tail : "(partial or no EOF)");
+	}
+	free(joined);
+	return NULL;
+}
+
+/* Starts the peer playing transcript `name`; returns the client's end. */
+static struct peer *peer_start_ex(const char *name, int handoff, int *client_fd)
+{
+	struct peer *p = calloc(1, sizeof(*p));
+	int sv[2];
+
+	assert_non_null(p);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	p->fd = sv[1];
+	p->handoff = handoff;
+	p->script = load_transcript(name);
+	assert_int_equal(pthread_create(&p->thread, NULL, peer_main, p), 0);
+	*client_fd = sv[0];
+	return p;
+}
+
+static struct peer *peer_start(const char *name, int *client_fd)
+{
+	return peer_start_ex(name, 0, client_fd);
+}
+
+/* Joins the peer (the client must be closed by now) and checks it. */
+static void peer_finish(struct peer *p)
+{
+	assert_int_equal(pthread_join(p->thread, NULL), 0);
+	if (p->fd >= 0)
+		close(p->fd);
+	free(p->script);
+	if (p->failure[0])
+		fail_msg("peer: %s", p->failure);
+	free(p);
+}
+
+/* ------------------------------------------------------------ events */
+
+struct events {
+	int n;
+	char name[16][32];
+	char reason[16][32];
+};
+
+static void on_event(const char *name, json_t *data, void *payload)
+{
+	struct events *ev = payload;
+	const char *reason = json_string_value(json_object_get(data, "reason"));
+
+	if (ev->n >= 16)
+		return;
+	snprintf(ev->name[ev->n], sizeof(ev->name[0]), "%s", name);
+	snprintf(ev->reason[ev->n], sizeof(ev->reason[0]), "%s", reason ? reason : "");
+	ev->n++;
+}
+
+static void expect_status(struct qmp *q, const char *want)
+{
+	json_t *ret = NULL;
+
+	assert_int_equal(qmp_execute(q, "query-status", NULL, PEER_TIMEOUT_MS, &ret), 0);
+	assert_non_null(ret);
+	assert_string_equal(json_string_value(json_object_get(ret, "status")), want);
+	json_decref(ret);
+}
+
+/* ------------------------------------------------------------ transcripts */
+
+static void qmp__open_negotiates(void **state)
+{
+	struct qmp *q = NULL;
+	int fd, major, minor, micro;
+	struct peer *p = peer_start("open", &fd);
+
+	assert_int_equal(qmp_open(&q, fd, PEER_TIMEOUT_MS), 0);
+	qmp_version(q, &major, &minor, &micro);
+	assert_int_equal(major, 7);
+	assert_int_equal(minor, 2);
+	assert_int_equal(micro, 22);
+	assert_int_equal(qmp_fd(q), fd);
+	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	qmp_free(q);
+	peer_finish(p);
+}
+
+static void qmp__lifecycle_status_stop_cont_quit(void **state)
+{
+	struct events ev = { 0 };
+	struct qmp *q = NULL;
+	json_t *ret = NULL;
+	int fd;
+	struct peer *p = peer_start("lifecycle", &fd);
+
+	assert_int_equal(qmp_open(&q, fd, PEER_TIMEOUT_MS), 0);
+	qmp_set_event_handler(q, on_event, &ev);
+	expect_status(q, "prelaunch");
+	assert_int_equal(qmp_execute(q, "cont", NULL, PEER_TIMEOUT_MS, NULL), 0);
+	assert_int_equal(ev.n, 1);
+	assert_string_equal(ev.name[0], "RESUME");
+	expect_status(q, "running");
+	assert_int_equal(qmp_execute(q, "stop", NULL, PEER_TIMEOUT_MS, &ret), 0);
+	assert_true(json_is_object(ret) && json_object_size(ret) == 0);
+	json_decref(ret);
+	assert_int_equal(ev.n, 2);
+	assert_string_equal(ev.name[1], "STOP");
+	expect_status(q, "paused");
+	assert_int_equal(qmp_execute(q, "cont", NULL, PEER_TIMEOUT_MS, NULL), 0);
+	assert_string_equal(ev.name[2], "RESUME");
+	expect_status(q, "running");
+	/* quit: SHUTDOWN, the reply, then EOF; the reply still counts. */
+	assert_int_equal(qmp_execute(q, "quit", NULL, PEER_TIMEOUT_MS, NULL), 0);
+	assert_int_equal(ev.n, 4);
+	assert_string_equal(ev.name[3], "SHUTDOWN");
+	assert_string_equal(ev.reason[3], "host-qmp-quit");
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, PEER_TIMEOUT_MS), 1);
+	assert_int_equal(qmp_dispatch(q), VMC_EIO);
+	assert_int_equal(qmp_dispatch(q), VMC_EIO);
+	assert_int_equal(qmp_execute(q, "cont", NULL, 10, NULL), VMC_EIO);
+	qmp_free(q);
+	peer_finish(p);
+}
+
+static void qmp__error_replies(void **state)
+{
+	struct qmp *q = NULL;
+	json_t *args = json_pack("{s:s}", "id", "nodev0");
+	json_t *bogus = json_pack("{s:i}", "bogus", 1);
+	json_t *ret = (json_t *)1;
+	int fd;
+	struct peer *p = peer_start("error", &fd);
+
+	assert_int_equal(qmp_open(&q, fd, PEER_TIMEOUT_MS), 0);
+	assert_int_equal(qmp_execute(q, "no-such-command", NULL, PEER_TIMEOUT_MS, &ret), VMC_ERROR);
+	assert_null(ret);
+	assert_string_equal(vmc_error_last(),
+			    "qmp no-such-command: The command no-such-command has not been found");
+	assert_int_equal(qmp_execute(q, "device_del", args, PEER_TIMEOUT_MS, NULL), VMC_ERROR);
+	assert_string_equal(vmc_error_last(), "qmp device_del: Device 'nodev0' not found");
+	assert_int_equal(qmp_execute(q, "query-status", bogus, PEER_TIMEOUT_MS, NULL), VMC_ERROR);
+	assert_string_equal(vmc_error_last(), "qmp query-status: Parameter 'bogus' is unexpected");
+	expect_status(q, "prelaunch"); /* the connection survives errors */
+	qmp_free(q);
+	json_decref(args);
+	json_decref(bogus);
+	peer_finish(p);
+}
+
+static void qmp__powerdown_event(void **state)
+{
+	struct events ev = { 0 };
+	struct qmp *q = NULL;
+	int fd;
+	struct peer *p = peer_start("powerdown", &fd);
+
+	assert_int_equal(qmp_open(&q, fd, PEER_TIMEOUT_MS), 0);
+	qmp_set_event_handler(q, on_event, &ev);
+	assert_int_equal(qmp_execute(q, "cont", NULL, PEER_TIMEOUT_MS, NULL), 0);
+	assert_int_equal(qmp_execute(q, "system_powerdown", NULL, PEER_TIMEOUT_MS, NULL), 0);
+	assert_int_equal(ev.n, 2);
+	assert_string_equal(ev.name[1], "POWERDOWN");
+	assert_int_equal(qmp_execute(q, "quit", NULL, PEER_TIMEOUT_MS, NULL), 0);
+	assert_string_equal(ev.name[2], "SHUTDOWN");
+	qmp_free(q);
+	peer_finish(p);
+}
+
+static void qmp__split_byte_by_byte(void **state)
+{
+	struct events ev = { 0 };
+	struct qmp *q = NULL;
+	int fd;
+	struct peer *p = peer_start("bytewise", &fd);
+
+	assert_int_equal(qmp_open(&q, fd, PEER_TIMEOUT_MS), 0);
+	qmp_set_event_handler(q, on_event, &ev);
+	assert_int_equal(qmp_execute(q, "cont", NULL, PEER_TIMEOUT_MS, NULL), 0);
+	assert_int_equal(ev.n, 1);
+	assert_string_equal(ev.name[0], "RESUME");
+	expect_status(q, "running");
+	qmp_free(q);
+	peer_finish(p);
+}
+
+static void qmp__joined_messages(void **state)
+{
+	struct events ev = { 0 };
+	struct qmp *q = NULL;
+	int fd;
+	struct peer *p = peer_start("joined", &fd);
+	struct pollfd pfd = { .events = POLLIN };
+
+	assert_int_equal(qmp_open(&q, fd, PEER_TIMEOUT_MS), 0);
+	qmp_set_event_handler(q, on_event, &ev);
+	assert_int_equal(qmp_execute(q, "stop", NULL, PEER_TIMEOUT_MS, NULL), 0);
+	assert_true(ev.n >= 1); /* the next write may have arrived in the same read */
+	assert_string_equal(ev.name[0], "STOP");
+	pfd.fd = qmp_fd(q);
+	while (ev.n < 3) {
+		assert_int_equal(poll(&pfd, 1, PEER_TIMEOUT_MS), 1);
+		assert_int_equal(qmp_dispatch(q), 0);
+	}
+	assert_string_equal(ev.name[1], "RESUME");
+	assert_string_equal(ev.name[2], "SHUTDOWN");
+	qmp_free(q);
+	peer_finish(p);
+}
+
+static void qmp__unknown_ids_ignored(void **state)
+{
+	struct events ev = { 0 };
+	struct qmp *q = NULL;
+	int fd;
+	struct peer *p = peer_start("unknown_id", &fd);
+
+	assert_int_equal(qmp_open(&q, fd, PEER_TIMEOUT_MS), 0);
+	qmp_set_event_handler(q, on_event, &ev);
+	expect_status(q, "running");
+	assert_int_equal(ev.n, 1);
+	qmp_free(q);
+	peer_finish(p);
+}
+
+static void qmp__eof_mid_reply(void **state)
+{
+	struct qmp *q = NULL;
+	json_t *ret = (json_t *)1;
+	int fd;
+	struct peer *p = peer_start("eof_mid_reply", &fd);
+
+	assert_int_equal(qmp_open(&q, fd, PEER_TIMEOUT_MS), 0);
+	assert_int_equal(qmp_execute(q, "query-status", NULL, PEER_TIMEOUT_MS, &ret), VMC_EIO);
+	assert_null(ret);
+	assert_non_null(strstr(vmc_error_last(), "middle of a message"));
+	qmp_free(q);
+	peer_finish(p);
+}
+
+static void qmp__timeout_then_late_reply_dropped(void **state)
+{
+	struct events ev = { 0 };
+	struct qmp *q = NULL;
+	int fd;
+	struct peer *p = peer_start("late_reply", &fd);
+
+	assert_int_equal(qmp_open(&q, fd, PEER_TIMEOUT_MS), 0);
+	qmp_set_event_handler(q, on_event, &ev);
+	assert_int_equal(qmp_execute(q, "stop", NULL, 50, NULL), VMC_ETIMEOUT);
+	expect_status(q, "paused");
+	assert_int_equal(ev.n, 1);
+	qmp_free(q);
+	peer_finish(p);
+}
+
+/* ------------------------------------------------- peer end in this thread */
+
+/* Opens a client against open.txt played by a peer thread, then hands the
+ * peer end to this thread: *peer is the other end of the connection. */
+static struct qmp *open_direct(int *peer)
+{
+	struct qmp *q = NULL;
+	int fd;
+	struct peer *p = peer_start_ex("open", 1, &fd);
+
+	assert_int_equal(qmp_open(&q, fd, PEER_TIMEOUT_MS), 0);
+	*peer = p->fd;
+	p->fd = -1;
+	peer_finish(p);
+	return q;
+}
+
+static void qmp__event_split_byte_by_byte_dispatch(void **state)
+{
+	struct events ev = { 0 };
+	char *stop = transcript_server_line("lifecycle", 6);
+	int peer;
+	struct qmp *q = open_direct(&peer);
+	size_t len = strlen(stop);
+
+	qmp_set_event_handler(q, on_event, &ev);
+	assert_int_equal(qmp_dispatch(q), 0); /* nothing there: no block, no event */
+	for (size_t i = 0; i < len; i++) {
+		assert_int_equal(write(peer, stop + i, 1), 1);
+		assert_int_equal(qmp_dispatch(q), 0);
+	}
+	assert_int_equal(write(peer, "\r", 1), 1);
+	assert_int_equal(qmp_dispatch(q), 0);
+	assert_int_equal(ev.n, 0);
+	assert_int_equal(write(peer, "\n", 1), 1);
+	assert_int_equal(qmp_dispatch(q), 0);
+	assert_int_equal(ev.n, 1);
+	assert_string_equal(ev.name[0], "STOP");
+	free(stop);
+	qmp_free(q);
+	close(peer);
+}
+
+static void qmp__two_events_one_read(void **state)
+{
+	struct events ev = { 0 };
+	char *resume = transcript_server_line("lifecycle", 3);
+	char *stop = transcript_server_line("lifecycle", 6);
+	char buf[512];
+	int peer, n;
+	struct qmp *q = open_direct(&peer);
+
+	qmp_set_event_handler(q, on_event, &ev);
+	n = snprintf(buf, sizeof(buf), "%s\r\n\r\n%s\n", stop, resume); /* blank line, bare \n */
+	assert_int_equal(write(peer, buf, (size_t)n), n);
+	assert_int_equal(qmp_dispatch(q), 0);
+	assert_int_equal(ev.n, 2);
+	assert_string_equal(ev.name[0], "STOP");
+	assert_string_equal(ev.name[1], "RESUME");
+	free(resume);
+	free(stop);
+	qmp_free(q);
+	close(peer);
+}
+
+static void qmp__eof_mid_message_dispatch(void **state)
+{
+	int peer;
+	struct qmp *q = open_direct(&peer);
+
+	assert_int_equal(write(peer, "{\"event\": \"ST", 13), 13);
+	close(peer);
+	assert_int_equal(qmp_dispatch(q), VMC_EIO);
+	assert_non_null(strstr(vmc_error_last(), "middle of a message"));
+	assert_int_equal(qmp_dispatch(q), VMC_EIO);
+	qmp_free(q);
+}
+
+/* Streams `total` bytes (an event whose data string pads it, ending in
+ * "\r\n" if `complete`) and dispatches until done or an error. */
+static int stream_big_event(struct qmp *q, int peer, size_t total, int complete, int *events)
+{
+	const char *head = "{\"event\": \"BIG\", \"data\": {\"pad\": \"";
+	const char *tail = complete ? "\"}}\r\n" : "\"}}";
+	size_t hl = strlen(head), tl = strlen(tail), off = 0;
+	char *msg = malloc(total);
+	int rc = 0;
+
+	assert_non_null(msg);
+	assert_true(total > hl + tl);
+	memcpy(msg, head, hl);
+	memset(msg + hl, 'x', total - hl - tl);
+	memcpy(msg + total - tl, tail, tl);
+	assert_int_equal(fcntl(peer, F_SETFL, O_NONBLOCK), 0);
+	while (off < total && rc == 0) {
+		ssize_t n = write(peer, msg + off, total - off);
+
+		if (n > 0)
+			off += (size_t)n;
+		rc = qmp_dispatch(q);
+	}
+	while (rc == 0 && *events == 0) {
+		struct pollfd pfd = { .fd = qmp_fd(q), .events = POLLIN };
+
+		if (poll(&pfd, 1, 100) != 1)
+			break;
+		rc = qmp_dispatch(q);
+	}
+	free(msg);
+	return rc;
+}
+
+static void qmp__message_size_limit(void **state)
+{
+	struct events ev = { 0 };
+	int peer;
+	struct qmp *q = open_direct(&peer);
+
+	qmp_set_event_handler(q, on_event, &ev);
+	assert_int_equal(stream_big_event(q, peer, QMP_MSG_MAX, 1, &ev.n), 0);
+	assert_int_equal(ev.n, 1);
+	assert_string_equal(ev.name[0], "BIG");
+	qmp_free(q);
+	close(peer);
+
+	ev.n = 0;
+	q = open_direct(&peer);
+	qmp_set_event_handler(q, on_event, &ev);
+	assert_int_equal(stream_big_event(q, peer, QMP_MSG_MAX + 1, 1, &ev.n), VMC_EPROTO);
+	assert_non_null(strstr(vmc_error_last(), "longer than"));
+	assert_int_equal(ev.n, 0);
+	assert_int_equal(qmp_execute(q, "cont", NULL, 10, NULL), VMC_EPROTO);
+	qmp_free(q);
+	close(peer);
+}
+
+static void qmp__garbage_is_eproto(void **state)
+{
+	static const char *const garbage[] = {
+		"not json\r\n",
+		"[1, 2]\r\n",
+		"42\r\n",
+		"\"QMP\"\r\n",
+		"{\"foo\": 1}\r\n",
+		"{\"event\": 5}\r\n",
+		"{\"event\": \"STOP\", \"event\": \"RESUME\"}\r\n",
+		"{\"error\": \"flat\", \"id\": \"vmc-2\"}\r\n",
+		"{\"event\": \"ST\xff\xfe\"}\r\n",
+		"{\"event\": \"ST\0P\"}\r\n",
+		"{\"event\": \"STOP\"}}\r\n",
+		"\x01\x02\x03\n",
+	};
+	static const size_t lens[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0 };
+	struct events ev = { 0 };
+
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+		size_t len = lens[i] ? lens[i] : strlen(garbage[i]);
+		int peer;
+		struct qmp *q = open_direct(&peer);
+
+		qmp_set_event_handler(q, on_event, &ev);
+		assert_int_equal(write(peer, garbage[i], len), (ssize_t)len);
+		if (qmp_dispatch(q) != VMC_EPROTO)
+			fail_msg("garbage %zu was not rejected", i);
+		assert_int_equal(qmp_dispatch(q), VMC_EPROTO);
+		qmp_free(q);
+		close(peer);
+	}
+	assert_int_equal(ev.n, 0);
+}
+
+static void qmp__open_rejects_non_qmp_peer(void **state)
+{
+	static const char *const peers[] = {
+		"HTTP/1.1 200 OK\r\n",
+		"{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"STOP\"}\r\n",
+		"{\"QMP\": 1}\r\n",
+	};
+
+	for (size_t i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
+		struct qmp *q = (struct qmp *)1;
+		int sv[2];
+
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+		assert_int_equal(write(sv[1], peers[i], strlen(peers[i])), (ssize_t)strlen(peers[i]));
+		assert_int_equal(qmp_open(&q, sv[0], PEER_TIMEOUT_MS), VMC_EPROTO);
+		assert_null(q);
+		/* qmp_open closed the client end: the peer sees EOF. */
+		char c;
+		assert_int_equal(read(sv[1], &c, 1), 0);
+		close(sv[1]);
+	}
+}
+
+static void qmp__open_timeout_and_eof(void **state)
+{
+	struct qmp *q = NULL;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(qmp_open(&q, sv[0], 50), VMC_ETIMEOUT);
+	assert_null(q);
+	close(sv[1]);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	close(sv[1]);
+	assert_int_equal(qmp_open(&q, sv[0], PEER_TIMEOUT_MS), VMC_EIO);
+	assert_null(q);
+}
+
+static void reenter(const char *name, json_t *data, void *payload)
+{
+	int *rcs = payload;
+	struct qmp *q = *(struct qmp **)(rcs + 2);
+
+	rcs[0] = qmp_execute(q, "stop", NULL, 10, NULL);
+	rcs[1] = qmp_dispatch(q);
+}
+
+static void qmp__callback_reentry_and_bad_args(void **state)
+{
+	struct {
+		int rcs[2];
+		struct qmp *q;
+	} ctx = { { 1, 1 }, NULL };
+	char *stop = transcript_server_line("lifecycle", 6);
+	json_t *arr = json_array();
+	int peer;
+
+	ctx.q = open_direct(&peer);
+	qmp_set_event_handler(ctx.q, reenter, &ctx);
+	assert_int_equal(write(peer, stop, strlen(stop)), (ssize_t)strlen(stop));
+	assert_int_equal(write(peer, "\r\n", 2), 2);
+	assert_int_equal(qmp_dispatch(ctx.q), 0);
+	assert_int_equal(ctx.rcs[0], VMC_EINVALSTATE);
+	assert_int_equal(ctx.rcs[1], VMC_EINVALSTATE);
+
+	assert_int_equal(qmp_execute(ctx.q, "", NULL, 10, NULL), VMC_EINVAL);
+	assert_int_equal(qmp_execute(ctx.q, NULL, NULL, 10, NULL), VMC_EINVAL);
+	assert_int_equal(qmp_execute(ctx.q, "a\"b", NULL, 10, NULL), VMC_EINVAL);
+	assert_int_equal(qmp_execute(ctx.q, "stop", arr, 10, NULL), VMC_EINVAL);
+	json_decref(arr);
+	free(stop);
+	qmp_free(ctx.q);
+	close(peer);
+	qmp_free(NULL);
+}
+
+/* ------------------------------------------------------------ real QEMU */
+
+struct real {
+	pid_t pid;
+	char dir[64];
+	char sock[96];
+};
+
+static int find_in_path(const char *prog, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL;
+	int found = 0;
+
+	copy = strdup(path ? path : "/usr/bin:/bin");
+	assert_non_null(copy);
+	for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		int n = snprintf(out, len, "%s/%s", dir, prog);
+
+		found = n > 0 && (size_t)n < len && access(out, X_OK) == 0;
+	}
+	free(copy);
+	return found;
+}
+
+static int real_teardown(void **state)
+{
+	struct real *r = *state;
+
+	if (!r)
+		return 0;
+	if (r->pid > 0) {
+		kill(r->pid, SIGKILL);
+		waitpid(r->pid, NULL, 0);
+	}
+	if (r->sock[0])
+		unlink(r->sock);
+	if (r->dir[0])
+		rmdir(r->dir);
+	free(r);
+	return 0;
+}
+
+/* QEMU connects to our listening socket as the QMP client end
+ * (-chardev socket,path=...), so there is no start-up race to poll for. */
+static void qmp__real_qemu(void **state)
+{
+	struct real *r = calloc(1, sizeof(*r));
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct events ev = { 0 };
+	struct qmp *q = NULL;
+	char qemu[512], chardev[256];
+	int lfd, fd, status = 0, rc, major = 0;
+
+	assert_non_null(r);
+	*state = r;
+	if (!find_in_path("qemu-system-x86_64", qemu, sizeof(qemu))) {
+		print_message("skipped: qemu-system-x86_64 is not in PATH\n");
+		skip();
+	}
+	snprintf(r->dir, sizeof(r->dir), "/tmp/vmc-qmp-XXXXXX");
+	assert_non_null(mkdtemp(r->dir));
+	snprintf(r->sock, sizeof(r->sock), "%s/qmp.sock", r->dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", r->sock);
+	snprintf(chardev, sizeof(chardev), "socket,id=mon0,path=%s", r->sock);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+
+	char *const argv[] = {
+		qemu, "-M", "microvm", "-accel", "tcg", "-nodefaults", "-no-user-config",
+		"-display", "none", "-S", "-chardev", chardev, "-mon", "chardev=mon0,mode=control",
+		NULL,
+	};
+	r->pid = fork();
+	assert_true(r->pid >= 0);
+	if (r->pid == 0) {
+		execv(qemu, argv);
+		_exit(127);
+	}
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(fd >= 0);
+	close(lfd);
+
+	rc = qmp_open(&q, fd, 10000);
+	if (rc < 0)
+		fail_msg("qmp_open: %s", vmc_error_last());
+	qmp_version(q, &major, NULL, NULL);
+	assert_true(major >= 6);
+	qmp_set_event_handler(q, on_event, &ev);
+	expect_status(q, "prelaunch");
+	assert_int_equal(qmp_execute(q, "cont", NULL, 5000, NULL), 0);
+	assert_string_equal(ev.name[0], "RESUME");
+	expect_status(q, "running");
+	assert_int_equal(qmp_execute(q, "stop", NULL, 5000, NULL), 0);
+	assert_string_equal(ev.name[1], "STOP");
+	expect_status(q, "paused");
+	assert_int_equal(qmp_execute(q, "no-such-command", NULL, 5000, NULL), VMC_ERROR);
+	assert_non_null(strstr(vmc_error_last(), "qmp no-such-command: "));
+	assert_int_equal(qmp_execute(q, "cont", NULL, 5000, NULL), 0);
+	assert_string_equal(ev.name[2], "RESUME");
+	assert_int_equal(qmp_execute(q, "quit", NULL, 5000, NULL), 0);
+	assert_string_equal(ev.name[3], "SHUTDOWN");
+	assert_string_equal(ev.reason[3], "host-qmp-quit");
+	do {
+		pfd.fd = qmp_fd(q);
+		assert_int_equal(poll(&pfd, 1, 5000), 1);
+		rc = qmp_dispatch(q);
+	} while (rc == 0);
+	assert_int_equal(rc, VMC_EIO);
+	qmp_free(q);
+	assert_int_equal(waitpid(r->pid, &status, 0), r->pid);
+	r->pid = 0;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(qmp__open_negotiates),
+		cmocka_unit_test(qmp__lifecycle_status_stop_cont_quit),
+		cmocka_unit_test(qmp__error_replies),
+		cmocka_unit_test(qmp__powerdown_event),
+		cmocka_unit_test(qmp__split_byte_by_byte),
+		cmocka_unit_test(qmp__joined_messages),
+		cmocka_unit_test(qmp__unknown_ids_ignored),
+		cmocka_unit_test(qmp__eof_mid_reply),
+		cmocka_unit_test(qmp__timeout_then_late_reply_dropped),
+		cmocka_unit_test(qmp__event_split_byte_by_byte_dispatch),
+		cmocka_unit_test(qmp__two_events_one_read),
+		cmocka_unit_test(qmp__eof_mid_message_dispatch),
+		cmocka_unit_test(qmp__message_size_limit),
+		cmocka_unit_test(qmp__garbage_is_eproto),
+		cmocka_unit_test(qmp__open_rejects_non_qmp_peer),
+		cmocka_unit_test(qmp__open_timeout_and_eof),
+		cmocka_unit_test(qmp__callback_reentry_and_bad_args),
+		cmocka_unit_test_teardown(qmp__real_qemu, real_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
