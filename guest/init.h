@@ -1,0 +1,56 @@
+/*
+ * init.h - what vmc-init's pieces share: logging to the console and the
+ * entry points of the module loader (init_modules.c), the network setup
+ * (init_net.c) and the DHCP client (init_dhcp.c). The main loop, mounts and
+ * the workload live in vmc-init.c.
+ */
+#ifndef VMC_INIT_H
+#define VMC_INIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "init_cmdline.h"
+
+#define INIT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* "vmc-init: <message>\n" on stderr (the console), errno preserved. */
+void init_log(const char *fmt, ...) INIT_PRINTF(1, 2);
+/* Same, prefixed with the seconds since boot, only when `on`. */
+void init_debug(int on, const char *fmt, ...) INIT_PRINTF(2, 3);
+
+/*
+ * Loads, with their dependencies from modules.dep, the modules whose
+ * modules.alias patterns match a device's modalias under /sys/devices,
+ * repeating until a pass loads nothing new (a bus driver makes new devices
+ * appear), then the `extra` modules by name. Missing /lib/modules/<release>
+ * means a kernel with everything built in: returns 0. Returns the number of
+ * modules loaded, or -1 if an extra module could not be loaded.
+ */
+int modules_coldplug(const char *const *extra, size_t n_extra, int verbose);
+
+/* One lease from a DHCPv4 server. */
+struct dhcp_lease {
+	struct init_addr addr;      /* with prefix from the subnet mask */
+	struct init_addr router;    /* family 0 if none offered */
+	struct init_addr dns[INIT_MAX_DNS];
+	size_t n_dns;
+	uint32_t lease_s;
+};
+
+/* DISCOVER/OFFER/REQUEST/ACK on an interface that is up. 0 or -1. */
+int dhcp_acquire(const char *ifname, const unsigned char mac[6], int timeout_ms,
+		 struct dhcp_lease *out, int verbose);
+
+/*
+ * Brings up lo and every NIC in cfg->nets (by name, by MAC, or the first
+ * ethernet NIC), assigns its address (static or DHCP) and default route,
+ * sets the hostname and writes /etc/resolv.conf and /etc/hosts. The
+ * addresses it assigned, in order, go to up[] (*n_up of them).
+ * Returns 0, or -1 after logging what failed; the first failure is also
+ * written to err (for the VMC_ERROR line).
+ */
+int net_setup(const struct init_config *cfg, struct init_addr *up, size_t *n_up,
+	      char *err, size_t errlen);
+
+#endif
