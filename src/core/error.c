@@ -73,7 +73,7 @@ const char *vmc_strerror(int code)
 }
 
 /* Formats into a local buffer first: an argument may be vmc_error_last(). */
-static void error_vformat(int code, const char *fmt, va_list ap)
+static VMC_PRINTF(2, 0) void error_vformat(int code, const char *fmt, va_list ap)
 {
 	char buf[ERROR_MSG_MAX];
 	int n;
