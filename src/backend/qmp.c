@@ -26,6 +26,7 @@
 #define QMP_READ_CHUNK 4096
 #define QMP_READS_PER_DISPATCH 16
 #define QMP_CMD_MAX 128
+#define QMP_EARLY_EVENTS_MAX 16
 
 struct qmp {
 	int fd;
@@ -41,6 +42,8 @@ struct qmp {
 	int version[3];
 	char wait_id[32];      /* id of the command being waited for, or "" */
 	json_t *reply;         /* its reply, once it arrived */
+	json_t *early[QMP_EARLY_EVENTS_MAX]; /* events before a handler was set */
+	int n_early;
 };
 
 static int64_t qmp_now_ms(void)
@@ -110,8 +113,12 @@ static int qmp_on_event(struct qmp *q, json_t *msg)
 
 	if (!json_is_string(name))
 		return qmp_kill(q, vmc_error_set(VMC_EPROTO, "qmp: event without a name"));
-	if (!q->cb)
+	if (!q->cb) {
+		/* Kept for the handler installed after qmp_open. */
+		if (q->n_early < QMP_EARLY_EVENTS_MAX)
+			q->early[q->n_early++] = json_incref(msg);
 		return 0;
+	}
 	q->in_callback = 1;
 	q->cb(json_string_value(name), data, q->payload);
 	q->in_callback = 0;
@@ -176,12 +183,15 @@ static int qmp_process(struct qmp *q)
 
 	while (start < q->len && !q->dead) {
 		char *nl = memchr(q->buf + start, '\n', q->len - start);
+		int greeted = q->greeted;
 
 		if (!nl)
 			break;
 		rc = qmp_on_line(q, q->buf + start, (size_t)(nl - (q->buf + start)));
 		start = (size_t)(nl - q->buf) + 1;
-		if (rc < 0)
+		/* Stop after the greeting: what follows it can only be read
+		 * once qmp_capabilities has been sent. */
+		if (rc < 0 || q->greeted != greeted)
 			break;
 	}
 	memmove(q->buf, q->buf + start, q->len - start);
@@ -208,10 +218,12 @@ static int qmp_grow(struct qmp *q)
 }
 
 /* Reads what the socket has (never blocks) and dispatches it. Stops early
- * once the awaited reply is in, so that a reply followed by EOF (quit)
- * still counts as a reply. */
+ * once the awaited reply or the greeting is in, so that a reply followed
+ * by EOF (quit) still counts as a reply. */
 static int qmp_read(struct qmp *q)
 {
+	int greeted = q->greeted;
+
 	for (int i = 0; i < QMP_READS_PER_DISPATCH; i++) {
 		ssize_t n;
 		int rc;
@@ -221,6 +233,8 @@ static int qmp_read(struct qmp *q)
 			if (rc < 0)
 				return rc;
 		}
+		if (q->len >= q->cap) /* cannot happen: qmp_process keeps len < QMP_MSG_MAX */
+			return qmp_kill(q, vmc_error_set(VMC_EPROTO, "qmp: receive buffer full"));
 		n = read(q->fd, q->buf + q->len, q->cap - q->len);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -239,7 +253,7 @@ static int qmp_read(struct qmp *q)
 		rc = qmp_process(q);
 		if (rc < 0)
 			return rc;
-		if (q->reply)
+		if (q->reply || q->greeted != greeted)
 			return 0;
 	}
 	return 0;
@@ -347,6 +361,10 @@ static int qmp_execute_until(struct qmp *q, const char *cmd, json_t *args, int64
 	rc = qmp_send(q, text, len + 1, deadline);
 	if (rc < 0)
 		goto out;
+	/* Lines left in the buffer after the greeting come first. */
+	rc = qmp_process(q);
+	if (rc < 0 && !q->reply)
+		goto out;
 
 	while (!q->reply) {
 		rc = qmp_wait(q, POLLIN, deadline, "a reply");
@@ -432,6 +450,8 @@ void qmp_free(struct qmp *q)
 	if (q->fd >= 0)
 		close(q->fd);
 	json_decref(q->reply);
+	for (int i = 0; i < q->n_early; i++)
+		json_decref(q->early[i]);
 	free(q->buf);
 	free(q);
 }
@@ -453,6 +473,20 @@ void qmp_version(const struct qmp *q, int *major, int *minor, int *micro)
 
 void qmp_set_event_handler(struct qmp *q, qmp_event_cb cb, void *payload)
 {
+	int n = q->n_early;
+
 	q->cb = cb;
 	q->payload = payload;
+	if (!cb || q->in_callback)
+		return;
+	q->n_early = 0;
+	for (int i = 0; i < n; i++) {
+		if (q->cb) {
+			q->in_callback = 1;
+			q->cb(json_string_value(json_object_get(q->early[i], "event")),
+			      json_object_get(q->early[i], "data"), q->payload);
+			q->in_callback = 0;
+		}
+		json_decref(q->early[i]);
+	}
 }

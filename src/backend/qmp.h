@@ -15,6 +15,7 @@
 #define VMC_BACKEND_QMP_H
 
 #include <jansson.h>
+#include "vmc.h"
 
 /* Longest message accepted from QEMU, including its "\r\n". */
 #define QMP_MSG_MAX (1024 * 1024)
@@ -46,8 +47,11 @@ int qmp_fd(const struct qmp *q);
 /* QEMU's version from the greeting. Any pointer may be NULL. */
 void qmp_version(const struct qmp *q, int *major, int *minor, int *micro);
 
-/* Installs (or with cb NULL removes) the event callback. Events arriving
- * without a callback are dropped. */
+/* Installs (or with cb NULL removes) the event callback. Events that
+ * arrived while no callback was installed (e.g. in the same read as the
+ * qmp_capabilities reply, inside qmp_open) are kept, up to 16, and
+ * delivered to the new callback from this call, in order; further ones
+ * are dropped. */
 void qmp_set_event_handler(struct qmp *q, qmp_event_cb cb, void *payload);
 
 /* Call when qmp_fd() is readable: reads what is there without blocking

@@ -455,6 +455,34 @@ static void qmp__powerdown_event(void **state)
 	peer_finish(p);
 }
 
+/* A booted guest (vmc-init) powered off through the ACPI button: the
+ * SHUTDOWN with reason guest-shutdown arrives after the reply, then EOF. */
+static void qmp__guest_powerdown_shutdown(void **state)
+{
+	struct events ev = { 0 };
+	struct qmp *q = NULL;
+	struct pollfd pfd = { .events = POLLIN };
+	int fd, rc;
+	struct peer *p = peer_start("guest_shutdown", &fd);
+
+	assert_int_equal(qmp_open(&q, fd, PEER_TIMEOUT_MS), 0);
+	qmp_set_event_handler(q, on_event, &ev);
+	assert_int_equal(qmp_execute(q, "cont", NULL, PEER_TIMEOUT_MS, NULL), 0);
+	assert_int_equal(qmp_execute(q, "system_powerdown", NULL, PEER_TIMEOUT_MS, NULL), 0);
+	assert_string_equal(ev.name[1], "POWERDOWN");
+	pfd.fd = qmp_fd(q);
+	do {
+		assert_int_equal(poll(&pfd, 1, PEER_TIMEOUT_MS), 1);
+		rc = qmp_dispatch(q);
+	} while (rc == 0);
+	assert_int_equal(rc, VMC_EIO);
+	assert_int_equal(ev.n, 3);
+	assert_string_equal(ev.name[2], "SHUTDOWN");
+	assert_string_equal(ev.reason[2], "guest-shutdown");
+	qmp_free(q);
+	peer_finish(p);
+}
+
 static void qmp__split_byte_by_byte(void **state)
 {
 	struct events ev = { 0 };
@@ -557,6 +585,41 @@ static struct qmp *open_direct(int *peer)
 	p->fd = -1;
 	peer_finish(p);
 	return q;
+}
+
+/* The greeting, the capabilities reply and an event all in one read (the
+ * reply was written before the client asked: it must still be matched). */
+static void qmp__handshake_in_one_read(void **state)
+{
+	struct events ev = { 0 };
+	char *greeting = transcript_server_line("open", 0);
+	char *caps = transcript_server_line("open", 1);
+	char *stop = transcript_server_line("lifecycle", 6);
+	char buf[1024];
+	struct qmp *q = NULL;
+	int sv[2], n;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	n = snprintf(buf, sizeof(buf), "%s\r\n%s\r\n%s\r\n", greeting, caps, stop);
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	assert_int_equal(write(sv[1], buf, (size_t)n), n);
+	assert_int_equal(qmp_open(&q, sv[0], 0), 0);
+	n = (int)read(sv[1], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "{\"execute\":\"qmp_capabilities\",\"id\":\"vmc-1\"}\n");
+	/* The STOP after the reply arrived before a handler was installed. */
+	assert_int_equal(ev.n, 0);
+	qmp_set_event_handler(q, on_event, &ev);
+	assert_int_equal(ev.n, 1);
+	assert_string_equal(ev.name[0], "STOP");
+	assert_int_equal(qmp_dispatch(q), 0);
+	assert_int_equal(ev.n, 1);
+	free(greeting);
+	free(caps);
+	free(stop);
+	qmp_free(q);
+	close(sv[1]);
 }
 
 static void qmp__event_split_byte_by_byte_dispatch(void **state)
@@ -917,11 +980,13 @@ int main(void)
 		cmocka_unit_test(qmp__lifecycle_status_stop_cont_quit),
 		cmocka_unit_test(qmp__error_replies),
 		cmocka_unit_test(qmp__powerdown_event),
+		cmocka_unit_test(qmp__guest_powerdown_shutdown),
 		cmocka_unit_test(qmp__split_byte_by_byte),
 		cmocka_unit_test(qmp__joined_messages),
 		cmocka_unit_test(qmp__unknown_ids_ignored),
 		cmocka_unit_test(qmp__eof_mid_reply),
 		cmocka_unit_test(qmp__timeout_then_late_reply_dropped),
+		cmocka_unit_test(qmp__handshake_in_one_read),
 		cmocka_unit_test(qmp__event_split_byte_by_byte_dispatch),
 		cmocka_unit_test(qmp__two_events_one_read),
 		cmocka_unit_test(qmp__eof_mid_message_dispatch),

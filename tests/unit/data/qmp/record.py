@@ -5,6 +5,9 @@
 # writes every byte QEMU sent as "S:" lines (each message ended by \r\n on
 # the wire) and every command sent as "C:" lines. Usage:
 #   python3 record.py OUTDIR [EXTRA QEMU ARGS...]
+# With RECORD_GUEST_KERNEL, RECORD_GUEST_INITRD and RECORD_APPEND set it
+# records only guest_shutdown.txt: a booted guest powered off through the
+# ACPI power button (system_powerdown).
 import json, os, select, socket, subprocess, sys, tempfile, time
 
 QEMU = "qemu-system-x86_64"
@@ -15,12 +18,13 @@ def scenario(outdir, name, steps, extra):
     argv = [QEMU, "-M", "microvm", "-accel", "tcg", "-nodefaults", "-no-user-config",
             "-display", "none", "-S", "-qmp", "unix:%s,server=on,wait=off" % path] + extra
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
-    for _ in range(200):
-        if os.path.exists(path):
-            break
-        time.sleep(0.01)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
+    for _ in range(500):
+        try:
+            s.connect(path)
+            break
+        except (FileNotFoundError, ConnectionRefusedError):
+            time.sleep(0.01)
     buf = b""
     out = ["# recorded by record.py from %s, scenario %s" % (
         subprocess.run([QEMU, "--version"], capture_output=True, text=True).stdout.splitlines()[0], name)]
@@ -56,7 +60,7 @@ def scenario(outdir, name, steps, extra):
     n = 0
     for step in steps:
         if step[0] == "wait":
-            read_for(lambda m: m.get("event") == step[1], step[2])
+            read_for(lambda m, e=step[1]: m.get("event") == e, step[2])
             continue
         if step[0] == "settle":
             read_for(lambda m: False, step[1])
@@ -86,6 +90,17 @@ def scenario(outdir, name, steps, extra):
 def main():
     outdir = sys.argv[1]
     extra = sys.argv[2:]
+    kernel = os.environ.get("RECORD_GUEST_KERNEL")
+    if kernel:
+        # A real guest that powers off on the ACPI button: SHUTDOWN with
+        # reason guest-shutdown. RECORD_GUEST_INITRD and RECORD_APPEND too.
+        guest = ["-m", "256", "-no-reboot", "-kernel", kernel,
+                 "-initrd", os.environ["RECORD_GUEST_INITRD"],
+                 "-append", os.environ["RECORD_APPEND"]]
+        scenario(outdir, "guest_shutdown", [("qmp_capabilities",), ("cont",), ("settle", 8.0),
+                 ("system_powerdown",), ("wait", "SHUTDOWN", 20.0), ("settle", 2.0)],
+                 extra + guest)
+        return
     scenario(outdir, "open", [("qmp_capabilities",)], extra)
     scenario(outdir, "lifecycle", [("qmp_capabilities",), ("query-status",), ("cont",),
              ("query-status",), ("stop",), ("query-status",), ("cont",), ("query-status",),
