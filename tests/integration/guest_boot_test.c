@@ -1,0 +1,235 @@
+/*
+ * guest_boot_test.c - boots the default guest (guest/build's output) under
+ * qemu-system-x86_64, started directly, and checks vmc-init's side of the
+ * contract: VMC_READY with the address asked for on a virtio-net NIC (by
+ * name, by MAC, by DHCP), VMC_EXIT with the workload's status followed by
+ * QEMU exiting on its own (vmc.halt=poweroff), VMC_ERROR for a workload
+ * that cannot start, and a clean guest poweroff on the ACPI power button
+ * (QMP system_powerdown). TCG unless VMC_TEST_ACCEL=kvm. Prints each boot
+ * time. Skips, saying why, when no guest has been built.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "guest_vm.h"
+
+#define BOOT_TIMEOUT_MS 30000
+
+struct fixture {
+	char kernel[4096];
+	char initramfs[4096];
+	char why[4200];
+	int have_guest;
+};
+
+static struct fixture fx;
+
+static int group_setup(void **state)
+{
+	fx.have_guest = guest_vm_find(fx.kernel, fx.initramfs, sizeof(fx.kernel), fx.why,
+				      sizeof(fx.why)) == 0;
+	if (fx.have_guest)
+		printf("# guest: %s + %s, accel %s\n", fx.kernel, fx.initramfs, guest_vm_accel());
+	return 0;
+}
+
+static void need_guest(void)
+{
+	if (!fx.have_guest) {
+		printf("# skipped: %s\n", fx.why);
+		skip();
+	}
+}
+
+static void boot(struct guest_vm *vm, const char *append, const char *mac, int qmp)
+{
+	struct guest_vm_opts o = {
+		.kernel = fx.kernel, .initramfs = fx.initramfs, .append = append,
+		.mac = mac, .qmp = qmp,
+	};
+
+	if (guest_vm_start(vm, &o) < 0)
+		fail_msg("could not start qemu-system-x86_64");
+}
+
+/* Fails with the console so far, after stopping QEMU. */
+static void fail_with_log(struct guest_vm *vm, const char *what)
+{
+	fprintf(stderr, "---- console ----\n%s\n---- end ----\n", vm->log ? vm->log : "");
+	guest_vm_stop(vm);
+	fail_msg("%s", what);
+}
+
+static void expect_ready(struct guest_vm *vm, const char *ip, const char *label)
+{
+	struct ready_event ev;
+
+	if (guest_vm_wait_event(vm, READY_EV_READY, BOOT_TIMEOUT_MS, &ev) < 0)
+		fail_with_log(vm, "no VMC_READY");
+	printf("# %s: VMC_READY after %.3f s\n", label, (vm->ready_us - vm->start_us) / 1e6);
+	if (ip) {
+		if (ev.n_ip != 1 || strcmp(ev.ip[0], ip) != 0)
+			fail_with_log(vm, "VMC_READY without the address asked for");
+	} else if (ev.n_ip != 0) {
+		fail_with_log(vm, "VMC_READY with an address nobody asked for");
+	}
+}
+
+/* The workload's VMC_EXIT, then QEMU exiting 0 by itself. */
+static void expect_exit(struct guest_vm *vm, int status)
+{
+	struct ready_event ev;
+	int qemu_status;
+
+	if (guest_vm_wait_event(vm, READY_EV_EXIT, BOOT_TIMEOUT_MS, &ev) < 0)
+		fail_with_log(vm, "no VMC_EXIT");
+	if (ev.exit_status != status) {
+		fprintf(stderr, "VMC_EXIT status=%d, want %d\n", ev.exit_status, status);
+		fail_with_log(vm, "wrong workload status");
+	}
+	if (guest_vm_wait_exit(vm, BOOT_TIMEOUT_MS, &qemu_status) < 0)
+		fail_with_log(vm, "QEMU did not exit after the workload ended");
+	if (!WIFEXITED(qemu_status) || WEXITSTATUS(qemu_status) != 0)
+		fail_with_log(vm, "QEMU did not exit with status 0");
+}
+
+static void guest_boot__ready_with_static_ip_by_name(void **state)
+{
+	struct guest_vm vm;
+
+	need_guest();
+	boot(&vm, "vmc.net=eth0,10.0.2.15/24,10.0.2.2", "52:54:00:12:34:56", 0);
+	expect_ready(&vm, "10.0.2.15", "static ip by name");
+	guest_vm_stop(&vm);
+}
+
+static void guest_boot__ready_with_static_ip_by_mac(void **state)
+{
+	struct guest_vm vm;
+
+	need_guest();
+	boot(&vm, "vmc.net=52:54:00:AB:CD:EF,10.0.2.16/24,10.0.2.2", "52:54:00:ab:cd:ef", 0);
+	expect_ready(&vm, "10.0.2.16", "static ip by MAC");
+	guest_vm_stop(&vm);
+}
+
+static void guest_boot__ready_with_dhcp(void **state)
+{
+	struct guest_vm vm;
+
+	need_guest();
+	boot(&vm, "vmc.net=eth0,dhcp", "52:54:00:12:34:56", 0);
+	expect_ready(&vm, "10.0.2.15", "dhcp");
+	guest_vm_stop(&vm);
+}
+
+static void guest_boot__ready_without_network(void **state)
+{
+	struct guest_vm vm;
+
+	need_guest();
+	boot(&vm, "vmc.bogus=1 vmc.hostname=bad_name", NULL, 0);
+	expect_ready(&vm, NULL, "no network, bad options skipped");
+	guest_vm_stop(&vm);
+}
+
+static void guest_boot__exec_true_powers_off(void **state)
+{
+	struct guest_vm vm;
+
+	need_guest();
+	boot(&vm, "vmc.halt=poweroff vmc.exec=/bin/true", NULL, 0);
+	expect_ready(&vm, NULL, "exec /bin/true");
+	expect_exit(&vm, 0);
+	guest_vm_stop(&vm);
+}
+
+static void guest_boot__exec_reports_status_after_ready_exec(void **state)
+{
+	struct guest_vm vm;
+
+	need_guest();
+	boot(&vm, "vmc.ready=exec vmc.net=eth0,10.0.2.15/24 vmc.exec=/bin/sh,-c,exit%203",
+	     "52:54:00:12:34:56", 0);
+	expect_ready(&vm, "10.0.2.15", "exec sh, ready=exec");
+	expect_exit(&vm, 3);
+	guest_vm_stop(&vm);
+}
+
+static void guest_boot__exec_missing_reports_error(void **state)
+{
+	struct guest_vm vm;
+	struct ready_event ev;
+
+	need_guest();
+	boot(&vm, "vmc.ready=exec vmc.exec=/no/such/program", NULL, 0);
+	if (guest_vm_wait_event(&vm, READY_EV_ERROR, BOOT_TIMEOUT_MS, &ev) < 0)
+		fail_with_log(&vm, "no VMC_ERROR");
+	assert_string_equal(ev.text, "exec /no/such/program: No such file or directory");
+	expect_exit(&vm, 127);
+	if (strstr(vm.log, "VMC_READY"))
+		fail_with_log(&vm, "VMC_READY although the workload never started");
+	guest_vm_stop(&vm);
+}
+
+static void guest_boot__network_failure_is_an_error(void **state)
+{
+	struct guest_vm vm;
+	struct ready_event ev;
+
+	need_guest();
+	boot(&vm, "vmc.net=eth7,10.0.2.15/24 vmc.exec=/bin/true", "52:54:00:12:34:56", 0);
+	if (guest_vm_wait_event(&vm, READY_EV_ERROR, BOOT_TIMEOUT_MS, &ev) < 0)
+		fail_with_log(&vm, "no VMC_ERROR");
+	assert_string_equal(ev.text, "vmc.net: no interface eth7");
+	guest_vm_stop(&vm);
+}
+
+static void guest_boot__power_button_powers_off_cleanly(void **state)
+{
+	struct guest_vm vm;
+	struct ready_event ev;
+	int status;
+
+	need_guest();
+	/* a workload that must be stopped, and halt=stay so only the button ends it */
+	boot(&vm, "vmc.halt=stay vmc.exec=/bin/sleep,600", NULL, 1);
+	expect_ready(&vm, NULL, "power button");
+	if (guest_vm_powerdown(&vm) < 0)
+		fail_with_log(&vm, "system_powerdown failed");
+	if (guest_vm_wait_event(&vm, READY_EV_EXIT, BOOT_TIMEOUT_MS, &ev) < 0)
+		fail_with_log(&vm, "workload not stopped");
+	assert_int_equal(ev.exit_signal, SIGTERM);
+	if (guest_vm_wait_exit(&vm, BOOT_TIMEOUT_MS, &status) < 0)
+		fail_with_log(&vm, "QEMU still running after system_powerdown");
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* the guest shut itself down; QEMU did not just quit */
+	assert_string_equal(vm.shutdown_reason, "guest-shutdown");
+	guest_vm_stop(&vm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(guest_boot__ready_with_static_ip_by_name),
+		cmocka_unit_test(guest_boot__ready_with_static_ip_by_mac),
+		cmocka_unit_test(guest_boot__ready_with_dhcp),
+		cmocka_unit_test(guest_boot__ready_without_network),
+		cmocka_unit_test(guest_boot__exec_true_powers_off),
+		cmocka_unit_test(guest_boot__exec_reports_status_after_ready_exec),
+		cmocka_unit_test(guest_boot__exec_missing_reports_error),
+		cmocka_unit_test(guest_boot__network_failure_is_an_error),
+		cmocka_unit_test(guest_boot__power_button_powers_off_cleanly),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}

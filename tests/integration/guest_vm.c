@@ -1,0 +1,318 @@
+/*
+ * guest_vm.c - boots the default guest under QEMU for the guest-kit tests
+ * and the boot benchmark (see guest_vm.h). It owns the QEMU command line
+ * for these direct boots (microvm, TCG unless VMC_TEST_ACCEL=kvm, the PVH
+ * vmlinux, tsc_early_khz), the console pipe, the QMP connection and the
+ * process; reading the console is left to core/ready.c, speaking QMP to
+ * backend/qmp.c, spawning to core/spawn.c.
+ */
+#include "guest_vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backend/accel.h"
+#include "backend/qmp.h"
+#include "core/clock.h"
+#include "core/spawn.h"
+#include "core/unixsock.h"
+
+#define QMP_FD 3
+
+int guest_vm_find(char *kernel, char *initramfs, size_t len, char *why, size_t why_len)
+{
+	const char *env = getenv("VMC_GUEST_DIR"), *data = getenv("VMC_DATA_DIR");
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char dir[4096];
+
+	if (env && env[0])
+		snprintf(dir, sizeof(dir), "%s", env);
+	else if (data && data[0])
+		snprintf(dir, sizeof(dir), "%s/guest", data);
+	else if (geteuid() == 0)
+		snprintf(dir, sizeof(dir), "/var/lib/vmc/guest");
+	else if (xdg && xdg[0])
+		snprintf(dir, sizeof(dir), "%s/vmc/guest", xdg);
+	else
+		snprintf(dir, sizeof(dir), "%s/.local/share/vmc/guest", home ? home : "");
+	snprintf(kernel, len, "%s/vmlinux", dir);
+	if (access(kernel, R_OK) != 0)
+		snprintf(kernel, len, "%s/vmlinuz", dir);
+	snprintf(initramfs, len, "%s/initramfs.cpio", dir);
+	if (access(kernel, R_OK) != 0 || access(initramfs, R_OK) != 0) {
+		snprintf(why, why_len, "no guest in %s: run guest/build or set VMC_GUEST_DIR", dir);
+		return -1;
+	}
+	return 0;
+}
+
+const char *guest_vm_accel(void)
+{
+	const char *a = getenv("VMC_TEST_ACCEL");
+
+	return a && strcmp(a, "kvm") == 0 ? "kvm" : "tcg";
+}
+
+static void on_event(const struct ready_event *ev, void *payload)
+{
+	struct guest_vm *vm = payload;
+
+	if (ev->kind == READY_EV_READY && vm->ready_us == 0)
+		vm->ready_us = clock_mono_us();
+	if (vm->n_events < GUEST_VM_EVENTS_MAX)
+		vm->events[vm->n_events++] = *ev;
+}
+
+static void on_qmp_event(const char *name, json_t *data, void *payload)
+{
+	struct guest_vm *vm = payload;
+	const char *reason;
+
+	if (strcmp(name, "SHUTDOWN") != 0 || !data)
+		return;
+	reason = json_string_value(json_object_get(data, "reason"));
+	snprintf(vm->shutdown_reason, sizeof(vm->shutdown_reason), "%s", reason ? reason : "?");
+}
+
+static void drain_serial(struct guest_vm *vm)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(vm->serial_fd, buf, sizeof(buf))) > 0) {
+		size_t take = (size_t)n;
+
+		if (vm->log_len + take > GUEST_VM_LOG_MAX)
+			take = GUEST_VM_LOG_MAX - vm->log_len;
+		memcpy(vm->log + vm->log_len, buf, take);
+		vm->log_len += take;
+		vm->log[vm->log_len] = '\0';
+		ready_scanner_feed(&vm->scanner, buf, (size_t)n, on_event, vm);
+	}
+}
+
+/* One poll round over console, QMP and the process, up to `deadline`. */
+static void pump(struct guest_vm *vm, int64_t deadline)
+{
+	struct pollfd pfd[3] = {
+		{ .fd = vm->serial_fd, .events = POLLIN },
+		{ .fd = vm->pidfd, .events = POLLIN },
+		{ .fd = vm->qmp ? qmp_fd(vm->qmp) : -1, .events = POLLIN },
+	};
+
+	if (poll(pfd, 3, clock_remaining_ms(deadline)) <= 0)
+		return;
+	if (pfd[0].revents)
+		drain_serial(vm);
+	if (pfd[2].revents && qmp_dispatch(vm->qmp) < 0) {
+		qmp_free(vm->qmp);
+		vm->qmp = NULL;
+	}
+	if (pfd[1].revents && !vm->exited && waitpid(vm->pid, &vm->status, WNOHANG) == vm->pid) {
+		vm->exited = 1;
+		drain_serial(vm); /* QEMU's last output, up to EOF */
+	}
+}
+
+int guest_vm_start(struct guest_vm *vm, const struct guest_vm_opts *o)
+{
+	char append[4096], tsc[40] = "", net_dev[128], qmp_path[128];
+	const char *argv[48];
+	int pipefd[2] = { -1, -1 }, lfd = -1, cfd = -1, n = 0, rc = -1;
+	unsigned long khz = 0;
+	int tcg = strcmp(guest_vm_accel(), "tcg") == 0;
+	struct spawn_opts so;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->pid = -1;
+	vm->pidfd = -1;
+	vm->serial_fd = -1;
+	ready_scanner_init(&vm->scanner);
+	vm->log = calloc(1, GUEST_VM_LOG_MAX + 1);
+	snprintf(vm->dir, sizeof(vm->dir), "/tmp/vmc-guest-XXXXXX");
+	if (!vm->log || !mkdtemp(vm->dir)) {
+		vm->dir[0] = '\0';
+		goto out;
+	}
+	if (tcg && accel_host_tsc_khz(&khz) < 0)
+		fprintf(stderr, "guest_vm: no host TSC frequency; TCG boots may hang\n");
+	if (khz) /* the PIT calibration hangs some TCG boots without it */
+		snprintf(tsc, sizeof(tsc), " tsc_early_khz=%lu", khz);
+	snprintf(append, sizeof(append), "console=ttyS0 quiet cryptomgr.notests panic=-1%s %s",
+		 tsc, o->append ? o->append : "");
+	argv[n++] = "qemu-system-x86_64";
+	argv[n++] = "-M";
+	argv[n++] = "microvm";
+	argv[n++] = "-accel";
+	argv[n++] = tcg ? "tcg" : "kvm";
+	argv[n++] = "-cpu";
+	argv[n++] = tcg ? "max" : "host,-arch-capabilities";
+	argv[n++] = "-m";
+	argv[n++] = "256";
+	argv[n++] = "-smp";
+	argv[n++] = "1";
+	argv[n++] = "-nodefaults";
+	argv[n++] = "-no-user-config";
+	argv[n++] = "-display";
+	argv[n++] = "none";
+	argv[n++] = "-no-reboot";
+	argv[n++] = "-chardev";
+	argv[n++] = "stdio,id=con0";
+	argv[n++] = "-serial";
+	argv[n++] = "chardev:con0";
+	argv[n++] = "-kernel";
+	argv[n++] = o->kernel;
+	argv[n++] = "-initrd";
+	argv[n++] = o->initramfs;
+	argv[n++] = "-append";
+	argv[n++] = append;
+	if (o->mac) {
+		snprintf(net_dev, sizeof(net_dev), "virtio-net-device,netdev=n0,mac=%s", o->mac);
+		argv[n++] = "-device";
+		argv[n++] = net_dev;
+		argv[n++] = "-netdev";
+		argv[n++] = "user,id=n0";
+	}
+	if (o->qmp) {
+		/* listening before QEMU starts, so connecting never races it */
+		snprintf(qmp_path, sizeof(qmp_path), "%s/qmp.sock", vm->dir);
+		if (unix_listen(qmp_path, 1, 0, &lfd) < 0) {
+			fprintf(stderr, "guest_vm: %s\n", vmc_error_last());
+			goto out;
+		}
+		argv[n++] = "-chardev";
+		argv[n++] = "socket,id=qmp,fd=3,server=on,wait=off";
+		argv[n++] = "-mon";
+		argv[n++] = "chardev=qmp,mode=control";
+	}
+	argv[n] = NULL;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		goto out;
+	memset(&so, 0, sizeof(so));
+	so.argv = argv;
+	so.stdin_fd = -1;
+	so.stdout_fd = pipefd[1];
+	so.stderr_fd = STDERR_FILENO;
+	so.death_signal = SIGKILL;
+	if (lfd >= 0) {
+		so.pass_fds[0] = lfd;
+		so.pass_to[0] = QMP_FD;
+		so.n_pass_fds = 1;
+	}
+	vm->start_us = clock_mono_us();
+	if (spawn_process(&so, &vm->pid) < 0) {
+		fprintf(stderr, "guest_vm: %s\n", vmc_error_last());
+		vm->pid = -1;
+		goto out;
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	vm->serial_fd = pipefd[0];
+	pipefd[0] = -1;
+	fcntl(vm->serial_fd, F_SETFL, O_NONBLOCK);
+	vm->pidfd = spawn_pidfd_open(vm->pid);
+	if (vm->pidfd < 0)
+		goto out;
+	if (o->qmp) {
+		if (unix_connect(qmp_path, &cfd) < 0 || qmp_open(&vm->qmp, cfd, 10000) < 0) {
+			fprintf(stderr, "guest_vm: qmp: %s\n", vmc_error_last());
+			cfd = -1; /* qmp_open owns it, also on failure */
+			goto out;
+		}
+		cfd = -1;
+		qmp_set_event_handler(vm->qmp, on_qmp_event, vm);
+	}
+	rc = 0;
+out:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	if (lfd >= 0)
+		close(lfd);
+	if (cfd >= 0)
+		close(cfd);
+	if (rc < 0)
+		guest_vm_stop(vm);
+	return rc;
+}
+
+int guest_vm_wait_event(struct guest_vm *vm, enum ready_kind kind, int timeout_ms,
+			struct ready_event *out)
+{
+	int64_t deadline = clock_deadline(timeout_ms);
+
+	for (;;) {
+		while (vm->consumed < vm->n_events) {
+			const struct ready_event *ev = &vm->events[vm->consumed++];
+
+			if (ev->kind == kind) {
+				*out = *ev;
+				return 0;
+			}
+		}
+		if (vm->exited || clock_remaining_ms(deadline) == 0)
+			return -1;
+		pump(vm, deadline);
+	}
+}
+
+int guest_vm_wait_exit(struct guest_vm *vm, int timeout_ms, int *status)
+{
+	int64_t deadline = clock_deadline(timeout_ms);
+
+	while (!vm->exited && clock_remaining_ms(deadline) > 0)
+		pump(vm, deadline);
+	if (!vm->exited)
+		return -1;
+	*status = vm->status;
+	return 0;
+}
+
+int guest_vm_powerdown(struct guest_vm *vm)
+{
+	if (!vm->qmp || qmp_execute(vm->qmp, "system_powerdown", NULL, 5000, NULL) < 0) {
+		fprintf(stderr, "guest_vm: system_powerdown: %s\n",
+			vm->qmp ? vmc_error_last() : "no QMP connection");
+		return -1;
+	}
+	return 0;
+}
+
+void guest_vm_stop(struct guest_vm *vm)
+{
+	char path[128];
+
+	if (vm->pid > 0 && !vm->exited) {
+		kill(vm->pid, SIGKILL);
+		while (waitpid(vm->pid, &vm->status, 0) < 0 && errno == EINTR)
+			;
+		vm->exited = 1;
+	}
+	vm->pid = -1;
+	qmp_free(vm->qmp);
+	vm->qmp = NULL;
+	if (vm->pidfd >= 0)
+		close(vm->pidfd);
+	vm->pidfd = -1;
+	if (vm->serial_fd >= 0)
+		close(vm->serial_fd);
+	vm->serial_fd = -1;
+	if (vm->dir[0]) {
+		snprintf(path, sizeof(path), "%s/qmp.sock", vm->dir);
+		unlink(path);
+		rmdir(vm->dir);
+		vm->dir[0] = '\0';
+	}
+	free(vm->log);
+	vm->log = NULL;
+	vm->log_len = 0;
+}
