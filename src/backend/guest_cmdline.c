@@ -178,6 +178,8 @@ static int add_exec(struct guest_line *l, const struct vmc_config *cfg)
 	if (cfg->exec_argc > GUEST_EXEC_ARGS_MAX)
 		return vmc_error_set(VMC_EINVAL, "exec: more than %d arguments",
 				     GUEST_EXEC_ARGS_MAX);
+	if (!cfg->exec_argv || !cfg->exec_argv[0] || !cfg->exec_argv[0][0])
+		return vmc_error_set(VMC_EINVAL, "exec: empty program name");
 	for (int i = 0; i < cfg->exec_argc; i++) {
 		const char *arg = cfg->exec_argv[i];
 		size_t len = arg ? strlen(arg) : 0;
@@ -225,10 +227,39 @@ static int add_nic(struct guest_line *l, const struct vmc_nic *nic, size_t index
 	return 0;
 }
 
+/* The guest's hostname for VM `name`: '_' becomes '-'. 0 (no hostname)
+ * when the result is not RFC 1123 labels, e.g. "a..b" or "web-". */
+static int hostname_from_name(const char *name, char out[VMC_NAME_MAX + 1])
+{
+	size_t n = strlen(name), label = 0;
+
+	if (n == 0 || n > VMC_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i <= n; i++) {
+		char c = name[i] == '_' ? '-' : name[i];
+
+		if (c == '.' || c == '\0') {
+			if (label == 0 || out[i - 1] == '-')
+				return 0;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9') || c == '-') {
+			if (label == 0 && c == '-')
+				return 0;
+			label++;
+		} else {
+			return 0;
+		}
+		out[i] = c;
+	}
+	return 1;
+}
+
 int guest_cmdline_build(const struct vmc_config *cfg, const char *accel_extra, char **out)
 {
 	struct guest_line *l = NULL;
 	const char *base = cfg->cmdline ? cfg->cmdline : GUEST_CMDLINE_DEFAULT;
+	char host[VMC_NAME_MAX + 1];
 	int want_dns = 0, rc;
 
 	*out = NULL;
@@ -251,8 +282,10 @@ int guest_cmdline_build(const struct vmc_config *cfg, const char *accel_extra, c
 	}
 	if (want_dns)
 		line_word(l, "vmc.dns=" GUEST_USER_NET_DNS);
-	line_word(l, "vmc.hostname=");
-	line_str(l, cfg->name);
+	if (hostname_from_name(cfg->name, host)) {
+		line_word(l, "vmc.hostname=");
+		line_str(l, host);
+	}
 	if (cfg->exec_argc > 0) {
 		rc = add_exec(l, cfg);
 		if (rc < 0)

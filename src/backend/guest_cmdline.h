@@ -27,10 +27,13 @@
  * address `vmc.net=<mac>,<addr>[,<gw>]` (user NICs default to
  * 10.0.2.15/24 via 10.0.2.2, plus one vmc.dns=10.0.2.3; an address of
  * "dhcp" gives `vmc.net=<mac>,dhcp`; TAP NICs without an address get
- * nothing), `vmc.hostname=<name>`, and with a workload
+ * nothing), `vmc.hostname=<name>` ('_' written as '-'; left out when
+ * the name is not a valid RFC 1123 hostname, e.g. "a..b"), and with a
+ * workload
  * `vmc.exec=<args> vmc.halt=poweroff`. VMC_EINVAL if a value cannot be
- * written as one command-line word, the workload exceeds the contract's
- * limits or the result exceeds VMC_CMDLINE_MAX; VMC_ENOMEM. */
+ * written as one command-line word, the workload has an empty program
+ * name or exceeds the contract's limits, or the result exceeds
+ * VMC_CMDLINE_MAX; VMC_ENOMEM. */
 int guest_cmdline_build(const struct vmc_config *cfg, const char *accel_extra, char **out);
 
 /* Percent-encodes one vmc.exec argument into out (NUL-terminated): bytes

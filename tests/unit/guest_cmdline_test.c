@@ -106,6 +106,42 @@ static void guest_cmdline__exec_encoded_with_halt(void **state)
 		    "vmc.halt=poweroff");
 }
 
+static void guest_cmdline__hostname_from_name(void **state)
+{
+	struct vmc_config cfg;
+	char *line = NULL;
+
+	cfg_init(&cfg, "my_vm.lab");
+	expect_line(&cfg, NULL,
+		    "console=ttyS0 quiet cryptomgr.notests panic=-1 vmc.hostname=my-vm.lab");
+	/* Legal VM names that are no hostname: no vmc.hostname at all. */
+	cfg_init(&cfg, "a..b");
+	expect_line(&cfg, NULL, "console=ttyS0 quiet cryptomgr.notests panic=-1");
+	cfg_init(&cfg, "web_");
+	expect_line(&cfg, NULL, "console=ttyS0 quiet cryptomgr.notests panic=-1");
+	cfg_init(&cfg, "web.");
+	expect_line(&cfg, NULL, "console=ttyS0 quiet cryptomgr.notests panic=-1");
+	cfg_init(&cfg, "a._b");
+	expect_line(&cfg, NULL, "console=ttyS0 quiet cryptomgr.notests panic=-1");
+	cfg_init(&cfg, "");
+	assert_int_equal(guest_cmdline_build(&cfg, NULL, &line), VMC_EINVAL);
+	assert_null(line);
+}
+
+static void guest_cmdline__exec_needs_program(void **state)
+{
+	struct vmc_config cfg;
+	char *argv[] = { "", "x", NULL };
+	char *line = NULL;
+
+	cfg_init(&cfg, "web");
+	cfg.exec_argv = argv;
+	cfg.exec_argc = 2;
+	assert_int_equal(guest_cmdline_build(&cfg, NULL, &line), VMC_EINVAL);
+	assert_string_equal(vmc_error_last(), "exec: empty program name");
+	assert_null(line);
+}
+
 static void guest_cmdline__length_bound(void **state)
 {
 	struct vmc_config cfg;
@@ -310,6 +346,8 @@ int main(void)
 		cmocka_unit_test(guest_cmdline__user_nic_defaults),
 		cmocka_unit_test(guest_cmdline__nics_by_mac),
 		cmocka_unit_test(guest_cmdline__exec_encoded_with_halt),
+		cmocka_unit_test(guest_cmdline__hostname_from_name),
+		cmocka_unit_test(guest_cmdline__exec_needs_program),
 		cmocka_unit_test(guest_cmdline__length_bound),
 		cmocka_unit_test(guest_cmdline__exec_limits),
 		cmocka_unit_test(guest_cmdline__rejects_non_words),
