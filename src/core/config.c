@@ -159,6 +159,45 @@ static int config_cidr_valid(const char *s, int *af)
 	return prefix <= max;
 }
 
+/* 1 if `s` is valid UTF-8 (no overlongs, surrogates or > U+10FFFF): the
+ * JSON form can only carry such strings. */
+static int config_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned int c = *p, n, cp, i;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if (n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+			return 0;
+		if (n == 3 && (cp < 0x10000 || cp > 0x10ffff))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
 /* A copy of `path` made absolute against the current directory. */
 static int config_abs_path(const char *field, const char *path, char **out)
 {
@@ -172,6 +211,8 @@ static int config_abs_path(const char *field, const char *path, char **out)
 	if (len >= CONFIG_PATH_MAX)
 		return vmc_error_set(VMC_EINVAL, "invalid %s: path longer than %d bytes", field,
 				     CONFIG_PATH_MAX - 1);
+	if (!config_utf8_valid(path))
+		return vmc_error_set(VMC_EINVAL, "invalid %s: path is not valid utf-8", field);
 	if (path[0] == '/') {
 		p = strdup(path);
 		if (!p)
@@ -527,6 +568,9 @@ int vmc_config_set_exec(vmc_config *cfg, int argc, const char *const *argv)
 		len = strnlen(argv[i], CONFIG_EXEC_TOTAL_MAX + 1);
 		if (i == 0 && len == 0)
 			return vmc_error_set(VMC_EINVAL, "invalid exec: argv[0] is empty");
+		if (len <= CONFIG_EXEC_TOTAL_MAX && !config_utf8_valid(argv[i]))
+			return vmc_error_set(VMC_EINVAL, "invalid exec: argv[%d] is not valid utf-8",
+					     i);
 		total += len;
 		if (total > CONFIG_EXEC_TOTAL_MAX)
 			return vmc_error_set(VMC_EINVAL,

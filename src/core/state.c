@@ -94,6 +94,21 @@ void state_init(vmc_state *s, vmc_state_kind kind)
 	s->since_ms = state_now_ms();
 }
 
+/* The reason as a JSON string. jansson refuses invalid UTF-8, and a state
+ * must always be writable, so such a reason falls back to ASCII with '?'. */
+static json_t *state_reason_json(const char *reason)
+{
+	char ascii[VMC_STATE_REASON_MAX];
+	size_t i, len = strnlen(reason, VMC_STATE_REASON_MAX - 1);
+	json_t *v = json_stringn(reason, len);
+
+	if (v)
+		return v;
+	for (i = 0; i < len; i++)
+		ascii[i] = (unsigned char)reason[i] < 0x80 ? reason[i] : '?';
+	return json_stringn(ascii, len);
+}
+
 json_t *state_to_json(const vmc_state *s)
 {
 	json_t *obj = NULL, *ips = NULL;
@@ -111,8 +126,7 @@ json_t *state_to_json(const vmc_state *s)
 		bad |= json_array_append_new(ips, json_string(s->ip[i]));
 	}
 	bad |= json_object_set_new(obj, "state", json_string(vmc_state_name(s->kind)));
-	bad |= json_object_set_new(obj, "reason",
-				   json_stringn(s->reason, strnlen(s->reason, sizeof(s->reason) - 1)));
+	bad |= json_object_set_new(obj, "reason", state_reason_json(s->reason));
 	bad |= json_object_set(obj, "ip", ips);
 	bad |= json_object_set_new(obj, "exit_code", json_integer(s->exit_code));
 	bad |= json_object_set_new(obj, "signal", json_integer(s->signal));

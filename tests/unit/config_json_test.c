@@ -36,7 +36,7 @@ static vmc_config *full_cfg(void)
 	assert_int_equal(vmc_config_set_kernel(cfg, "/boot/vmlinuz"), 0);
 	assert_int_equal(vmc_config_set_initramfs(cfg, "/boot/initrd \"q\""), 0);
 	assert_int_equal(vmc_config_set_cmdline(cfg, "console=ttyS0 \\ \"x\""), 0);
-	assert_int_equal(vmc_config_set_serial_log(cfg, "/tmp/serial.log"), 0);
+	assert_int_equal(vmc_config_set_serial_log(cfg, "/tmp/s\xc3\xa9rial \xe2\x82\xac.log"), 0);
 	assert_int_equal(vmc_config_set_cpus(cfg, 4), 0);
 	assert_int_equal(vmc_config_set_memory_mib(cfg, 1024), 0);
 	assert_int_equal(vmc_config_set_boot_timeout_ms(cfg, 4000000000u), 0);

@@ -176,6 +176,16 @@ static void config__paths(void **state)
 	assert_non_null(strstr(vmc_error_last(), "kernel"));
 	EXPECT_UNCHANGED(cfg, VMC_EINVAL, vmc_config_set_initramfs(cfg, long_path));
 	assert_non_null(strstr(vmc_error_last(), "initramfs"));
+	/* only UTF-8 travels in the JSON form */
+	EXPECT_UNCHANGED(cfg, VMC_EINVAL, vmc_config_set_kernel(cfg, "/boot/caf\xe9"));
+	assert_non_null(strstr(vmc_error_last(), "utf-8"));
+	EXPECT_UNCHANGED(cfg, VMC_EINVAL, vmc_config_set_kernel(cfg, "/x\xc0\xaf"));     /* overlong */
+	EXPECT_UNCHANGED(cfg, VMC_EINVAL, vmc_config_set_kernel(cfg, "/x\xed\xa0\x80")); /* surrogate */
+	EXPECT_UNCHANGED(cfg, VMC_EINVAL, vmc_config_set_kernel(cfg, "/x\xf4\x90\x80\x80"));
+	EXPECT_UNCHANGED(cfg, VMC_EINVAL, vmc_config_set_kernel(cfg, "/x\xe2\x82"));     /* cut */
+	EXPECT_UNCHANGED(cfg, VMC_EINVAL, vmc_config_add_disk(cfg, "/x\xff", 0));
+	EXPECT_UNCHANGED(cfg, VMC_EINVAL, vmc_config_add_share(cfg, "/x\x80", "t", 0));
+	assert_int_equal(vmc_config_set_kernel(cfg, "/boot/caf\xc3\xa9-\xe2\x82\xac-\xf0\x9f\x98\x80"), 0);
 	assert_int_equal(vmc_config_set_serial_log(cfg, ok_path), 0);
 	assert_int_equal(vmc_config_set_serial_log(cfg, NULL), 0);
 	assert_null(cfg->serial_log);
@@ -231,6 +241,13 @@ static void config__exec(void **state)
 	EXPECT_UNCHANGED(cfg, VMC_EINVAL, vmc_config_set_exec(cfg, 1, NULL));
 	EXPECT_UNCHANGED(cfg, VMC_EINVAL, vmc_config_set_exec(cfg, 1, empty0));
 	EXPECT_UNCHANGED(cfg, VMC_EINVAL, vmc_config_set_exec(cfg, 2, nullarg));
+	argv[0] = "/bin/echo";
+	argv[1] = "caf\xe9";
+	EXPECT_UNCHANGED(cfg, VMC_EINVAL, vmc_config_set_exec(cfg, 2, argv));
+	assert_non_null(strstr(vmc_error_last(), "argv[1]"));
+	argv[1] = "caf\xc3\xa9";
+	assert_int_equal(vmc_config_set_exec(cfg, 2, argv), 0);
+	argv[0] = argv[1] = "x";
 	assert_int_equal(vmc_config_set_exec(cfg, 64, argv), 0);
 	argv[0] = a4096;
 	assert_int_equal(vmc_config_set_exec(cfg, 1, argv), 0);

@@ -127,6 +127,25 @@ static void state__json_round_trip(void **state)
 	json_decref(j);
 }
 
+static void state__json_reason_not_utf8(void **state)
+{
+	vmc_state s, back;
+	json_t *j;
+
+	state_init(&s, VMC_STATE_FAILED);
+	snprintf(s.reason, sizeof(s.reason), "guest said caf\xe9 \xc3\xa9");
+	j = state_to_json(&s);
+	assert_non_null(j);
+	assert_int_equal(state_from_json(j, &back), 0);
+	assert_string_equal(back.reason, "guest said caf? ??");
+	json_decref(j);
+	snprintf(s.reason, sizeof(s.reason), "caf\xc3\xa9");
+	j = state_to_json(&s);
+	assert_int_equal(state_from_json(j, &back), 0);
+	assert_string_equal(back.reason, "caf\xc3\xa9");
+	json_decref(j);
+}
+
 static void expect_bad(const char *doc, const char *msg_part)
 {
 	json_error_t err;
@@ -213,6 +232,7 @@ int main(void)
 		cmocka_unit_test(state__names),
 		cmocka_unit_test(state__init),
 		cmocka_unit_test(state__json_round_trip),
+		cmocka_unit_test(state__json_reason_not_utf8),
 		cmocka_unit_test(state__json_hostile),
 	};
 
