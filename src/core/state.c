@@ -198,7 +198,7 @@ int state_from_json(const json_t *obj, vmc_state *out)
 	char name[16];
 	const char *key;
 	json_t *v, *ips;
-	json_int_t n;
+	json_int_t n = 0;
 	size_t i, k;
 	int rc;
 
