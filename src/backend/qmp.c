@@ -154,7 +154,10 @@ static int qmp_on_line(struct qmp *q, const char *line, size_t len)
 		return 0; /* blank line */
 	msg = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!msg)
-		return qmp_kill(q, vmc_error_set(VMC_EPROTO, "qmp: malformed message: %s", jerr.text));
+		/* Not jerr.text: it quotes the peer's bytes, which need not be
+		 * printable, into a message that may end up in state.json. */
+		return qmp_kill(q, vmc_error_set(VMC_EPROTO, "qmp: malformed message at byte %d",
+						 jerr.position));
 	if (!json_is_object(msg)) {
 		rc = qmp_kill(q, vmc_error_set(VMC_EPROTO, "qmp: message is not a JSON object"));
 		goto out;

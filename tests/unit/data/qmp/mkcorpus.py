@@ -3,6 +3,8 @@
 # recorded transcripts here: byte 0 = (commands every N writes) << 6 |
 # (write size - 1), then the peer's bytes (the S: lines, "\r\n"-ended).
 #   python3 mkcorpus.py ../../../fuzz/corpus/qmp
+# The found-* files there are inputs a libFuzzer run (clang
+# -fsanitize=fuzzer) added coverage with, kept after -merge=1.
 import os, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
