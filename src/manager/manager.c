@@ -192,7 +192,9 @@ int mgr_vm_state(vmc_manager *mgr, const char *ns, const char *name, vmc_state *
 			rc = mgr_record_read(dir, rec_out);
 		goto out;
 	}
-	if (rc != VMC_ENOTFOUND)
+	/* No shim listening, or one that closed without answering because it
+	 * is exiting after the final state: the record tells the rest. */
+	if (rc != VMC_ENOTFOUND && rc != VMC_EIO)
 		goto out;
 	vmc_error_clear();
 	rc = mgr_record_read(dir, &rec);

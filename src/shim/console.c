@@ -41,7 +41,8 @@ static void on_ready_event(const struct ready_event *ev, void *payload)
 			else
 				shim->state.ip[i][0] = '\0';
 		}
-		shim->state.boot_ms = clock_mono_ms() - shim->start_mono_ms;
+		shim->t_ready_us = clock_mono_us();
+		shim->state.boot_ms = shim->t_ready_us / 1000 - shim->start_mono_ms;
 		if (shim->state.kind == VMC_STATE_PAUSED)
 			shim->resume_to = VMC_STATE_READY;
 		else

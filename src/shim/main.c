@@ -148,6 +148,7 @@ static int start_hypervisor(struct shim *shim)
 	rc = spawn_process(&so, &shim->hv_pid);
 	if (rc < 0)
 		goto out;
+	shim->t_exec_us = clock_mono_us(); /* spawn returns once exec succeeded */
 	shim->pidfd.fd = spawn_pidfd_open(shim->hv_pid);
 	if (shim->pidfd.fd < 0) {
 		rc = vmc_error_set_errno(VMC_EIO, errno, "pidfd_open");

@@ -64,10 +64,13 @@ int shim_write_state(struct shim *shim)
 	char *text, *path;
 	int rc;
 
-	obj = json_pack("{s:i, s:o, s:i, s:I, s:i, s:I, s:s}", "version", 1, "state",
-			state_to_json(&shim->state), "shim_pid", (int)getpid(), "shim_start",
-			(json_int_t)shim->shim_start, "hv_pid", (int)shim->hv_pid, "hv_start",
-			(json_int_t)shim->hv_start, "backend", shim->ops ? shim->ops->name : "");
+	obj = json_pack("{s:i, s:o, s:i, s:I, s:i, s:I, s:s, s:{s:I, s:I, s:I}}", "version", 1,
+			"state", state_to_json(&shim->state), "shim_pid", (int)getpid(),
+			"shim_start", (json_int_t)shim->shim_start, "hv_pid", (int)shim->hv_pid,
+			"hv_start", (json_int_t)shim->hv_start, "backend",
+			shim->ops ? shim->ops->name : "", "timing_us", "exec",
+			(json_int_t)shim->t_exec_us, "ready_line", (json_int_t)shim->t_ready_us,
+			"exit", (json_int_t)shim->t_exit_us);
 	text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 	json_decref(obj);
 	path = fs_join(shim->vm_dir, "state.json");
@@ -352,6 +355,7 @@ int shim_on_hypervisor_exit(struct shim *shim, struct shim_watch *w, uint32_t ev
 	if (si.si_pid == 0)
 		return 0; /* not yet */
 	shim->hv_gone = 1;
+	shim->t_exit_us = clock_mono_us();
 	shim_watch_del(shim, w);
 	shim_console_drain(shim);
 	final_state(shim, &si, &kind, reason, sizeof(reason), &result);

@@ -59,6 +59,10 @@ struct shim {
 	unsigned long long hv_start;
 	unsigned long long shim_start;
 	int64_t start_mono_ms;
+	/* CLOCK_MONOTONIC microseconds (system-wide, so bench/ can compare
+	 * them with its own clock): hypervisor exec'd, ready line complete,
+	 * hypervisor reaped. 0 until it happens. */
+	int64_t t_exec_us, t_ready_us, t_exit_us;
 
 	vmc_state state;
 	vmc_state_kind resume_to;    /* RUNNING or READY, for resume */

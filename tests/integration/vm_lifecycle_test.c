@@ -1,0 +1,462 @@
+/*
+ * vm_lifecycle_test.c - real guests through the public API and the CLI:
+ * boot to READY with the guest's address, pause/resume, graceful stop,
+ * kill, a hypervisor or shim killed from outside, control from a second
+ * process, two VMs at once, bad input, workload exit codes, panics, boot
+ * timeouts and events. Runs under TCG unless VMC_TEST_ACCEL=kvm.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "vmc.h"
+
+static struct harness H;
+
+struct fixture {
+	vmc_manager *mgr;
+};
+
+static int setup(void **state)
+{
+	static struct fixture fx;
+
+	if (!H.have_guest)
+		return 0;
+	assert_int_equal(vmc_manager_open(&fx.mgr, H.state_dir), 0);
+	*state = &fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (fx && fx->mgr) {
+		vmc_manager_free(fx->mgr);
+		fx->mgr = NULL;
+	}
+	return 0;
+}
+
+#define NEED_GUEST()                                                     \
+	do {                                                             \
+		if (!H.have_guest) {                                     \
+			print_message("skipped: %s\n", H.why_not);      \
+			skip();                                          \
+		}                                                        \
+	} while (0)
+
+static void start_ok(vmc_manager *mgr, vmc_config *cfg)
+{
+	int rc;
+
+	assert_non_null(cfg);
+	rc = vmc_manager_start(mgr, cfg);
+	if (rc != 0)
+		print_error("start: %s\n", vmc_error_last());
+	assert_int_equal(rc, 0);
+	vmc_config_free(cfg);
+}
+
+static void wait_ready(vmc_manager *mgr, const char *name, vmc_state *st)
+{
+	int rc = vmc_manager_wait(mgr, name, VMC_STATE_READY, BOOT_TIMEOUT_MS, st);
+
+	if (rc != 0)
+		print_error("wait %s: %s (state %s: %s)\n", name, vmc_error_last(),
+			    vmc_state_name(st->kind), st->reason);
+	assert_int_equal(rc, 0);
+	assert_int_equal(st->kind, VMC_STATE_READY);
+}
+
+static void remove_ok(vmc_manager *mgr, const char *name)
+{
+	assert_int_equal(vmc_manager_remove(mgr, name, 1), 0);
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void lifecycle__boot_pause_resume_stop(void **state)
+{
+	struct fixture *fx = *state;
+	vmc_stop_result how;
+	vmc_state st;
+
+	NEED_GUEST();
+	start_ok(fx->mgr, harness_config(&H, "basic", NULL));
+	wait_ready(fx->mgr, "basic", &st);
+	assert_string_equal(st.ip[0], "10.0.2.15");
+	assert_true(st.boot_ms > 0);
+	assert_true(st.pid > 0);
+	print_message("boot to READY: %lld ms\n", (long long)st.boot_ms);
+
+	assert_int_equal(vmc_manager_pause(fx->mgr, "basic"), 0);
+	assert_int_equal(vmc_manager_state(fx->mgr, "basic", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_PAUSED);
+	assert_int_equal(vmc_manager_pause(fx->mgr, "basic"), 0); /* idempotent */
+	assert_int_equal(vmc_manager_resume(fx->mgr, "basic"), 0);
+	assert_int_equal(vmc_manager_state(fx->mgr, "basic", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_READY);
+	assert_int_equal(vmc_manager_resume(fx->mgr, "basic"), VMC_EINVALSTATE);
+
+	assert_int_equal(vmc_manager_stop(fx->mgr, "basic", 30000, &how), 0);
+	assert_int_equal(how, VMC_STOP_GRACEFUL);
+	assert_int_equal(vmc_manager_state(fx->mgr, "basic", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_STOPPED);
+	assert_int_equal(st.exit_code, 0);
+	assert_int_equal(st.pid, 0);
+	/* stopping a stopped VM says so */
+	assert_int_equal(vmc_manager_stop(fx->mgr, "basic", 1000, &how), 0);
+	assert_int_equal(how, VMC_STOP_ALREADY);
+	assert_int_equal(vmc_manager_pause(fx->mgr, "basic"), VMC_EINVALSTATE);
+	remove_ok(fx->mgr, "basic");
+	assert_int_equal(vmc_manager_state(fx->mgr, "basic", &st), VMC_ENOTFOUND);
+}
+
+static void lifecycle__pause_silences_console(void **state)
+{
+	struct fixture *fx = *state;
+	const char *ticker[] = { "/bin/sh", "-c", "while :; do echo tick; usleep 50000; done", NULL };
+	long before, after;
+	vmc_state st;
+
+	NEED_GUEST();
+	start_ok(fx->mgr, harness_config(&H, "ticker", ticker));
+	wait_ready(fx->mgr, "ticker", &st);
+	harness_pause_ms(500);
+	assert_int_equal(vmc_manager_pause(fx->mgr, "ticker"), 0);
+	before = harness_console_size(&H, "default", "ticker");
+	harness_pause_ms(1000);
+	after = harness_console_size(&H, "default", "ticker");
+	assert_int_equal(before, after); /* the guest's clock and CPU stopped */
+	assert_int_equal(vmc_manager_resume(fx->mgr, "ticker"), 0);
+	harness_pause_ms(1000);
+	after = harness_console_size(&H, "default", "ticker");
+	assert_true(after > before);
+	assert_int_equal(vmc_manager_kill(fx->mgr, "ticker"), 0);
+	assert_int_equal(vmc_manager_state(fx->mgr, "ticker", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_STOPPED);
+	assert_string_equal(st.reason, "killed");
+	remove_ok(fx->mgr, "ticker");
+}
+
+static void lifecycle__hypervisor_killed_from_outside_is_failed(void **state)
+{
+	struct fixture *fx = *state;
+	vmc_state st;
+
+	NEED_GUEST();
+	start_ok(fx->mgr, harness_config(&H, "victim", NULL));
+	wait_ready(fx->mgr, "victim", &st);
+	assert_int_equal(kill(st.pid, SIGKILL), 0);
+	assert_int_equal(vmc_manager_wait(fx->mgr, "victim", VMC_STATE_STOPPED, 10000, &st),
+			 VMC_EINVALSTATE);
+	assert_int_equal(st.kind, VMC_STATE_FAILED);
+	assert_int_equal(st.signal, SIGKILL);
+	assert_non_null(strstr(st.reason, "signal 9"));
+	remove_ok(fx->mgr, "victim");
+}
+
+static void lifecycle__shim_killed_is_reported_and_cleaned(void **state)
+{
+	struct fixture *fx = *state;
+	char sock[512];
+	vmc_state st;
+	long shim_pid, hv_pid;
+
+	NEED_GUEST();
+	start_ok(fx->mgr, harness_config(&H, "orphan", NULL));
+	wait_ready(fx->mgr, "orphan", &st);
+	shim_pid = harness_record_int(&H, "orphan", "shim_pid");
+	hv_pid = harness_record_int(&H, "orphan", "hv_pid");
+	assert_true(shim_pid > 0 && hv_pid > 0);
+	assert_int_equal(kill((pid_t)shim_pid, SIGKILL), 0);
+	/* the hypervisor dies with its shim (PR_SET_PDEATHSIG) */
+	for (int i = 0; i < 100 && kill((pid_t)hv_pid, 0) == 0; i++) {
+		char stat[64], buf[256] = "";
+		snprintf(stat, sizeof(stat), "/proc/%ld/stat", hv_pid);
+		FILE *f = fopen(stat, "re");
+		if (f) {
+			if (!fgets(buf, sizeof(buf), f))
+				buf[0] = '\0';
+			fclose(f);
+		}
+		if (strstr(buf, ") Z"))
+			break; /* a zombie waiting for init is dead */
+		harness_pause_ms(20);
+	}
+	assert_int_equal(vmc_manager_state(fx->mgr, "orphan", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_FAILED);
+	assert_non_null(strstr(st.reason, "vmc-shim"));
+	snprintf(sock, sizeof(sock), "%s/default/orphan/shim.sock", H.state_dir);
+	assert_int_not_equal(access(sock, F_OK), 0);
+	remove_ok(fx->mgr, "orphan");
+}
+
+static void lifecycle__second_process_controls_the_vm(void **state)
+{
+	struct fixture *fx = *state;
+	char out[8192];
+	vmc_state st;
+	const char *run[] = { "run", "-d", "--name", "shared", "--accel", "tcg", "--kernel",
+			      H.guest_kernel, "--initramfs", H.guest_initramfs, "--net", "user",
+			      NULL };
+	const char *stop[] = { "stop", "shared", NULL };
+	const char *ls[] = { "ls", "--json", NULL };
+
+	NEED_GUEST();
+	/* started by a CLI process that exits at once */
+	assert_int_equal(harness_cli(&H, out, sizeof(out), run), 0);
+	assert_non_null(strstr(out, "shared"));
+	wait_ready(fx->mgr, "shared", &st);
+	/* stopped by another */
+	assert_int_equal(harness_cli(&H, out, sizeof(out), stop), 0);
+	assert_int_equal(vmc_manager_state(fx->mgr, "shared", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_STOPPED);
+	assert_int_equal(harness_cli(&H, out, sizeof(out), ls), 0);
+	assert_non_null(strstr(out, "\"stopped\""));
+	remove_ok(fx->mgr, "shared");
+}
+
+static void lifecycle__two_vms_at_once(void **state)
+{
+	struct fixture *fx = *state;
+	vmc_state a, b;
+
+	NEED_GUEST();
+	start_ok(fx->mgr, harness_config(&H, "one", NULL));
+	start_ok(fx->mgr, harness_config(&H, "two", NULL));
+	wait_ready(fx->mgr, "one", &a);
+	wait_ready(fx->mgr, "two", &b);
+	assert_int_not_equal(a.pid, b.pid);
+	assert_int_equal(vmc_manager_stop(fx->mgr, "one", 30000, NULL), 0);
+	assert_int_equal(vmc_manager_state(fx->mgr, "two", &b), 0);
+	assert_int_equal(b.kind, VMC_STATE_READY); /* untouched */
+	assert_int_equal(vmc_manager_stop(fx->mgr, "two", 30000, NULL), 0);
+	remove_ok(fx->mgr, "one");
+	remove_ok(fx->mgr, "two");
+}
+
+static void lifecycle__same_name_twice_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	vmc_config *dup;
+	vmc_state st;
+
+	NEED_GUEST();
+	start_ok(fx->mgr, harness_config(&H, "twice", NULL));
+	dup = harness_config(&H, "twice", NULL);
+	assert_int_equal(vmc_manager_start(fx->mgr, dup), VMC_EEXISTS);
+	assert_non_null(strstr(vmc_error_last(), "already exists"));
+	vmc_config_free(dup);
+	wait_ready(fx->mgr, "twice", &st); /* the first is unharmed */
+	remove_ok(fx->mgr, "twice");
+}
+
+static int dir_entries(const char *path)
+{
+	char cmdpath[512];
+	int n = 0;
+
+	snprintf(cmdpath, sizeof(cmdpath), "%s/default", path);
+	DIR *d = opendir(cmdpath);
+	if (!d)
+		return 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void lifecycle__bad_input_leaves_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	vmc_config *cfg;
+
+	NEED_GUEST();
+	cfg = harness_config(&H, "bad", NULL);
+	assert_int_equal(vmc_config_set_kernel(cfg, "/nonexistent/vmlinux"), 0);
+	assert_int_equal(vmc_manager_start(fx->mgr, cfg), VMC_ENOTFOUND);
+	assert_non_null(strstr(vmc_error_last(), "/nonexistent/vmlinux"));
+	assert_int_equal(vmc_config_set_cpus(cfg, 0), VMC_EINVAL);
+	assert_int_equal(vmc_config_set_name(cfg, "../etc"), VMC_EINVAL);
+	vmc_config_free(cfg);
+
+	cfg = harness_config(&H, "baddisk", NULL);
+	assert_int_equal(vmc_config_add_disk(cfg, "/nonexistent/disk.img", 0), 0);
+	assert_int_equal(vmc_manager_start(fx->mgr, cfg), VMC_ENOTFOUND);
+	vmc_config_free(cfg);
+	cfg = harness_config(&H, "dirdisk", NULL);
+	assert_int_equal(vmc_config_add_disk(cfg, "/tmp", 1), 0);
+	assert_int_equal(vmc_manager_start(fx->mgr, cfg), VMC_EINVAL);
+	vmc_config_free(cfg);
+	assert_int_equal(dir_entries(H.state_dir), 0);
+}
+
+static void lifecycle__workload_exit_code(void **state)
+{
+	struct fixture *fx = *state;
+	const char *exit7[] = { "/bin/sh", "-c", "echo hello from the workload; exit 7", NULL };
+	vmc_state st;
+	int rc;
+
+	NEED_GUEST();
+	start_ok(fx->mgr, harness_config(&H, "exit7", exit7));
+	rc = vmc_manager_wait(fx->mgr, "exit7", VMC_STATE_STOPPED, BOOT_TIMEOUT_MS, &st);
+	assert_int_equal(rc, 0);
+	assert_int_equal(st.exit_code, 7);
+	remove_ok(fx->mgr, "exit7");
+}
+
+static void lifecycle__cli_foreground_returns_workload_status(void **state)
+{
+	char out[65536];
+	const char *run[] = { "run", "--name", "fg", "--accel", "tcg", "--kernel", H.guest_kernel,
+			      "--initramfs", H.guest_initramfs, "--", "/bin/sh", "-c",
+			      "echo marker-$((6*7)); exit 3", NULL };
+	const char *rm[] = { "rm", "fg", NULL };
+
+	NEED_GUEST();
+	(void)state;
+	assert_int_equal(harness_cli(&H, out, sizeof(out), run), 3);
+	assert_non_null(strstr(out, "marker-42"));
+	assert_int_equal(harness_cli(&H, NULL, 0, rm), 0);
+}
+
+static void lifecycle__guest_panic_is_failed(void **state)
+{
+	struct fixture *fx = *state;
+	const char *panic[] = { "/bin/sh", "-c", "echo c > /proc/sysrq-trigger", NULL };
+	vmc_state st;
+
+	NEED_GUEST();
+	start_ok(fx->mgr, harness_config(&H, "panic", panic));
+	assert_int_equal(vmc_manager_wait(fx->mgr, "panic", VMC_STATE_STOPPED, BOOT_TIMEOUT_MS, &st),
+			 VMC_EINVALSTATE);
+	assert_int_equal(st.kind, VMC_STATE_FAILED);
+	assert_non_null(strstr(st.reason, "panic"));
+	remove_ok(fx->mgr, "panic");
+}
+
+static void lifecycle__boot_timeout_is_failed(void **state)
+{
+	struct fixture *fx = *state;
+	vmc_config *cfg = harness_config(&H, "slow", NULL);
+	vmc_state st;
+
+	NEED_GUEST();
+	assert_int_equal(vmc_config_set_boot_timeout_ms(cfg, 1), 0);
+	start_ok(fx->mgr, cfg);
+	assert_int_equal(vmc_manager_wait(fx->mgr, "slow", VMC_STATE_READY, 20000, &st),
+			 VMC_EINVALSTATE);
+	assert_int_equal(st.kind, VMC_STATE_FAILED);
+	assert_non_null(strstr(st.reason, "boot timed out"));
+	remove_ok(fx->mgr, "slow");
+}
+
+struct seen {
+	int ready, stopped;
+};
+
+static void on_event(const char *ns, const char *name, const vmc_state *st, void *payload)
+{
+	struct seen *s = payload;
+
+	if (strcmp(ns, "default") || strcmp(name, "evt"))
+		return;
+	if (st->kind == VMC_STATE_READY)
+		s->ready++;
+	if (st->kind == VMC_STATE_STOPPED)
+		s->stopped++;
+}
+
+static void lifecycle__events_report_changes(void **state)
+{
+	struct fixture *fx = *state;
+	struct seen seen = { 0 };
+	vmc_manager *watcher = NULL;
+
+	NEED_GUEST();
+	/* a second manager, as another process would have */
+	assert_int_equal(vmc_manager_open(&watcher, H.state_dir), 0);
+	assert_int_equal(vmc_manager_set_event_callback(watcher, on_event, &seen), 0);
+	assert_true(vmc_manager_fd(watcher) >= 0);
+	start_ok(fx->mgr, harness_config(&H, "evt", NULL));
+	for (int i = 0; i < 200 && !seen.ready; i++)
+		assert_true(vmc_manager_dispatch(watcher, 1000) >= 0);
+	assert_int_equal(seen.ready, 1);
+	assert_int_equal(vmc_manager_stop(fx->mgr, "evt", 30000, NULL), 0);
+	for (int i = 0; i < 50 && !seen.stopped; i++)
+		assert_true(vmc_manager_dispatch(watcher, 1000) >= 0);
+	assert_int_equal(seen.stopped, 1);
+	vmc_manager_free(watcher);
+	remove_ok(fx->mgr, "evt");
+}
+
+static void lifecycle__soak_leaves_nothing_behind(void **state)
+{
+	struct fixture *fx = *state;
+	const char *env = getenv("VMC_SOAK_CYCLES");
+	int cycles = env ? atoi(env) : 50;
+	int fds_before, fds_after;
+	vmc_state st;
+
+	NEED_GUEST();
+	fds_before = harness_count_fds();
+	for (int i = 0; i < cycles; i++) {
+		start_ok(fx->mgr, harness_config(&H, "soak", NULL));
+		wait_ready(fx->mgr, "soak", &st);
+		assert_int_equal(vmc_manager_stop(fx->mgr, "soak", 30000, NULL), 0);
+		remove_ok(fx->mgr, "soak");
+	}
+	fds_after = harness_count_fds();
+	print_message("soak: %d cycles, fds %d -> %d, processes left %d\n", cycles, fds_before,
+		      fds_after, harness_count_procs(H.state_dir));
+	assert_int_equal(fds_before, fds_after);
+	assert_int_equal(harness_count_procs(H.state_dir), 0);
+	assert_int_equal(dir_entries(H.state_dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(lifecycle__boot_pause_resume_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__pause_silences_console, setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__hypervisor_killed_from_outside_is_failed,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__shim_killed_is_reported_and_cleaned, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__second_process_controls_the_vm, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__two_vms_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__same_name_twice_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__bad_input_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__workload_exit_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__cli_foreground_returns_workload_status,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__guest_panic_is_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__boot_timeout_is_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__events_report_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__soak_leaves_nothing_behind, setup, teardown),
+	};
+	int failed;
+
+	if (harness_init(&H) < 0)
+		fprintf(stderr, "integration tests will be skipped: %s\n", H.why_not);
+	failed = cmocka_run_group_tests_name("vm_lifecycle", tests, NULL, NULL);
+	harness_fini(&H);
+	return failed;
+}
