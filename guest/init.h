@@ -21,7 +21,7 @@ void init_debug(int on, const char *fmt, ...) INIT_PRINTF(2, 3);
 
 /*
  * Loads, with their dependencies from modules.dep, the modules whose
- * modules.alias patterns match a device's modalias under /sys/devices,
+ * modules.alias patterns match the modalias of a device on a bus,
  * repeating until a pass loads nothing new (a bus driver makes new devices
  * appear), then the `extra` modules by name. Missing /lib/modules/<release>
  * means a kernel with everything built in: returns 0. Returns the number of

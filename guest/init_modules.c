@@ -2,7 +2,7 @@
  * init_modules.c - vmc-init's module loader: a tiny udev coldplug. It reads
  * modules.dep and modules.alias of the running kernel from the initramfs
  * (guest/build runs depmod over exactly the modules it packs), matches every
- * device's modalias under /sys/devices against the alias patterns, and
+ * device's modalias under /sys/bus/<bus>/devices against the alias patterns, and
  * loads the matches with finit_module(2), dependencies first. Loading a bus
  * driver (virtio_mmio, virtio_pci) creates new devices, so passes repeat
  * until one loads nothing. No modprobe, no shell.
@@ -24,8 +24,6 @@
 #ifndef MODULE_INIT_COMPRESSED_FILE
 #define MODULE_INIT_COMPRESSED_FILE 4
 #endif
-
-#define MAX_DEPTH 12
 
 enum mod_state { MOD_NEW, MOD_LOADING, MOD_LOADED, MOD_FAILED };
 
@@ -235,40 +233,74 @@ static void match_modalias(struct modules *m, const char *modalias)
 	}
 }
 
-/* Walks a sysfs device tree; takes ownership of dirfd. */
-static void walk(struct modules *m, int dirfd, int depth)
+static void match_device(struct modules *m, int devfd)
 {
-	DIR *dir = fdopendir(dirfd);
-	struct dirent *de;
+	char buf[512];
+	int fd = openat(devfd, "modalias", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 
-	if (!dir) {
-		close(dirfd);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	match_modalias(m, buf);
+}
+
+/*
+ * One coldplug pass: every device on every bus, /sys/bus/<bus>/devices/<dev>
+ * (symlinks to the device directories). Devices outside a bus (class
+ * devices: ttys, net, block) have no driver to load.
+ */
+static void coldplug_pass(struct modules *m)
+{
+	/* cpu features and memory blocks: many entries, no driver we ship */
+	static const char *const skip[] = { "cpu", "memory", "node", "workqueue" };
+	int busfd = open("/sys/bus", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *buses = busfd >= 0 ? fdopendir(busfd) : NULL;
+	struct dirent *bus;
+	size_t s;
+
+	if (!buses) {
+		if (busfd >= 0)
+			close(busfd);
 		return;
 	}
-	while ((de = readdir(dir)) != NULL) {
-		if (de->d_name[0] == '.')
+	while ((bus = readdir(buses)) != NULL) {
+		char path[300];
+		int devsfd, skipped = 0;
+		DIR *devs;
+		struct dirent *dev;
+
+		if (bus->d_name[0] == '.')
 			continue;
-		if (de->d_type == DT_REG && strcmp(de->d_name, "modalias") == 0) {
-			char buf[512];
-			int fd = openat(dirfd, "modalias", O_RDONLY | O_CLOEXEC);
-			ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-
-			if (fd >= 0)
-				close(fd);
-			if (n > 0) {
-				buf[n] = '\0';
-				buf[strcspn(buf, "\n")] = '\0';
-				match_modalias(m, buf);
-			}
-		} else if (de->d_type == DT_DIR && depth < MAX_DEPTH) {
-			int sub = openat(dirfd, de->d_name,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (sub >= 0)
-				walk(m, sub, depth + 1);
+		for (s = 0; s < sizeof(skip) / sizeof(skip[0]); s++)
+			skipped |= strcmp(bus->d_name, skip[s]) == 0;
+		if (skipped)
+			continue;
+		snprintf(path, sizeof(path), "%s/devices", bus->d_name);
+		devsfd = openat(busfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		devs = devsfd >= 0 ? fdopendir(devsfd) : NULL;
+		if (!devs) {
+			if (devsfd >= 0)
+				close(devsfd);
+			continue;
 		}
+		while ((dev = readdir(devs)) != NULL) {
+			int devfd;
+
+			if (dev->d_name[0] == '.')
+				continue;
+			devfd = openat(devsfd, dev->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (devfd >= 0) {
+				match_device(m, devfd);
+				close(devfd);
+			}
+		}
+		closedir(devs);
 	}
-	closedir(dir);
+	closedir(buses);
 }
 
 static void modules_free(struct modules *m)
@@ -287,8 +319,6 @@ static void modules_free(struct modules *m)
 
 int modules_coldplug(const char *const *extra, size_t n_extra, int verbose)
 {
-	/* system/ (cpus, memory) and virtual/ have no drivers we ship */
-	static const char *const skip[] = { "system", "virtual" };
 	struct modules m = { .dirfd = -1, .verbose = verbose };
 	struct utsname un;
 	char dir[128];
@@ -314,29 +344,8 @@ int modules_coldplug(const char *const *extra, size_t n_extra, int verbose)
 	}
 	for (pass = 0; pass < 8; pass++) {
 		int before = m.loaded;
-		int top = open("/sys/devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *d = top >= 0 ? fdopendir(top) : NULL;
-		struct dirent *de;
 
-		if (!d) {
-			if (top >= 0)
-				close(top);
-			break;
-		}
-		while ((de = readdir(d)) != NULL) {
-			int sub, s, skipped = 0;
-
-			if (de->d_name[0] == '.' || de->d_type != DT_DIR)
-				continue;
-			for (s = 0; s < (int)(sizeof(skip) / sizeof(skip[0])); s++)
-				skipped |= strcmp(de->d_name, skip[s]) == 0;
-			if (skipped)
-				continue;
-			sub = openat(top, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub >= 0)
-				walk(&m, sub, 1);
-		}
-		closedir(d);
+		coldplug_pass(&m);
 		if (m.loaded == before)
 			break;
 	}

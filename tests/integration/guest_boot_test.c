@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <stdlib.h>
 
 #include "guest_vm.h"
 
@@ -193,6 +195,46 @@ static void guest_boot__network_failure_is_an_error(void **state)
 	guest_vm_stop(&vm);
 }
 
+static void guest_boot__virtiofs_mount_reads_and_writes(void **state)
+{
+	char share[] = "/tmp/vmc-share-XXXXXX", path[64], buf[64] = "";
+	struct guest_vm_opts o = {
+		.kernel = fx.kernel, .initramfs = fx.initramfs, .share_tag = "share",
+		.append = "vmc.mount=share:/mnt/share vmc.exec=/bin/sh,-c,"
+			  "read%20l%20<%20/mnt/share/in%20&&%20echo%20got-$l%20>%20/mnt/share/out",
+	};
+	struct guest_vm vm;
+	FILE *f;
+
+	need_guest();
+	if (access("/usr/lib/qemu/virtiofsd", X_OK) != 0) {
+		printf("# skipped: no /usr/lib/qemu/virtiofsd (qemu-system-common)\n");
+		skip();
+	}
+	assert_non_null(mkdtemp(share));
+	o.share_dir = share;
+	snprintf(path, sizeof(path), "%s/in", share);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("hello\n", f);
+	fclose(f);
+	if (guest_vm_start(&vm, &o) < 0)
+		fail_msg("could not start QEMU with virtiofsd");
+	expect_ready(&vm, NULL, "virtiofs");
+	expect_exit(&vm, 0);
+	guest_vm_stop(&vm);
+	snprintf(path, sizeof(path), "%s/out", share);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/in", share);
+	unlink(path);
+	rmdir(share);
+	assert_string_equal(buf, "got-hello\n");
+}
+
 static void guest_boot__power_button_powers_off_cleanly(void **state)
 {
 	struct guest_vm vm;
@@ -228,6 +270,7 @@ int main(void)
 		cmocka_unit_test(guest_boot__exec_reports_status_after_ready_exec),
 		cmocka_unit_test(guest_boot__exec_missing_reports_error),
 		cmocka_unit_test(guest_boot__network_failure_is_an_error),
+		cmocka_unit_test(guest_boot__virtiofs_mount_reads_and_writes),
 		cmocka_unit_test(guest_boot__power_button_powers_off_cleanly),
 	};
 

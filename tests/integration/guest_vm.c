@@ -26,6 +26,7 @@
 #include "core/unixsock.h"
 
 #define QMP_FD 3
+#define VIRTIOFSD "/usr/lib/qemu/virtiofsd" /* qemu-system-common, Debian 12 */
 
 int guest_vm_find(char *kernel, char *initramfs, size_t len, char *why, size_t why_len)
 {
@@ -122,10 +123,43 @@ static void pump(struct guest_vm *vm, int64_t deadline)
 	}
 }
 
+/* virtiofsd on a socket that already listens, so QEMU's connect cannot race it. */
+static int start_virtiofsd(struct guest_vm *vm, const char *share, const char *sock)
+{
+	char source[4200], fdarg[16];
+	const char *argv[] = { VIRTIOFSD, fdarg, "-o", source, "-o", "cache=none", NULL };
+	struct spawn_opts so;
+	int lfd = -1, rc;
+
+	if (unix_listen(sock, 1, 0, &lfd) < 0) {
+		fprintf(stderr, "guest_vm: %s\n", vmc_error_last());
+		return -1;
+	}
+	snprintf(source, sizeof(source), "source=%s", share);
+	snprintf(fdarg, sizeof(fdarg), "--fd=%d", QMP_FD);
+	memset(&so, 0, sizeof(so));
+	so.argv = argv;
+	so.stdin_fd = -1;
+	so.stdout_fd = -1;
+	so.stderr_fd = STDERR_FILENO;
+	so.death_signal = SIGKILL;
+	so.pass_fds[0] = lfd;
+	so.pass_to[0] = QMP_FD;
+	so.n_pass_fds = 1;
+	rc = spawn_process(&so, &vm->virtiofsd);
+	if (rc < 0) {
+		fprintf(stderr, "guest_vm: %s\n", vmc_error_last());
+		vm->virtiofsd = -1;
+	}
+	close(lfd);
+	return rc < 0 ? -1 : 0;
+}
+
 int guest_vm_start(struct guest_vm *vm, const struct guest_vm_opts *o)
 {
 	char append[4096], tsc[40] = "", net_dev[128], qmp_path[128];
-	const char *argv[48];
+	char vfs_path[128], vfs_chardev[160], vfs_dev[128];
+	const char *argv[64];
 	int pipefd[2] = { -1, -1 }, lfd = -1, cfd = -1, n = 0, rc = -1;
 	unsigned long khz = 0;
 	int tcg = strcmp(guest_vm_accel(), "tcg") == 0;
@@ -133,6 +167,7 @@ int guest_vm_start(struct guest_vm *vm, const struct guest_vm_opts *o)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->pid = -1;
+	vm->virtiofsd = -1;
 	vm->pidfd = -1;
 	vm->serial_fd = -1;
 	ready_scanner_init(&vm->scanner);
@@ -150,7 +185,7 @@ int guest_vm_start(struct guest_vm *vm, const struct guest_vm_opts *o)
 		 tsc, o->append ? o->append : "");
 	argv[n++] = "qemu-system-x86_64";
 	argv[n++] = "-M";
-	argv[n++] = "microvm";
+	argv[n++] = o->share_dir ? "microvm,memory-backend=mem" : "microvm";
 	argv[n++] = "-accel";
 	argv[n++] = tcg ? "tcg" : "kvm";
 	argv[n++] = "-cpu";
@@ -192,6 +227,23 @@ int guest_vm_start(struct guest_vm *vm, const struct guest_vm_opts *o)
 		argv[n++] = "socket,id=qmp,fd=3,server=on,wait=off";
 		argv[n++] = "-mon";
 		argv[n++] = "chardev=qmp,mode=control";
+	}
+	if (o->share_dir) {
+		/* vhost-user needs shared guest RAM and a non-legacy virtio-mmio */
+		snprintf(vfs_path, sizeof(vfs_path), "%s/vfs.sock", vm->dir);
+		if (start_virtiofsd(vm, o->share_dir, vfs_path) < 0)
+			goto out;
+		snprintf(vfs_chardev, sizeof(vfs_chardev), "socket,id=vfs,path=%s", vfs_path);
+		snprintf(vfs_dev, sizeof(vfs_dev), "vhost-user-fs-device,chardev=vfs,tag=%s",
+			 o->share_tag);
+		argv[n++] = "-object";
+		argv[n++] = "memory-backend-memfd,id=mem,size=256M,share=on";
+		argv[n++] = "-global";
+		argv[n++] = "virtio-mmio.force-legacy=false";
+		argv[n++] = "-chardev";
+		argv[n++] = vfs_chardev;
+		argv[n++] = "-device";
+		argv[n++] = vfs_dev;
 	}
 	argv[n] = NULL;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
@@ -298,6 +350,13 @@ void guest_vm_stop(struct guest_vm *vm)
 		vm->exited = 1;
 	}
 	vm->pid = -1;
+	if (vm->virtiofsd > 0) {
+		/* it exits by itself once QEMU is gone; make sure */
+		kill(vm->virtiofsd, SIGKILL);
+		while (waitpid(vm->virtiofsd, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	vm->virtiofsd = -1;
 	qmp_free(vm->qmp);
 	vm->qmp = NULL;
 	if (vm->pidfd >= 0)
@@ -308,6 +367,8 @@ void guest_vm_stop(struct guest_vm *vm)
 	vm->serial_fd = -1;
 	if (vm->dir[0]) {
 		snprintf(path, sizeof(path), "%s/qmp.sock", vm->dir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/vfs.sock", vm->dir);
 		unlink(path);
 		rmdir(vm->dir);
 		vm->dir[0] = '\0';

@@ -2,8 +2,9 @@
  * guest_vm.h - boots the default guest under qemu-system-x86_64 directly
  * (no shim, no manager) for the guest-kit tests and bench/guest-boot: an
  * argv built here, the serial console on a pipe fed through the project's
- * ready-protocol scanner, QMP on a socket passed to QEMU already listening,
- * and the QEMU process held by a pidfd. Every wait is one poll() with a
+ * ready-protocol scanner, QMP (and virtiofsd's vhost-user socket) on sockets
+ * that are listening before anyone connects, and the QEMU process held by a
+ * pidfd. Every wait is one poll() with a
  * deadline over those fds.
  */
 #ifndef VMC_TEST_GUEST_VM_H
@@ -26,11 +27,14 @@ struct guest_vm_opts {
 	const char *append;       /* vmc.* and other words after the fixed ones */
 	const char *mac;          /* NULL: no NIC; else a virtio-net NIC on user net */
 	int qmp;                  /* 1: connect QMP (needed for guest_vm_powerdown) */
+	const char *share_dir;    /* non-NULL: export it over virtiofs ... */
+	const char *share_tag;    /* ... with this tag (QEMU's virtiofsd) */
 };
 
 struct guest_vm {
 	pid_t pid;
 	int pidfd;
+	pid_t virtiofsd;          /* -1: none */
 	int serial_fd;            /* read end of QEMU's stdout */
 	struct qmp *qmp;
 	char dir[64];             /* private temporary directory */
