@@ -333,6 +333,7 @@ static int qmp_execute_until(struct qmp *q, const char *cmd, json_t *args, int64
 			     json_t **result)
 {
 	json_t *msg = NULL, *err, *ret;
+	char what[QMP_CMD_MAX + 24];
 	char *text = NULL;
 	size_t len;
 	int rc;
@@ -348,6 +349,7 @@ static int qmp_execute_until(struct qmp *q, const char *cmd, json_t *args, int64
 	if (args && !json_is_object(args))
 		return vmc_error_set(VMC_EINVAL, "qmp %s: arguments must be a JSON object", cmd);
 
+	snprintf(what, sizeof(what), "the reply to '%s'", cmd);
 	snprintf(q->wait_id, sizeof(q->wait_id), "vmc-%lu", ++q->next_id);
 	msg = json_pack("{s:s, s:s}", "execute", cmd, "id", q->wait_id);
 	if (!msg || (args && json_object_set(msg, "arguments", args) < 0)) {
@@ -370,7 +372,7 @@ static int qmp_execute_until(struct qmp *q, const char *cmd, json_t *args, int64
 		goto out;
 
 	while (!q->reply) {
-		rc = qmp_wait(q, POLLIN, deadline, "a reply");
+		rc = qmp_wait(q, POLLIN, deadline, what);
 		if (rc < 0)
 			goto out;
 		rc = qmp_read(q);

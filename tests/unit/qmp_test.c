@@ -265,7 +265,15 @@ static void qmp__timeout_then_late_reply_dropped(void **state)
 
 	assert_int_equal(qmp_open(&q, fd, PEER_TIMEOUT_MS), 0);
 	qmp_set_event_handler(q, on_event, &ev);
+	struct timespec t0, t1;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(qmp_execute(q, "stop", NULL, 50, NULL), VMC_ETIMEOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms >= 49 && ms < 1000);
+	assert_string_equal(vmc_error_last(), "qmp: timed out waiting for the reply to 'stop'");
 	expect_status(q, "paused");
 	assert_int_equal(ev.n, 1);
 	qmp_free(q);
@@ -322,6 +330,48 @@ static void qmp__handshake_in_one_read(void **state)
 	free(stop);
 	qmp_free(q);
 	close(sv[1]);
+}
+
+/* Events before any handler are kept (up to 16) and delivered in order
+ * when one is installed; qmp_capabilities refused is VMC_ERROR. */
+static void qmp__early_events_and_refused_capabilities(void **state)
+{
+	struct events ev = { 0 };
+	char *greeting = transcript_server_line("open", 0);
+	char *caps = transcript_server_line("open", 1);
+	char buf[1024];
+	struct qmp *q = NULL;
+	int sv[2], n, peer;
+
+	q = open_direct(&peer);
+	for (int i = 0; i < 20; i++) {
+		n = snprintf(buf, sizeof(buf), "{\"event\": \"E%d\"}\r\n", i);
+		assert_int_equal(write(peer, buf, (size_t)n), n);
+	}
+	assert_int_equal(qmp_dispatch(q), 0);
+	qmp_set_event_handler(q, on_event, &ev);
+	assert_int_equal(ev.n, 16);
+	assert_string_equal(ev.name[0], "E0");
+	assert_string_equal(ev.name[15], "E15");
+	qmp_set_event_handler(q, NULL, NULL);
+	qmp_set_event_handler(q, on_event, &ev);
+	assert_int_equal(ev.n, 16); /* delivered once */
+	qmp_free(q);
+	close(peer);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	n = snprintf(buf, sizeof(buf), "%s\r\n{\"id\": \"vmc-1\", \"error\": {\"class\": "
+		     "\"GenericError\", \"desc\": \"Capabilities negotiation is already "
+		     "complete, command ignored\"}}\r\n", greeting);
+	assert_int_equal(write(sv[1], buf, (size_t)n), n);
+	q = (struct qmp *)1;
+	assert_int_equal(qmp_open(&q, sv[0], PEER_TIMEOUT_MS), VMC_ERROR);
+	assert_null(q);
+	assert_string_equal(vmc_error_last(), "qmp qmp_capabilities: Capabilities negotiation is "
+			    "already complete, command ignored");
+	close(sv[1]);
+	free(greeting);
+	free(caps);
 }
 
 static void qmp__event_split_byte_by_byte_dispatch(void **state)
@@ -689,6 +739,7 @@ int main(void)
 		cmocka_unit_test(qmp__eof_mid_reply),
 		cmocka_unit_test(qmp__timeout_then_late_reply_dropped),
 		cmocka_unit_test(qmp__handshake_in_one_read),
+		cmocka_unit_test(qmp__early_events_and_refused_capabilities),
 		cmocka_unit_test(qmp__event_split_byte_by_byte_dispatch),
 		cmocka_unit_test(qmp__two_events_one_read),
 		cmocka_unit_test(qmp__eof_mid_message_dispatch),
