@@ -220,8 +220,9 @@ VMC_EXTERN int vmc_state_is_final(vmc_state_kind kind);
 
 typedef struct vmc_manager vmc_manager;
 
-/* Opens the manager over `state_dir` (NULL: $VMC_STATE_DIR, else
- * $XDG_RUNTIME_DIR/vmc, else /run/vmc for root), creating it if needed.
+/* Opens the manager over `state_dir` (NULL: $VMC_STATE_DIR, else /run/vmc
+ * for root, else $XDG_RUNTIME_DIR/vmc, else /tmp/vmc-<uid>), creating it if
+ * needed.
  * Returns 0, VMC_EIO or VMC_ENOMEM. */
 VMC_EXTERN int vmc_manager_open(vmc_manager **out, const char *state_dir);
 VMC_EXTERN void vmc_manager_free(vmc_manager *mgr);
