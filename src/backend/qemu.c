@@ -290,7 +290,12 @@ static int qemu_validate(const struct vmc_config *cfg)
 	rc = accel_resolve(cfg->accel, &accel, NULL, 0);
 	if (rc < 0)
 		return rc;
-	return 0;
+	/* the guest command line is built again in the shim: catch its
+	 * errors (too long, empty program) now, not as a late FAILED */
+	char *cmdline = NULL;
+	rc = guest_cmdline_build(cfg, "tsc_early_khz=99999999", &cmdline);
+	free(cmdline);
+	return rc;
 }
 
 static void qemu_free(struct backend_vm *vm)
