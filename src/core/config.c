@@ -1,242 +1,20 @@
 /*
  * config.c - the vmc_config builder: construction with defaults, deep copy,
- * every validating setter and getter of include/vmc.h, and the value
- * checks shared with the JSON reader (names, MACs, paths, addresses).
+ * and every validating setter and getter of include/vmc.h. The value checks
+ * the setters use (names, MACs, paths, addresses) live in config_check.c.
  * A setter validates and allocates the new value before it touches the
  * config, so a failing call leaves the config exactly as it was. The JSON
  * form lives in config_json.c, which goes through these same setters.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <limits.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/config.h"
+#include "core/config_check.h"
 #include "core/error.h"
 
-#define CONFIG_PATH_MAX 4096
 #define CONFIG_EXEC_ARGC_MAX 64
 #define CONFIG_EXEC_TOTAL_MAX 4096
-#define CONFIG_TAG_MAX 36
-#define CONFIG_TAP_MAX 15
-#define CONFIG_SHOW 80 /* bytes of a rejected value quoted in a message */
-
-static int config_is_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-int config_name_valid(const char *s)
-{
-	size_t i;
-
-	if (!s || !config_is_alnum(s[0]))
-		return 0;
-	for (i = 1; s[i]; i++) {
-		if (i >= VMC_NAME_MAX)
-			return 0;
-		if (!config_is_alnum(s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
-			return 0;
-	}
-	/* "." and ".." cannot pass the first-character rule; say so anyway. */
-	return strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
-}
-
-void config_derive_mac(const char *ns, const char *name, unsigned int index,
-		       char out[VMC_MAC_STRLEN])
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	char idx[16];
-	const char *parts[5];
-	unsigned char b[6];
-	size_t i;
-
-	snprintf(idx, sizeof(idx), "%u", index);
-	parts[0] = ns ? ns : "";
-	parts[1] = "/";
-	parts[2] = name ? name : "";
-	parts[3] = "/";
-	parts[4] = idx;
-	for (i = 0; i < 5; i++) {
-		const unsigned char *p;
-
-		for (p = (const unsigned char *)parts[i]; *p; p++) {
-			h ^= *p;
-			h *= 0x100000001b3ULL;
-		}
-	}
-	for (i = 0; i < 6; i++)
-		b[i] = (unsigned char)(h >> (8 * i));
-	b[0] = (unsigned char)((b[0] | 0x02) & 0xfe); /* locally administered, unicast */
-	snprintf(out, VMC_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3],
-		 b[4], b[5]);
-}
-
-static int config_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int config_mac_valid(const char *mac)
-{
-	int i, any = 0;
-
-	if (!mac || strnlen(mac, VMC_MAC_STRLEN) != VMC_MAC_STRLEN - 1)
-		return 0;
-	for (i = 0; i < 6; i++) {
-		int hi = config_hex(mac[3 * i]), lo = config_hex(mac[3 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return 0;
-		if (i < 5 && mac[3 * i + 2] != ':')
-			return 0;
-		if (i == 0 && (lo & 1))
-			return 0; /* multicast */
-		any |= hi | lo;
-	}
-	return any != 0;
-}
-
-/* 1 and the family in *af if `s` is a plain IPv4 or IPv6 literal. */
-static int config_ip_family(const char *s, int *af)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	if (!s || strnlen(s, 64) >= 64)
-		return 0;
-	if (inet_pton(AF_INET, s, buf) == 1) {
-		*af = AF_INET;
-		return 1;
-	}
-	if (inet_pton(AF_INET6, s, buf) == 1) {
-		*af = AF_INET6;
-		return 1;
-	}
-	return 0;
-}
-
-/* 1 if `s` is "addr/prefix" with a prefix in range for the family. */
-static int config_cidr_valid(const char *s, int *af)
-{
-	const char *slash;
-	char addr[64];
-	size_t alen, plen, i;
-	unsigned int prefix = 0, max;
-
-	if (!s)
-		return 0;
-	slash = strchr(s, '/');
-	if (!slash)
-		return 0;
-	alen = (size_t)(slash - s);
-	if (alen == 0 || alen >= sizeof(addr))
-		return 0;
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	if (!config_ip_family(addr, af))
-		return 0;
-	plen = strlen(slash + 1);
-	if (plen == 0 || plen > 3 || (plen > 1 && slash[1] == '0'))
-		return 0;
-	for (i = 0; i < plen; i++) {
-		char c = slash[1 + i];
-
-		if (c < '0' || c > '9')
-			return 0;
-		prefix = prefix * 10 + (unsigned int)(c - '0');
-	}
-	max = *af == AF_INET ? 32 : 128;
-	return prefix <= max;
-}
-
-/* 1 if `s` is valid UTF-8 (no overlongs, surrogates or > U+10FFFF): the
- * JSON form can only carry such strings. */
-static int config_utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		unsigned int c = *p, n, cp, i;
-
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if (n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-			return 0;
-		if (n == 3 && (cp < 0x10000 || cp > 0x10ffff))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
-}
-
-/* A copy of `path` made absolute against the current directory. */
-static int config_abs_path(const char *field, const char *path, char **out)
-{
-	char cwd[CONFIG_PATH_MAX];
-	size_t len, clen;
-	char *p;
-
-	if (!path || !path[0])
-		return vmc_error_set(VMC_EINVAL, "invalid %s: empty path", field);
-	len = strnlen(path, CONFIG_PATH_MAX);
-	if (len >= CONFIG_PATH_MAX)
-		return vmc_error_set(VMC_EINVAL, "invalid %s: path longer than %d bytes", field,
-				     CONFIG_PATH_MAX - 1);
-	if (!config_utf8_valid(path))
-		return vmc_error_set(VMC_EINVAL, "invalid %s: path is not valid utf-8", field);
-	if (path[0] == '/') {
-		p = strdup(path);
-		if (!p)
-			return vmc_error_oom();
-		*out = p;
-		return 0;
-	}
-	if (!getcwd(cwd, sizeof(cwd)))
-		return vmc_error_set_errno(VMC_EIO, errno, "invalid %s '%.*s': getcwd", field,
-					   CONFIG_SHOW, path);
-	clen = strlen(cwd);
-	if (clen + 1 + len >= CONFIG_PATH_MAX)
-		return vmc_error_set(VMC_EINVAL, "invalid %s '%.*s': absolute path longer than %d bytes",
-				     field, CONFIG_SHOW, path, CONFIG_PATH_MAX - 1);
-	p = malloc(clen + 1 + len + 1);
-	if (!p)
-		return vmc_error_oom();
-	memcpy(p, cwd, clen);
-	if (clen == 0 || cwd[clen - 1] != '/')
-		p[clen++] = '/';
-	memcpy(p + clen, path, len + 1);
-	*out = p;
-	return 0;
-}
 
 /* Sets an optional path field; NULL clears it. */
 static int config_set_path(const char *field, char **slot, const char *path)
@@ -245,7 +23,7 @@ static int config_set_path(const char *field, char **slot, const char *path)
 	int rc;
 
 	if (path) {
-		rc = config_abs_path(field, path, &p);
+		rc = config_check_abs_path(field, path, &p);
 		if (rc < 0)
 			return rc;
 	}
@@ -568,7 +346,7 @@ int vmc_config_set_exec(vmc_config *cfg, int argc, const char *const *argv)
 		len = strnlen(argv[i], CONFIG_EXEC_TOTAL_MAX + 1);
 		if (i == 0 && len == 0)
 			return vmc_error_set(VMC_EINVAL, "invalid exec: argv[0] is empty");
-		if (len <= CONFIG_EXEC_TOTAL_MAX && !config_utf8_valid(argv[i]))
+		if (len <= CONFIG_EXEC_TOTAL_MAX && !config_check_utf8(argv[i]))
 			return vmc_error_set(VMC_EINVAL, "invalid exec: argv[%d] is not valid utf-8",
 					     i);
 		total += len;
@@ -605,7 +383,7 @@ int vmc_config_add_disk(vmc_config *cfg, const char *path, int read_only)
 		return vmc_error_set(VMC_EINVAL, "invalid argument: NULL config");
 	if (cfg->n_disks >= VMC_DEVICES_MAX)
 		return vmc_error_set(VMC_EINVAL, "invalid disk: at most %d disks", VMC_DEVICES_MAX);
-	rc = config_abs_path("disk", path, &p);
+	rc = config_check_abs_path("disk", path, &p);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < cfg->n_disks; i++) {
@@ -622,21 +400,6 @@ int vmc_config_add_disk(vmc_config *cfg, const char *path, int read_only)
 	return 0;
 }
 
-static int config_tap_valid(const char *s)
-{
-	size_t i;
-
-	if (!s || !s[0] || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return 0;
-	for (i = 0; s[i]; i++) {
-		if (i >= CONFIG_TAP_MAX)
-			return 0;
-		if (!config_is_alnum(s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
-			return 0;
-	}
-	return 1;
-}
-
 static int config_nic_check(vmc_nic_kind kind, const char *tap, const char *mac,
 			    const char *addr, const char *gateway)
 {
@@ -647,7 +410,7 @@ static int config_nic_check(vmc_nic_kind kind, const char *tap, const char *mac,
 				     (int)kind);
 	if (kind == VMC_NIC_TAP && !tap)
 		return vmc_error_set(VMC_EINVAL, "invalid nic tap: required for a tap nic");
-	if (kind == VMC_NIC_TAP && !config_tap_valid(tap))
+	if (kind == VMC_NIC_TAP && !config_check_tap(tap))
 		return vmc_error_set(VMC_EINVAL,
 				     "invalid nic tap '%.*s': must be 1..%d characters of "
 				     "[A-Za-z0-9_.-]",
@@ -659,12 +422,12 @@ static int config_nic_check(vmc_nic_kind kind, const char *tap, const char *mac,
 		return vmc_error_set(VMC_EINVAL,
 				     "invalid nic mac '%.*s': must be xx:xx:xx:xx:xx:xx, unicast",
 				     CONFIG_SHOW, mac);
-	if (addr && !config_cidr_valid(addr, &af_addr))
+	if (addr && !config_check_cidr(addr, &af_addr))
 		return vmc_error_set(VMC_EINVAL,
 				     "invalid nic addr '%.*s': must be ipv4/0..32 or ipv6/0..128",
 				     CONFIG_SHOW, addr);
 	if (gateway) {
-		if (!config_ip_family(gateway, &af_gw))
+		if (!config_check_ip_family(gateway, &af_gw))
 			return vmc_error_set(VMC_EINVAL,
 					     "invalid nic gateway '%.*s': not an ip address",
 					     CONFIG_SHOW, gateway);
@@ -712,21 +475,6 @@ int vmc_config_add_nic(vmc_config *cfg, vmc_nic_kind kind, const char *tap_name,
 	return 0;
 }
 
-static int config_tag_valid(const char *s)
-{
-	size_t i;
-
-	if (!s || !s[0])
-		return 0;
-	for (i = 0; s[i]; i++) {
-		if (i >= CONFIG_TAG_MAX)
-			return 0;
-		if (!config_is_alnum(s[i]) && s[i] != '_' && s[i] != '-')
-			return 0;
-	}
-	return 1;
-}
-
 int vmc_config_add_share(vmc_config *cfg, const char *host_path, const char *tag,
 			 int read_only)
 {
@@ -739,7 +487,7 @@ int vmc_config_add_share(vmc_config *cfg, const char *host_path, const char *tag
 	if (cfg->n_shares >= VMC_DEVICES_MAX)
 		return vmc_error_set(VMC_EINVAL, "invalid share: at most %d shares",
 				     VMC_DEVICES_MAX);
-	if (!config_tag_valid(tag))
+	if (!config_check_tag(tag))
 		return vmc_error_set(VMC_EINVAL,
 				     "invalid share tag '%.*s': must be 1..%d characters of "
 				     "[A-Za-z0-9_-]",
@@ -748,7 +496,7 @@ int vmc_config_add_share(vmc_config *cfg, const char *host_path, const char *tag
 		if (strcmp(cfg->shares[i].tag, tag) == 0)
 			return vmc_error_set(VMC_EINVAL, "invalid share tag '%s': already used",
 					     tag);
-	rc = config_abs_path("share host_path", host_path, &p);
+	rc = config_check_abs_path("share host_path", host_path, &p);
 	if (rc < 0)
 		return rc;
 	t = strdup(tag);
@@ -779,7 +527,7 @@ int vmc_config_add_port_forward(vmc_config *cfg, vmc_proto proto, const char *ho
 	if (proto != VMC_PROTO_TCP && proto != VMC_PROTO_UDP)
 		return vmc_error_set(VMC_EINVAL, "invalid forward proto %d: must be tcp or udp",
 				     (int)proto);
-	if (!config_ip_family(addr, &af))
+	if (!config_check_ip_family(addr, &af))
 		return vmc_error_set(VMC_EINVAL,
 				     "invalid forward host_addr '%.*s': not an ip address",
 				     CONFIG_SHOW, addr);
