@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 
+#include "backend/guest_cmdline.h"
 #include "guest_vm.h"
 
 #define BOOT_TIMEOUT_MS 30000
@@ -101,6 +102,17 @@ static void expect_exit(struct guest_vm *vm, int status)
 		fail_with_log(vm, "QEMU did not exit after the workload ended");
 	if (!WIFEXITED(qemu_status) || WEXITSTATUS(qemu_status) != 0)
 		fail_with_log(vm, "QEMU did not exit with status 0");
+}
+
+/* "vmc.exec=/bin/sh,-c,<script>" encoded by the host side of the contract. */
+static void exec_sh(char *out, size_t len, const char *prefix, const char *script)
+{
+	char enc[1024];
+	int n;
+
+	assert_true(guest_cmdline_encode_arg(script, enc, sizeof(enc)) >= 0);
+	n = snprintf(out, len, "%s vmc.exec=/bin/sh,-c,%s", prefix, enc);
+	assert_true(n > 0 && (size_t)n < len);
 }
 
 static void guest_boot__ready_with_static_ip_by_name(void **state)
@@ -235,6 +247,53 @@ static void guest_boot__virtiofs_mount_reads_and_writes(void **state)
 	assert_string_equal(buf, "got-hello\n");
 }
 
+static void guest_boot__no_account_has_an_empty_password(void **state)
+{
+	struct guest_vm vm;
+	char append[1024];
+
+	need_guest();
+	/* exits 0 only if every account has a password field that is not empty */
+	exec_sh(append, sizeof(append), "vmc.halt=poweroff",
+		"test -s /etc/shadow && ! grep -q '^[^:]*::' /etc/passwd /etc/shadow");
+	boot(&vm, append, NULL, 0);
+	expect_ready(&vm, NULL, "accounts");
+	expect_exit(&vm, 0);
+	guest_vm_stop(&vm);
+}
+
+/* SIGTERM and SIGPWR to PID 1 stop the workload and power off, like the button. */
+static void stop_by_signal(const char *sig)
+{
+	struct guest_vm vm;
+	struct ready_event ev;
+	char append[1024], script[128];
+	int status;
+
+	need_guest();
+	snprintf(script, sizeof(script), "kill -%s 1; exec sleep 600", sig);
+	exec_sh(append, sizeof(append), "vmc.halt=stay", script);
+	boot(&vm, append, NULL, 1);
+	expect_ready(&vm, NULL, sig);
+	if (guest_vm_wait_event(&vm, READY_EV_EXIT, BOOT_TIMEOUT_MS, &ev) < 0)
+		fail_with_log(&vm, "workload not stopped");
+	assert_int_equal(ev.exit_signal, SIGTERM);
+	if (guest_vm_wait_exit(&vm, BOOT_TIMEOUT_MS, &status) < 0)
+		fail_with_log(&vm, "QEMU still running");
+	assert_string_equal(vm.shutdown_reason, "guest-shutdown");
+	guest_vm_stop(&vm);
+}
+
+static void guest_boot__sigterm_to_init_powers_off(void **state)
+{
+	stop_by_signal("TERM");
+}
+
+static void guest_boot__sigpwr_to_init_powers_off(void **state)
+{
+	stop_by_signal("PWR");
+}
+
 static void guest_boot__power_button_powers_off_cleanly(void **state)
 {
 	struct guest_vm vm;
@@ -271,6 +330,9 @@ int main(void)
 		cmocka_unit_test(guest_boot__exec_missing_reports_error),
 		cmocka_unit_test(guest_boot__network_failure_is_an_error),
 		cmocka_unit_test(guest_boot__virtiofs_mount_reads_and_writes),
+		cmocka_unit_test(guest_boot__no_account_has_an_empty_password),
+		cmocka_unit_test(guest_boot__sigterm_to_init_powers_off),
+		cmocka_unit_test(guest_boot__sigpwr_to_init_powers_off),
 		cmocka_unit_test(guest_boot__power_button_powers_off_cleanly),
 	};
 

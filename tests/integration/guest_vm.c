@@ -141,7 +141,7 @@ static int start_virtiofsd(struct guest_vm *vm, const char *share, const char *s
 	so.argv = argv;
 	so.stdin_fd = -1;
 	so.stdout_fd = -1;
-	so.stderr_fd = STDERR_FILENO;
+	so.stderr_fd = -1; /* it logs every vhost-user step */
 	so.death_signal = SIGKILL;
 	so.pass_fds[0] = lfd;
 	so.pass_to[0] = QMP_FD;
