@@ -396,6 +396,7 @@ struct vmc_result {
 	int64_t t0, t_run, t_console, t_cli, t_lib;
 	int64_t exec_us, ready_us, exit_us;
 	int shim_pid, hv_pid;
+	char state[16]; /* "state" in state.json, as last read */
 };
 
 struct vmwatch {
@@ -417,6 +418,8 @@ static void read_state_json(const struct vmwatch *vw, struct vmc_result *r)
 		return;
 	r->shim_pid = (int)json_integer_value(json_object_get(root, "shim_pid"));
 	r->hv_pid = (int)json_integer_value(json_object_get(root, "hv_pid"));
+	t = json_object_get(json_object_get(root, "state"), "state");
+	snprintf(r->state, sizeof(r->state), "%s", json_is_string(t) ? json_string_value(t) : "");
 	t = json_object_get(root, "timing_us");
 	r->exec_us = json_integer_value(json_object_get(t, "exec"));
 	r->ready_us = json_integer_value(json_object_get(t, "ready_line"));
@@ -560,6 +563,12 @@ static int vmc_round(struct bench *b, bool to_stop, bool use_lib, bool capture,
 
 		if (run_done && cli_done && r->t_lib && have_timing && (to_stop || r->t_console)) {
 			rc = 0;
+			break;
+		}
+		if (!have_timing && strcmp(r->state, to_stop ? "stopped" : "ready") == 0) {
+			fprintf(stderr, "bench/boot: %s/state.json is %s without timing_us.%s "
+					"(does this vmc-shim record timings?)\n",
+				vw.vm_dir, r->state, to_stop ? "exit" : "ready_line");
 			break;
 		}
 		int64_t left = deadline - now_us();
@@ -811,7 +820,13 @@ static void print_load(const char *when)
 		close(fd);
 	buf[n > 0 ? n : 0] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
-	printf("load average at %s: %s (%ld CPUs online)\n", when, buf, sysconf(_SC_NPROCESSORS_ONLN));
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	printf("load average at %s: %s (%ld CPUs online)\n", when, buf, cpus);
+	char *end;
+	double load1 = strtod(buf, &end);
+	if (end != buf && cpus > 0 && load1 > 0.5 * (double)cpus)
+		printf("  note: the machine is busy; TCG boot times (and their ratio) follow the "
+		       "load\n");
 }
 
 static int g_pass, g_miss;
