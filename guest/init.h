@@ -1,8 +1,8 @@
 /*
- * init.h - what vmc-init's pieces share: logging to the console and the
- * entry points of the module loader (init_modules.c), the network setup
- * (init_net.c) and the DHCP client (init_dhcp.c). The main loop, mounts and
- * the workload live in vmc-init.c.
+ * init.h - what vmc-init's pieces share: logging and console lines
+ * (init_console.c) and the entry points of the module loader
+ * (init_modules.c), the network setup (init_net.c) and the DHCP client
+ * (init_dhcp.c). The main loop, mounts and the workload live in vmc-init.c.
  */
 #ifndef VMC_INIT_H
 #define VMC_INIT_H
@@ -13,11 +13,24 @@
 #include "init_cmdline.h"
 
 #define INIT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define INIT_MAX_CONSOLES 4
+#define INIT_TTY_NAME 16
 
+/* CLOCK_MONOTONIC in milliseconds. */
+long init_now_ms(void);
 /* "vmc-init: <message>\n" on stderr (the console), errno preserved. */
 void init_log(const char *fmt, ...) INIT_PRINTF(1, 2);
 /* Same, prefixed with the seconds since boot, only when `on`. */
 void init_debug(int on, const char *fmt, ...) INIT_PRINTF(2, 3);
+/* Points fds 0-2 at /dev/console if the kernel could not (call after
+ * devtmpfs is mounted). */
+void console_ensure_stdio(void);
+/* The console ttys (names under /dev): the kernel's active consoles first,
+ * then ttyS0 and hvc0 if not listed. At most max. */
+size_t console_names(char names[][INIT_TTY_NAME], size_t max);
+/* Writes `line` (a complete line) to every console tty that opens, or to
+ * stdout if none does. */
+void console_announce(const char *line);
 
 /*
  * Loads, with their dependencies from modules.dep, the modules whose

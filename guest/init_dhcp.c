@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DHCP_DISCOVER 1
@@ -51,14 +50,6 @@ struct reply {
 };
 
 static const uint8_t magic[4] = { 99, 130, 83, 99 };
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static void build(struct dhcp_packet *p, int type, uint32_t xid, const unsigned char mac[6],
 		  const struct reply *offer)
@@ -147,7 +138,7 @@ static int exchange(int fd, int type, uint32_t xid, const unsigned char mac[6],
 	struct dhcp_packet pkt;
 
 	for (;;) {
-		long resend, now = now_ms();
+		long resend, now = init_now_ms();
 
 		if (now >= deadline)
 			return -1;
@@ -155,7 +146,7 @@ static int exchange(int fd, int type, uint32_t xid, const unsigned char mac[6],
 		if (sendto(fd, &pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 			return -1;
 		resend = now + RETRY_MS < deadline ? now + RETRY_MS : deadline;
-		while ((now = now_ms()) < resend) {
+		while ((now = init_now_ms()) < resend) {
 			struct pollfd pfd = { .fd = fd, .events = POLLIN };
 			ssize_t n;
 
@@ -186,14 +177,14 @@ int dhcp_acquire(const char *ifname, const unsigned char mac[6], int timeout_ms,
 		 struct dhcp_lease *out, int verbose)
 {
 	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(68) };
-	long deadline = now_ms() + timeout_ms;
+	long deadline = init_now_ms() + timeout_ms;
 	struct reply offer, ack;
 	uint32_t xid;
 	int fd, one = 1, rc = -1;
 	size_t i;
 
 	if (getrandom(&xid, sizeof(xid), GRND_NONBLOCK) != sizeof(xid))
-		xid = (uint32_t)now_ms() ^ (uint32_t)mac[5] << 24;
+		xid = (uint32_t)init_now_ms() ^ (uint32_t)mac[5] << 24;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;

@@ -22,7 +22,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define LINK_WAIT_MS 3000
@@ -195,24 +194,16 @@ out:
 	return found;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Looks the NIC up; if absent, waits on link events up to LINK_WAIT_MS. */
 static int wait_nic(struct nl *nl, const struct init_net *net, char ifname[IF_NAMESIZE],
 		    unsigned char mac[6])
 {
-	long deadline = now_ms() + LINK_WAIT_MS;
+	long deadline = init_now_ms() + LINK_WAIT_MS;
 	int idx;
 
 	while ((idx = find_nic(net, ifname, mac)) == 0) {
 		struct pollfd pfd = { .fd = nl->mon, .events = POLLIN };
-		long left = deadline - now_ms();
+		long left = deadline - init_now_ms();
 		char drain[8192];
 
 		if (nl->mon < 0 || left <= 0)

@@ -21,7 +21,6 @@
 #include <linux/input.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +30,10 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_BUTTONS 8
-#define MAX_CONSOLES 4
 #define KILL_WAIT_MS 2000
 
 struct init_state {
@@ -50,56 +47,8 @@ struct init_state {
 	long deadline_ms;          /* when to escalate; valid while stopping */
 	struct init_addr up[INIT_MAX_NETS];
 	size_t n_up;
+	char cmdline[8192];        /* /proc/cmdline; COMMAND_LINE_SIZE is 2048 on x86 */
 };
-
-static void vlog(const char *prefix, const char *fmt, va_list ap)
-{
-	char buf[512];
-	int saved = errno, n;
-
-	n = snprintf(buf, sizeof(buf), "vmc-init: %s", prefix);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		n = 0;
-	vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-	n = (int)strlen(buf);
-	buf[n++] = '\n';
-	if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
-		/* nowhere else to say it */
-	}
-	errno = saved;
-}
-
-void init_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("", fmt, ap);
-	va_end(ap);
-}
-
-void init_debug(int on, const char *fmt, ...)
-{
-	struct timespec ts;
-	char prefix[32];
-	va_list ap;
-
-	if (!on)
-		return;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	snprintf(prefix, sizeof(prefix), "[%ld.%03ld] ", (long)ts.tv_sec, ts.tv_nsec / 1000000L);
-	va_start(ap, fmt);
-	vlog(prefix, fmt, ap);
-	va_end(ap);
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static int mkdir_p(const char *path, mode_t mode)
 {
@@ -152,90 +101,6 @@ static void mount_basics(void)
 		init_log("/dev/stderr: %s", strerror(errno));
 }
 
-/* The kernel gives PID 1 no stdio when the initramfs lacks /dev/console. */
-static void ensure_stdio(void)
-{
-	int fd;
-
-	if (fcntl(STDERR_FILENO, F_GETFD) >= 0)
-		return;
-	fd = open("/dev/console", O_RDWR | O_NOCTTY);
-	if (fd < 0)
-		return;
-	dup2(fd, 0);
-	dup2(fd, 1);
-	dup2(fd, 2);
-	if (fd > 2)
-		close(fd);
-}
-
-/* Console tty names: the active kernel consoles, then ttyS0 and hvc0. */
-static size_t console_names(char names[MAX_CONSOLES][16])
-{
-	static const char *const fixed[] = { "ttyS0", "hvc0" };
-	char buf[128], *tok, *save = NULL;
-	size_t n = 0, i, j;
-	int fd = open("/sys/class/tty/console/active", O_RDONLY | O_CLOEXEC);
-	ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	buf[len > 0 ? len : 0] = '\0';
-	for (tok = strtok_r(buf, " \n", &save); tok && n < MAX_CONSOLES - 2;
-	     tok = strtok_r(NULL, " \n", &save))
-		snprintf(names[n++], 16, "%s", tok);
-	for (i = 0; i < 2; i++) {
-		for (j = 0; j < n && strcmp(names[j], fixed[i]) != 0; j++)
-			;
-		if (j == n)
-			snprintf(names[n++], 16, "%s", fixed[i]);
-	}
-	return n;
-}
-
-/* Writes all of buf to a non-blocking fd, waiting at most ~1 s in total. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	long deadline = now_ms() + 1000;
-
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-		} else if (n < 0 && (errno == EAGAIN || errno == EINTR) && now_ms() < deadline) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-
-			poll(&pfd, 1, 100);
-		} else {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* One complete line on every console the guest has. */
-static void announce(const char *line)
-{
-	char names[MAX_CONSOLES][16], path[32];
-	size_t n = console_names(names), i;
-	int written = 0;
-
-	for (i = 0; i < n; i++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/%s", names[i]);
-		fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		written |= write_all(fd, line, strlen(line)) == 0;
-		close(fd);
-	}
-	if (!written)
-		write_all(STDOUT_FILENO, line, strlen(line));
-}
-
 static void announce_ready(struct init_state *st, int after_output)
 {
 	char line[512], a[64];
@@ -250,7 +115,7 @@ static void announce_ready(struct init_state *st, int after_output)
 		off = sizeof(line) - 2;
 	line[off++] = '\n';
 	line[off] = '\0';
-	announce(line);
+	console_announce(line);
 }
 
 /* "VMC_ERROR <message>": the host stops waiting for VMC_READY. */
@@ -259,7 +124,7 @@ static void announce_error(const char *msg)
 	char line[INIT_ERR_MAX + 16];
 
 	snprintf(line, sizeof(line), "\nVMC_ERROR %s\n", msg);
-	announce(line);
+	console_announce(line);
 }
 
 static void find_power_buttons(struct init_state *st)
@@ -311,7 +176,7 @@ static void exec_workload(const struct init_config *cfg, int status_fd)
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 		"HOME=/root", "TERM=linux", NULL,
 	};
-	char names[MAX_CONSOLES][16], path[32];
+	char names[INIT_MAX_CONSOLES][INIT_TTY_NAME], path[32];
 	sigset_t all;
 	int fd, err;
 
@@ -319,7 +184,7 @@ static void exec_workload(const struct init_config *cfg, int status_fd)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	setsid();
 	/* the console the kernel gave us, as a real tty so a shell gets job control */
-	console_names(names);
+	console_names(names, INIT_MAX_CONSOLES);
 	snprintf(path, sizeof(path), "/dev/%s", names[0]);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
@@ -396,7 +261,7 @@ static void begin_shutdown(struct init_state *st, const char *why)
 		return;
 	init_debug(st->cfg.debug, "stopping: %s", why);
 	st->stopping = 1;
-	st->deadline_ms = now_ms() + (long)st->cfg.stop_timeout_s * 1000L;
+	st->deadline_ms = init_now_ms() + (long)st->cfg.stop_timeout_s * 1000L;
 	kill(-1, SIGTERM);
 	kill(-1, SIGCONT);
 }
@@ -415,7 +280,7 @@ static void reap(struct init_state *st)
 			snprintf(line, sizeof(line), "\nVMC_EXIT status=%d\n", WEXITSTATUS(status));
 		else
 			snprintf(line, sizeof(line), "\nVMC_EXIT signal=%d\n", WTERMSIG(status));
-		announce(line);
+		console_announce(line);
 		if (st->cfg.halt == INIT_HALT_POWEROFF)
 			begin_shutdown(st, "workload exited");
 	}
@@ -473,7 +338,7 @@ static void loop(struct init_state *st)
 			pfd[1 + i].events = POLLIN;
 		}
 		if (st->stopping) {
-			long left = st->deadline_ms - now_ms();
+			long left = st->deadline_ms - init_now_ms();
 
 			reap(st); /* powers off once no process is left */
 
@@ -491,7 +356,7 @@ static void loop(struct init_state *st)
 				 st->cfg.stop_timeout_s);
 			kill(-1, SIGKILL);
 			st->killed = 1;
-			st->deadline_ms = now_ms() + KILL_WAIT_MS;
+			st->deadline_ms = init_now_ms() + KILL_WAIT_MS;
 			continue;
 		}
 		if (pfd[0].revents)
@@ -519,13 +384,12 @@ static void read_cmdline(char *buf, size_t len)
  */
 static int setup(struct init_state *st)
 {
-	static char cmdline[8192];
 	const char *extra[INIT_MAX_MODULES + 1];
 	char err[INIT_ERR_MAX];
 	size_t n_extra = 0, i;
 
-	read_cmdline(cmdline, sizeof(cmdline));
-	init_cmdline_parse(&st->cfg, cmdline);
+	read_cmdline(st->cmdline, sizeof(st->cmdline));
+	init_cmdline_parse(&st->cfg, st->cmdline);
 	for (i = 0; i < st->cfg.n_warnings; i++)
 		init_log("kernel command line: %s", st->cfg.warnings[i]);
 	if (st->cfg.n_problems > st->cfg.n_warnings)
@@ -569,7 +433,7 @@ int main(void)
 	reboot(RB_DISABLE_CAD); /* ctrl-alt-del becomes SIGINT to us */
 	umask(022);
 	mount_basics();
-	ensure_stdio();
+	console_ensure_stdio();
 	if (setup(&st) < 0) {
 		if (st.cfg.halt == INIT_HALT_POWEROFF)
 			power_off(&st);
