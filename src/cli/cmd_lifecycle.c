@@ -322,9 +322,14 @@ static int cmd_wait(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
 		exit_rc = cli_fail(rc, "wait '%s'", vm);
 		goto out;
 	}
-	if (rc == VMC_ETIMEOUT)
+	if (rc == VMC_ETIMEOUT) {
 		exit_rc = cli_fail(rc, "wait '%s' for %s", vm, vmc_state_name(o.want));
-	else if (rc == VMC_EINVALSTATE)
+		/* Show the state as it is now, not whatever the wait last saw. */
+		if (vmc_manager_state(ctx->mgr, vm, &st) < 0) {
+			exit_rc = CLI_EXIT_TIMEOUT;
+			goto out;
+		}
+	} else if (rc == VMC_EINVALSTATE)
 		exit_rc = cli_fail(rc, "wait '%s' for %s", vm, vmc_state_name(o.want));
 	if (ctx->json) {
 		if (output_json_print(output_vm_object_q(vm, &st), 0) < 0 && exit_rc == 0)
