@@ -62,8 +62,9 @@ int vmc_manager_wait(vmc_manager *mgr, const char *vm, vmc_state_kind want, int 
 	json_t *req = NULL, *msg = NULL;
 	char *dir = NULL;
 	vmc_state st;
-	int rc, r;
+	int rc, r, have_st = 0;
 
+	state_init(&st, VMC_STATE_CREATED);
 	rc = paths_parse_ref(vm, ns, name);
 	if (rc < 0)
 		return rc;
@@ -85,8 +86,11 @@ int vmc_manager_wait(vmc_manager *mgr, const char *vm, vmc_state_kind want, int 
 				if (rc < 0)
 					goto out;
 				r = wait_result(want, &st, vm);
-				if (r == 0 && st.kind == VMC_STATE_CREATED)
-					r = -1, vmc_error_set(VMC_EINVALSTATE, "vm '%s' has no supervisor", vm);
+				if (r == 0) {
+					r = -1;
+					vmc_error_set(VMC_EINVALSTATE, "vm '%s' is %s and has no supervisor",
+						      vm, vmc_state_name(st.kind));
+				}
 				rc = r > 0 ? 0 : VMC_EINVALSTATE;
 				goto out;
 			}
@@ -104,9 +108,18 @@ int vmc_manager_wait(vmc_manager *mgr, const char *vm, vmc_state_kind want, int 
 				rc = vmc_error_set(VMC_EIO, "lost contact with vmc-shim of '%s'", vm);
 			goto out;
 		}
+		if (rc == VMC_ETIMEOUT) {
+			if (!have_st && mgr_vm_state(mgr, ns, name, &st, NULL) < 0)
+				state_init(&st, VMC_STATE_CREATED);
+			have_st = 1;
+			rc = vmc_error_set(VMC_ETIMEOUT, "timed out waiting for vm '%s' to be %s (it is %s)",
+					   vm, vmc_state_name(want), vmc_state_name(st.kind));
+			goto out;
+		}
 		if (rc < 0)
 			goto out;
 		rc = shim_reply_state(msg, &st);
+		have_st = (rc == 0);
 		json_decref(msg);
 		msg = NULL;
 		if (rc < 0)
@@ -118,7 +131,7 @@ int vmc_manager_wait(vmc_manager *mgr, const char *vm, vmc_state_kind want, int 
 		}
 	}
 out:
-	if (out && (rc == 0 || rc == VMC_EINVALSTATE))
+	if (out && (rc == 0 || rc == VMC_EINVALSTATE || rc == VMC_ETIMEOUT))
 		*out = st;
 	shim_conn_close(&conn);
 	json_decref(req);

@@ -96,6 +96,11 @@ static void lifecycle__boot_pause_resume_stop(void **state)
 
 	NEED_GUEST();
 	start_ok(fx->mgr, harness_config(&H, "basic", NULL));
+	/* a timed-out wait still says where the VM is */
+	assert_int_equal(vmc_manager_wait(fx->mgr, "basic", VMC_STATE_STOPPED, 50, &st),
+			 VMC_ETIMEOUT);
+	assert_true(st.kind == VMC_STATE_STARTING || st.kind == VMC_STATE_RUNNING);
+	assert_non_null(strstr(vmc_error_last(), "timed out waiting for vm 'basic'"));
 	wait_ready(fx->mgr, "basic", &st);
 	assert_string_equal(st.ip[0], "10.0.2.15");
 	assert_true(st.boot_ms > 0);
