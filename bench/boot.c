@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -128,12 +129,13 @@ struct bench {
 	char *raw_argv[MAX_ARGS + 1];
 	char accel[32];
 	vmc_manager *mgr;
+	bool raw_setsid;
 };
 
 /* Forks and execs `exe` with argv; stdin is /dev/null, stdout/stderr are
  * out_fd/err_fd (-1: inherited). Returns the pid and a pidfd in *pidfd. */
 static pid_t spawn(const struct bench *b, const char *exe, char *const argv[], int out_fd,
-		   int err_fd, int *pidfd)
+		   int err_fd, bool new_session, int *pidfd)
 {
 	pid_t pid = fork();
 
@@ -147,6 +149,8 @@ static pid_t spawn(const struct bench *b, const char *exe, char *const argv[], i
 			dup2(out_fd, STDOUT_FILENO);
 		if (err_fd >= 0)
 			dup2(err_fd, STDERR_FILENO);
+		if (new_session)
+			setsid();
 		execv(exe, argv);
 		_exit(127);
 	}
@@ -176,7 +180,7 @@ static int vmc_cmd(const struct bench *b, const char *a1, const char *a2, const 
 	char *argv[] = { (char *)"vmc", (char *)"--state-dir", (char *)b->state_dir, (char *)a1,
 			 (char *)a2, (char *)a3, NULL };
 	int pidfd, rc;
-	pid_t pid = spawn(b, b->vmc, argv, b->devnull, -1, &pidfd);
+	pid_t pid = spawn(b, b->vmc, argv, b->devnull, -1, false, &pidfd);
 
 	if (pid < 0)
 		return -1;
@@ -241,6 +245,39 @@ static long proc_kib(const char *path, const char *key)
 	}
 	fclose(f);
 	return v;
+}
+
+/* CPU time a process has used so far, all threads, in ms (schedstat is
+ * in ns, unlike the 10 ms ticks of /proc/<pid>/stat). -1 if unknown. */
+static double proc_cpu_ms(int pid)
+{
+	char path[64], buf[128];
+	int64_t sum = 0;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char tpath[64 + 256];
+		if (!pathf(tpath, sizeof(tpath), "%s/%s/schedstat", path, de->d_name))
+			continue;
+		int fd = open(tpath, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		sum += strtoll(buf, NULL, 10);
+	}
+	closedir(d);
+	return (double)sum / 1e6;
 }
 
 /* Takes the raw baseline's argv from a running vmc-started QEMU: drops
@@ -311,7 +348,7 @@ static int capture_argv(struct bench *b, int hv_pid)
 
 /* ------------------------------------------------------------ raw round */
 
-static int raw_round(struct bench *b, struct samples *out)
+static int raw_round(struct bench *b, struct samples *out, struct samples *cpu)
 {
 	struct scanner sc = { 0 };
 	int p[2], pidfd, rc = -1;
@@ -322,7 +359,7 @@ static int raw_round(struct bench *b, struct samples *out)
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
 	t0 = now_us();
-	pid = spawn(b, b->raw_exe, b->raw_argv, p[1], -1, &pidfd);
+	pid = spawn(b, b->raw_exe, b->raw_argv, p[1], -1, b->raw_setsid, &pidfd);
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
@@ -344,6 +381,9 @@ static int raw_round(struct bench *b, struct samples *out)
 		ssize_t n = read(p[0], buf, sizeof(buf));
 		if (n > 0 && scan(&sc, buf, (size_t)n)) {
 			add(out, (double)(now_us() - t0) / 1e3);
+			double c = proc_cpu_ms(pid);
+			if (c >= 0)
+				add(cpu, c);
 			rc = 0;
 			break;
 		}
@@ -397,6 +437,7 @@ struct vmc_result {
 	int64_t exec_us, ready_us, exit_us;
 	int shim_pid, hv_pid;
 	char state[16]; /* "state" in state.json, as last read */
+	double hv_cpu_ms; /* QEMU's CPU time when the bench saw VMC_READY */
 };
 
 struct vmwatch {
@@ -448,8 +489,10 @@ static void vm_progress(struct vmwatch *vw, struct vmc_result *r)
 		inotify_add_watch(vw->ifd, path, IN_MODIFY);
 	}
 	while (!r->t_console && (n = read(vw->serial_fd, buf, sizeof(buf))) > 0)
-		if (scan(&vw->sc, buf, (size_t)n))
+		if (scan(&vw->sc, buf, (size_t)n)) {
 			r->t_console = now_us();
+			r->hv_cpu_ms = r->hv_pid > 0 ? proc_cpu_ms(r->hv_pid) : -1;
+		}
 }
 
 /* The waiting clients, started once the VM exists: a library thread and
@@ -473,7 +516,7 @@ static int start_clients(struct bench *b, const char *name, bool to_stop, struct
 	snprintf(tmo, sizeof(tmo), "%d", b->timeout_ms / 1000 + 1);
 	char *wait_argv[] = { "vmc", "--state-dir", b->state_dir, "wait", (char *)name, "--state",
 			      to_stop ? "stopped" : "ready", "--timeout", tmo, NULL };
-	*pid_wait = spawn(b, b->vmc, wait_argv, b->devnull, -1, pid_wait_fd);
+	*pid_wait = spawn(b, b->vmc, wait_argv, b->devnull, -1, false, pid_wait_fd);
 	return *pid_wait < 0 ? -1 : 0;
 }
 
@@ -545,7 +588,7 @@ static int vmc_round(struct bench *b, bool to_stop, bool use_lib, bool capture,
 			goto out;
 	} else {
 		r->t0 = now_us();
-		pid_run = spawn(b, b->vmc, run_argv, b->devnull, -1, &pid_run_fd);
+		pid_run = spawn(b, b->vmc, run_argv, b->devnull, -1, false, &pid_run_fd);
 		if (pid_run < 0)
 			goto out;
 		started = true;
@@ -751,9 +794,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bench/boot [--rounds N] [--kernel PATH] [--initramfs PATH]\n"
-		"                  [--vmc PATH] [--state-dir DIR] [--timeout SEC]\n"
+		"                  [--vmc PATH] [--state-dir DIR] [--timeout SEC] [--raw-setsid]\n"
 		"Boots N (default 5) VMs with raw qemu and N with `vmc run -d`, alternating,\n"
 		"plus N that power off by themselves, and prints medians, min/max and goals.\n"
+		"--raw-setsid starts raw QEMU in a session of its own, as vmc-shim's QEMU is.\n"
 		"Guest default: $VMC_GUEST_DIR or /var/lib/vmc/guest (vmlinux, initramfs[.cpio]).\n");
 }
 
@@ -778,6 +822,10 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
 			usage(stdout);
 			exit(0);
+		}
+		if (strcmp(o, "--raw-setsid") == 0) {
+			b->raw_setsid = true;
+			continue;
 		}
 		if (!v) {
 			usage(stderr);
@@ -874,7 +922,7 @@ int main(int argc, char **argv)
 		       v_run = { 0 }, a_exec = { 0 }, b_lib = { 0 }, b_cli = { 0 },
 		       b_console = { 0 }, c_lib = { 0 }, c_cli = { 0 }, rss = { 0 }, pss = { 0 },
 		       ratio = { 0 }, a_lib = { 0 }, a_lib_ret = { 0 }, uss = { 0 },
-		       b_stamp = { 0 };
+		       b_stamp = { 0 }, raw_cpu = { 0 }, vmc_cpu = { 0 };
 	struct vmc_result r;
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *env;
@@ -939,7 +987,7 @@ int main(int argc, char **argv)
 		/* ABBA order so a drifting machine does not favour one side */
 		for (int half = 0; half < 2 && !failed; half++) {
 			if ((half == 0) == (i % 2 == 0)) {
-				if (raw_round(&b, &raw) < 0)
+				if (raw_round(&b, &raw, &raw_cpu) < 0)
 					failed = 1;
 				continue;
 			}
@@ -948,6 +996,8 @@ int main(int argc, char **argv)
 				continue;
 			}
 			add(&v_console, (double)(r.t_console - r.t0) / 1e3);
+			if (r.hv_cpu_ms >= 0)
+				add(&vmc_cpu, r.hv_cpu_ms);
 			add(&v_cli, (double)(r.t_cli - r.t0) / 1e3);
 			add(&v_lib, (double)(r.t_lib - r.t0) / 1e3);
 			add(&v_run, (double)(r.t_run - r.t0) / 1e3);
@@ -1008,6 +1058,12 @@ int main(int argc, char **argv)
 	stats(&b_lib, &med_b, &mn, &mx);
 	printf("  %-46s %.3f (`vmc wait` exits: %.3f)\n", "ratio of medians vmc/raw", med_vmc / med_raw,
 	       med_cli / med_raw);
+	line("QEMU CPU time to READY, raw (all threads)", &raw_cpu, 1, "ms");
+	line("QEMU CPU time to READY, vmc (all threads)", &vmc_cpu, 1, "ms");
+	double cpu_raw = 0, cpu_vmc = 0;
+	if (stats(&raw_cpu, &cpu_raw, &mn, &mx) && stats(&vmc_cpu, &cpu_vmc, &mn, &mx))
+		printf("  %-46s %.3f (the guest's work, less sensitive to load)\n",
+		       "CPU time ratio of medians vmc/raw", cpu_vmc / cpu_raw);
 	printf("  %-46s %.3f (1 + ((a) + (b)) / raw median: vmc's own\n"
 	       "  %-46s time on the boot path, insensitive to TCG noise)\n",
 	       "ratio implied by vmc's own costs", 1 + (med_a + med_b) / med_raw, "");
