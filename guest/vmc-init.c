@@ -196,7 +196,9 @@ static void exec_workload(const struct init_config *cfg, int status_fd)
 	if (chdir("/") < 0) {
 		/* "/" always exists */
 	}
-	execvpe(cfg->argv[0], cfg->argv, envp);
+	/* execvpe() searches the caller's PATH, and the kernel gives init none */
+	environ = (char **)envp;
+	execvp(cfg->argv[0], cfg->argv);
 	err = errno;
 	if (write(status_fd, &err, sizeof(err)) < 0) {
 		/* the parent then sees EOF and a 127 exit */
@@ -349,7 +351,7 @@ static void loop(struct init_state *st)
 			init_log("poll: %s", strerror(errno));
 			continue;
 		}
-		if (n == 0 && st->stopping) {
+		if (st->stopping && init_now_ms() >= st->deadline_ms) {
 			if (st->killed)
 				power_off(st); /* something survived SIGKILL: give up on it */
 			init_log("processes still running after %u s: killing them",

@@ -178,6 +178,18 @@ static void guest_boot__exec_reports_status_after_ready_exec(void **state)
 	guest_vm_stop(&vm);
 }
 
+static void guest_boot__exec_searches_path(void **state)
+{
+	struct guest_vm vm;
+
+	need_guest();
+	/* busybox's ifconfig lives in /sbin, outside glibc's default search path */
+	boot(&vm, "vmc.exec=ifconfig,lo", NULL, 0);
+	expect_ready(&vm, NULL, "exec from PATH");
+	expect_exit(&vm, 0);
+	guest_vm_stop(&vm);
+}
+
 static void guest_boot__exec_missing_reports_error(void **state)
 {
 	struct guest_vm vm;
@@ -327,6 +339,7 @@ int main(void)
 		cmocka_unit_test(guest_boot__ready_without_network),
 		cmocka_unit_test(guest_boot__exec_true_powers_off),
 		cmocka_unit_test(guest_boot__exec_reports_status_after_ready_exec),
+		cmocka_unit_test(guest_boot__exec_searches_path),
 		cmocka_unit_test(guest_boot__exec_missing_reports_error),
 		cmocka_unit_test(guest_boot__network_failure_is_an_error),
 		cmocka_unit_test(guest_boot__virtiofs_mount_reads_and_writes),
