@@ -7,10 +7,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -18,6 +21,8 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/fsutil.h"
+#include "core/proc.h"
+#include "core/spawn.h"
 #include "core/state.h"
 #include "manager/manager.h"
 #include "manager/paths.h"
@@ -25,6 +30,7 @@
 
 #define OPS_REQUEST_TIMEOUT_MS 15000
 #define OPS_KILL_TIMEOUT_MS 15000
+#define OPS_SHIM_EXIT_MS 5000
 
 int vmc_manager_state(vmc_manager *mgr, const char *vm, vmc_state *out)
 {
@@ -226,6 +232,32 @@ int vmc_manager_resume(vmc_manager *mgr, const char *vm)
 	return simple_op(mgr, vm, "resume");
 }
 
+/* A shim that has recorded the final state exits right after; removal
+ * waits for it (pidfd, bounded), so nothing of the VM outlives `rm`. */
+static void wait_shim_gone(const char *dir)
+{
+	struct shim_record rec;
+	struct pollfd pfd;
+	int fd;
+
+	if (mgr_record_read(dir, &rec) < 0) {
+		vmc_error_clear();
+		return;
+	}
+	if (rec.shim_pid <= 0 || !proc_is_same(rec.shim_pid, rec.shim_start))
+		return;
+	fd = spawn_pidfd_open(rec.shim_pid);
+	if (fd < 0)
+		return;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, OPS_SHIM_EXIT_MS) == 0) {
+		spawn_pidfd_signal(fd, rec.shim_pid, SIGKILL);
+		poll(&pfd, 1, OPS_SHIM_EXIT_MS);
+	}
+	close(fd);
+}
+
 int vmc_manager_remove(vmc_manager *mgr, const char *vm, int force)
 {
 	char ns[VMC_NAME_MAX + 1], name[VMC_NAME_MAX + 1];
@@ -254,6 +286,7 @@ int vmc_manager_remove(vmc_manager *mgr, const char *vm, int force)
 	dir = paths_vm(mgr->state_dir, ns, name, NULL);
 	if (!dir)
 		return vmc_error_oom();
+	wait_shim_gone(dir);
 	rc = fs_remove_tree(dir);
 	free(dir);
 	return rc;

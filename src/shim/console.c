@@ -41,7 +41,7 @@ static void on_ready_event(const struct ready_event *ev, void *payload)
 			else
 				shim->state.ip[i][0] = '\0';
 		}
-		shim->t_ready_us = clock_mono_us();
+		shim->t_ready_us = shim->t_read_us; /* when its bytes arrived */
 		shim->state.boot_ms = shim->t_ready_us / 1000 - shim->start_mono_ms;
 		if (shim->state.kind == VMC_STATE_PAUSED)
 			shim->resume_to = VMC_STATE_READY;
@@ -76,6 +76,7 @@ static int read_once(struct shim *shim)
 		return errno == EAGAIN ? -1 : 0;
 	if (n == 0)
 		return 0;
+	shim->t_read_us = clock_mono_us();
 	if (shim->log_bytes < SHIM_LOG_MAX) {
 		write_log(shim, shim->log_fd, buf, (size_t)n);
 		shim->log_bytes += n;

@@ -63,6 +63,7 @@ struct shim {
 	 * them with its own clock): hypervisor exec'd, ready line complete,
 	 * hypervisor reaped. 0 until it happens. */
 	int64_t t_exec_us, t_ready_us, t_exit_us;
+	int64_t t_read_us;           /* the last console read */
 
 	vmc_state state;
 	vmc_state_kind resume_to;    /* RUNNING or READY, for resume */
