@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 #include "backend/guest_cmdline.h"
+#include "core/clock.h"
 #include "guest_vm.h"
 
 #define BOOT_TIMEOUT_MS 30000
@@ -306,6 +307,38 @@ static void guest_boot__sigpwr_to_init_powers_off(void **state)
 	stop_by_signal("PWR");
 }
 
+static void guest_boot__stop_kills_what_ignores_sigterm(void **state)
+{
+	struct guest_vm vm;
+	struct ready_event ev;
+	char append[1024];
+	int64_t pressed;
+	int status;
+
+	need_guest();
+	/* the shell ignores SIGTERM (and so does sleep, not being its last
+	 * command); only the SIGKILL after vmc.stop_timeout=1 ends it */
+	exec_sh(append, sizeof(append), "vmc.halt=stay vmc.stop_timeout=1",
+		"trap '' TERM; echo trap-set; sleep 600; sleep 600");
+	boot(&vm, append, NULL, 1);
+	expect_ready(&vm, NULL, "ignores SIGTERM");
+	if (guest_vm_wait_output(&vm, "trap-set\r\n", BOOT_TIMEOUT_MS) < 0)
+		fail_with_log(&vm, "the workload did not start");
+	pressed = clock_mono_us();
+	if (guest_vm_powerdown(&vm) < 0)
+		fail_with_log(&vm, "system_powerdown failed");
+	if (guest_vm_wait_event(&vm, READY_EV_EXIT, BOOT_TIMEOUT_MS, &ev) < 0)
+		fail_with_log(&vm, "workload not stopped");
+	assert_int_equal(ev.exit_signal, SIGKILL);
+	if (guest_vm_wait_exit(&vm, BOOT_TIMEOUT_MS, &status) < 0)
+		fail_with_log(&vm, "QEMU still running");
+	printf("# power button to QEMU exit with a SIGKILL needed: %.3f s\n",
+	       (clock_mono_us() - pressed) / 1e6);
+	assert_true(clock_mono_us() - pressed >= 1000000);
+	assert_string_equal(vm.shutdown_reason, "guest-shutdown");
+	guest_vm_stop(&vm);
+}
+
 static void guest_boot__power_button_powers_off_cleanly(void **state)
 {
 	struct guest_vm vm;
@@ -346,6 +379,7 @@ int main(void)
 		cmocka_unit_test(guest_boot__no_account_has_an_empty_password),
 		cmocka_unit_test(guest_boot__sigterm_to_init_powers_off),
 		cmocka_unit_test(guest_boot__sigpwr_to_init_powers_off),
+		cmocka_unit_test(guest_boot__stop_kills_what_ignores_sigterm),
 		cmocka_unit_test(guest_boot__power_button_powers_off_cleanly),
 	};
 

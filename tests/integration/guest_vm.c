@@ -317,6 +317,18 @@ int guest_vm_wait_event(struct guest_vm *vm, enum ready_kind kind, int timeout_m
 	}
 }
 
+int guest_vm_wait_output(struct guest_vm *vm, const char *text, int timeout_ms)
+{
+	int64_t deadline = clock_deadline(timeout_ms);
+
+	while (!strstr(vm->log, text)) {
+		if (vm->exited || clock_remaining_ms(deadline) == 0)
+			return -1;
+		pump(vm, deadline);
+	}
+	return 0;
+}
+
 int guest_vm_wait_exit(struct guest_vm *vm, int timeout_ms, int *status)
 {
 	int64_t deadline = clock_deadline(timeout_ms);

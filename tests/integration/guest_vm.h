@@ -66,6 +66,9 @@ int guest_vm_start(struct guest_vm *vm, const struct guest_vm_opts *o);
 int guest_vm_wait_event(struct guest_vm *vm, enum ready_kind kind, int timeout_ms,
 			struct ready_event *out);
 
+/* Waits until the console so far contains `text`; 0 or -1. */
+int guest_vm_wait_output(struct guest_vm *vm, const char *text, int timeout_ms);
+
 /* Waits for QEMU to exit on its own within timeout_ms; 0 with its waitpid
  * status, or -1. */
 int guest_vm_wait_exit(struct guest_vm *vm, int timeout_ms, int *status);
