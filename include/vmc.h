@@ -301,6 +301,12 @@ VMC_EXTERN int vmc_manager_fd(vmc_manager *mgr);
  * timeout_ms for at least one. Returns the number of events delivered. */
 VMC_EXTERN int vmc_manager_dispatch(vmc_manager *mgr, int timeout_ms);
 
+/* ---------------------------------------------------------------- disks and cloud-init */
+
+/* ---------------------------------------------------------------- images */
+
+/* ---------------------------------------------------------------- networks */
+
 #ifdef __cplusplus
 }
 #endif
