@@ -20,6 +20,9 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_run,   &cli_cmd_ls,     &cli_cmd_inspect, &cli_cmd_logs,
 	&cli_cmd_wait,  &cli_cmd_stop,   &cli_cmd_kill,    &cli_cmd_pause,
 	&cli_cmd_resume, &cli_cmd_rm,
+	/* disks (issue 8) -- add entries below this line */
+	/* images (issue 7) -- add entries below this line */
+	/* networks (issue 6) -- add entries below this line */
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
