@@ -101,18 +101,25 @@ static void mount_basics(void)
 		init_log("/dev/stderr: %s", strerror(errno));
 }
 
+/* Hosts keep lines up to 512 bytes (READY_LINE_MAX); only whole tokens fit. */
+#define READY_LINE_BUDGET 500
+
 static void announce_ready(struct init_state *st, int after_output)
 {
-	char line[512], a[64];
+	char line[READY_LINE_BUDGET + 2], token[80], a[64];
 	size_t off, i;
 
 	/* after the workload started, it may have left a partial line */
 	off = (size_t)snprintf(line, sizeof(line), "%sVMC_READY", after_output ? "\n" : "");
-	for (i = 0; i < st->n_up && off < sizeof(line); i++)
-		off += (size_t)snprintf(line + off, sizeof(line) - off, " ip=%s",
-					init_addr_format(&st->up[i], a, sizeof(a)));
-	if (off + 2 > sizeof(line))
-		off = sizeof(line) - 2;
+	for (i = 0; i < st->n_up; i++) {
+		size_t n = (size_t)snprintf(token, sizeof(token), " ip=%s",
+					    init_addr_format(&st->up[i], a, sizeof(a)));
+
+		if (off + n > READY_LINE_BUDGET)
+			break;
+		memcpy(line + off, token, n);
+		off += n;
+	}
 	line[off++] = '\n';
 	line[off] = '\0';
 	console_announce(line);
