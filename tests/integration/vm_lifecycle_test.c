@@ -14,6 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -372,6 +376,78 @@ static void lifecycle__boot_timeout_is_failed(void **state)
 	remove_ok(fx->mgr, "slow");
 }
 
+/* GET / from 127.0.0.1:port; 1 if the body has `marker`. */
+static int http_get_has(unsigned int port, const char *marker)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	char buf[4096];
+	size_t got = 0;
+	int fd, found = 0;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    send(fd, "GET / HTTP/1.0\r\n\r\n", 18, MSG_NOSIGNAL) == 18) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		while (got + 1 < sizeof(buf) && poll(&pfd, 1, 2000) > 0) {
+			ssize_t n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		buf[got] = '\0';
+		found = strstr(buf, marker) != NULL;
+	}
+	close(fd);
+	return found;
+}
+
+static unsigned int free_tcp_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	unsigned int port = 0;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static void lifecycle__port_forward_reaches_guest_server(void **state)
+{
+	struct fixture *fx = *state;
+	const char *httpd[] = { "/bin/sh", "-c",
+				"mkdir -p /www && echo hello-from-guest > /www/index.html && "
+				"exec httpd -f -p 80 -h /www", NULL };
+	unsigned int port = free_tcp_port();
+	vmc_config *cfg;
+	vmc_state st;
+	int ok = 0;
+
+	NEED_GUEST();
+	assert_true(port > 0);
+	cfg = harness_config(&H, "web", httpd);
+	assert_int_equal(vmc_config_add_port_forward(cfg, VMC_PROTO_TCP, "127.0.0.1", port, 80), 0);
+	start_ok(fx->mgr, cfg);
+	wait_ready(fx->mgr, "web", &st);
+	/* READY comes before the workload starts: give httpd a moment to listen */
+	for (int i = 0; i < 100 && !ok; i++) {
+		ok = http_get_has(port, "hello-from-guest");
+		if (!ok)
+			harness_pause_ms(100);
+	}
+	assert_true(ok);
+	assert_int_equal(vmc_manager_kill(fx->mgr, "web"), 0);
+	remove_ok(fx->mgr, "web");
+}
+
 struct seen {
 	int ready, stopped;
 };
@@ -455,6 +531,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lifecycle__guest_panic_is_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(lifecycle__boot_timeout_is_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(lifecycle__events_report_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__port_forward_reaches_guest_server, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(lifecycle__soak_leaves_nothing_behind, setup, teardown),
 	};
 	int failed;
