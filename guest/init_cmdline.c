@@ -315,7 +315,7 @@ static int opt_modules(struct parse_ctx *ctx, const char *v, size_t n)
 	return 0;
 }
 
-static int opt_exec(struct parse_ctx *ctx, const char *v, size_t n)
+static int parse_exec(struct parse_ctx *ctx, const char *v, size_t n)
 {
 	struct init_config *cfg = ctx->cfg;
 	char *out = cfg->exec_buf;
@@ -358,6 +358,19 @@ static int opt_exec(struct parse_ctx *ctx, const char *v, size_t n)
 	cfg->argv[argc] = NULL;
 	cfg->argc = argc;
 	return 0;
+}
+
+/* A rejected vmc.exec leaves no workload: argc 0 and argv NULL-terminated
+ * (found by tests/fuzz/init_cmdline_fuzzer.c). */
+static int opt_exec(struct parse_ctx *ctx, const char *v, size_t n)
+{
+	int rc = parse_exec(ctx, v, n);
+
+	if (rc < 0) {
+		ctx->cfg->argc = 0;
+		ctx->cfg->argv[0] = NULL;
+	}
+	return rc;
 }
 
 static int value_is(const char *v, size_t n, const char *word)
