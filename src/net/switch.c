@@ -1,0 +1,505 @@
+/*
+ * switch.c - vmc-switch's entry point, event loop, ports and data path:
+ * `vmc-switch --dir NETDIR [--report-fd N]`. It creates NETDIR/ports,
+ * listens on NETDIR/switch.sock (switch_ctl.c speaks the protocol), writes
+ * one line to fd N once it serves ("ok <pid>" or "error <code> <msg>"),
+ * and runs until a "shutdown" request or SIGTERM/SIGINT/SIGHUP, after
+ * which no socket file of its own is left behind.
+ *
+ * Data path: a readable port is drained with recvmmsg, VSW_BATCH frames
+ * at a time (at most VSW_RX_ROUNDS batches per wakeup, so one busy port
+ * cannot starve the others); switch_core decides the destinations; frames
+ * are queued per destination and each destination gets one sendmmsg per
+ * batch. Sends never block: a peer that cannot take a frame (full queue,
+ * not there yet, gone) loses it and its tx_drops counter says so. No
+ * sleeps and no timers: the loop wakes only for fds.
+ *
+ * A port socket is connect()ed to its peer once the peer exists. Besides
+ * sparing a path lookup per frame, that makes the kernel accept datagrams
+ * on the port from the peer only (unix_may_send), so nobody else can
+ * inject frames into the network. Until then the ports directory (0700)
+ * is what keeps strangers out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "net/switch.h"
+
+#define VSW_MACS 4096
+
+int vsw_watch_add(struct vswitch *vs, struct vsw_watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	if (epoll_ctl(vs->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "epoll_ctl");
+	return 0;
+}
+
+void vsw_watch_del(struct vswitch *vs, struct vsw_watch *w)
+{
+	if (w->fd >= 0)
+		epoll_ctl(vs->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+/* Addresses `path` in *addr; a path too long for sun_path goes through
+ * an O_PATH fd of its directory (*dirfd, the caller closes it). */
+static int sock_addr(const char *path, struct sockaddr_un *addr, int *dirfd)
+{
+	char dir[4096], base[4096];
+	size_t len = strlen(path);
+	int n;
+
+	memset(addr, 0, sizeof(*addr));
+	addr->sun_family = AF_UNIX;
+	*dirfd = -1;
+	if (len < sizeof(addr->sun_path)) {
+		memcpy(addr->sun_path, path, len + 1);
+		return 0;
+	}
+	if (len >= sizeof(dir))
+		return vmc_error_set(VMC_EINVAL, "socket path too long '%s'", path);
+	memcpy(dir, path, len + 1);
+	memcpy(base, path, len + 1);
+	*dirfd = open(dirname(dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "cannot open directory of '%s'", path);
+	n = snprintf(addr->sun_path, sizeof(addr->sun_path), "/proc/self/fd/%d/%s", *dirfd,
+		     basename(base));
+	if (n < 0 || (size_t)n >= sizeof(addr->sun_path))
+		return vmc_error_set(VMC_EINVAL, "socket name too long in '%s'", path);
+	return 0;
+}
+
+static int valid_name(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len > VSW_NAME_MAX || name[0] == '.')
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+struct vsw_port *vsw_port_find(struct vswitch *vs, const char *name)
+{
+	for (unsigned i = 0; i < SWITCH_PORTS_MAX; i++)
+		if (vs->ports[i] && strcmp(vs->ports[i]->name, name) == 0)
+			return vs->ports[i];
+	return NULL;
+}
+
+static void port_free(struct vswitch *vs, struct vsw_port *p)
+{
+	if (!p)
+		return;
+	if (p->watch.fd >= 0) {
+		vsw_watch_del(vs, &p->watch);
+		close(p->watch.fd);
+	}
+	if (p->path)
+		unlink(p->path);
+	if (p->peer_dirfd >= 0)
+		close(p->peer_dirfd);
+	free(p->path);
+	free(p->peer);
+	free(p);
+}
+
+static int port_readable(struct vswitch *vs, struct vsw_watch *w, uint32_t events);
+
+/* Connects a port to its peer if it is not yet; 0 when connected. */
+static int port_connect(struct vsw_port *p)
+{
+	if (p->connected)
+		return 0;
+	if (connect(p->watch.fd, (struct sockaddr *)&p->peer_addr, sizeof(p->peer_addr)) < 0)
+		return -1;
+	p->connected = 1;
+	return 0;
+}
+
+int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, struct vsw_port **out)
+{
+	struct vsw_port *p = NULL;
+	struct sockaddr_un addr;
+	char file[VSW_NAME_MAX + 8];
+	unsigned id;
+	int rc, n;
+
+	if (!valid_name(name))
+		return vmc_error_set(VMC_EINVAL, "invalid port name '%s'", name);
+	if (!peer || peer[0] != '/')
+		return vmc_error_set(VMC_EINVAL, "peer socket path must be absolute");
+	if (vsw_port_find(vs, name))
+		return vmc_error_set(VMC_EEXISTS, "port '%s' already exists", name);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return vmc_error_oom();
+	p->watch.fd = -1;
+	p->peer_dirfd = -1;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(file, sizeof(file), "%s.sock", name);
+	p->path = fs_join(vs->ports_dir, file);
+	p->peer = strdup(peer);
+	if (!p->path || !p->peer) {
+		rc = vmc_error_oom();
+		goto out;
+	}
+	rc = sock_addr(peer, &p->peer_addr, &p->peer_dirfd);
+	if (rc < 0)
+		goto out;
+	p->watch.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (p->watch.fd < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "socket");
+		goto out;
+	}
+	/* bound relative to the ports directory: never too long */
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	n = snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s",
+		     vs->ports_dirfd, file);
+	if (n < 0 || (size_t)n >= sizeof(addr.sun_path)) {
+		rc = vmc_error_set(VMC_EINVAL, "port name too long '%s'", name);
+		goto out;
+	}
+	unlinkat(vs->ports_dirfd, file, 0); /* left by a switch that died */
+	if (bind(p->watch.fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot bind '%s'", p->path);
+		free(p->path);
+		p->path = NULL; /* not ours to unlink */
+		goto out;
+	}
+	rc = switch_core_port_add(vs->core, &id);
+	if (rc < 0)
+		goto out;
+	p->id = id;
+	p->watch.handler = port_readable;
+	rc = vsw_watch_add(vs, &p->watch, EPOLLIN);
+	if (rc < 0) {
+		switch_core_port_remove(vs->core, id);
+		goto out;
+	}
+	for (unsigned i = 0; i < VSW_BATCH; i++) {
+		p->tx[i].msg_hdr.msg_iov = &p->txv[i];
+		p->tx[i].msg_hdr.msg_iovlen = 1;
+	}
+	port_connect(p); /* at once if the peer is there, else on first send */
+	vs->ports[id] = p;
+	*out = p;
+	p = NULL;
+out:
+	port_free(vs, p);
+	return rc;
+}
+
+int vsw_port_remove(struct vswitch *vs, const char *name)
+{
+	struct vsw_port *p = vsw_port_find(vs, name);
+
+	if (!p)
+		return vmc_error_set(VMC_ENOTFOUND, "no port '%s'", name);
+	/* frames queued for it reference the receive buffers only; drop them
+	 * from the dirty list so the flush never touches a freed port */
+	for (unsigned i = 0; i < vs->n_dirty; i++) {
+		if (vs->dirty[i] == p->id) {
+			vs->dirty[i] = vs->dirty[--vs->n_dirty];
+			break;
+		}
+	}
+	switch_core_port_remove(vs->core, p->id);
+	vs->ports[p->id] = NULL;
+	/* the loop may still hold an event for it in this round: close now,
+	 * free after the round (see main) */
+	vsw_watch_del(vs, &p->watch);
+	close(p->watch.fd);
+	p->watch.fd = -1;
+	unlink(p->path);
+	free(p->path);
+	p->path = NULL;
+	p->next_dead = vs->dead;
+	vs->dead = p;
+	return 0;
+}
+
+static void flush_port(struct vswitch *vs, struct vsw_port *p)
+{
+	unsigned sent = 0, n = p->n_tx;
+
+	p->n_tx = 0;
+	if (port_connect(p) < 0)
+		goto drop_rest;
+	while (sent < n) {
+		int r = sendmmsg(p->watch.fd, p->tx + sent, n - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (r > 0) {
+			for (unsigned i = sent; i < sent + (unsigned)r; i++)
+				switch_core_count_tx(vs->core, p->id, p->txv[i].iov_len, 1);
+			sent += (unsigned)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == ECONNREFUSED || errno == ENOTCONN || errno == ENOENT)) {
+			/* the peer went away (the kernel dropped the association);
+			 * connect again on the next frame, when it may be back */
+			p->connected = 0;
+			goto drop_rest;
+		}
+		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS))
+			goto drop_rest; /* the peer is not keeping up */
+		/* anything else (EMSGSIZE, ...) is about this one frame */
+		switch_core_count_tx(vs->core, p->id, p->txv[sent].iov_len, 0);
+		sent++;
+	}
+	return;
+drop_rest:
+	for (; sent < n; sent++)
+		switch_core_count_tx(vs->core, p->id, p->txv[sent].iov_len, 0);
+}
+
+static void flush_all(struct vswitch *vs)
+{
+	for (unsigned i = 0; i < vs->n_dirty; i++) {
+		struct vsw_port *p = vs->ports[vs->dirty[i]];
+		if (p)
+			flush_port(vs, p);
+	}
+	vs->n_dirty = 0;
+}
+
+static int port_readable(struct vswitch *vs, struct vsw_watch *w, uint32_t events)
+{
+	struct vsw_port *in = (struct vsw_port *)w;
+	int round, n, i, nd, k;
+	int64_t now;
+
+	(void)events;
+	if (w->fd < 0)
+		return 0; /* removed earlier in this round */
+	for (round = 0; round < VSW_RX_ROUNDS; round++) {
+		for (i = 0; i < VSW_BATCH; i++) {
+			vs->rx[i].msg_hdr.msg_flags = 0;
+			vs->rxv[i].iov_len = SWITCH_FRAME_MAX + 1;
+		}
+		n = recvmmsg(w->fd, vs->rx, VSW_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break; /* EAGAIN; nothing else can happen on a bound dgram socket */
+		now = clock_mono_ms();
+		for (i = 0; i < n; i++) {
+			size_t len = vs->rx[i].msg_len;
+			uint8_t *frame = vs->rxv[i].iov_base;
+
+			if (vs->rx[i].msg_hdr.msg_flags & MSG_TRUNC)
+				len = (size_t)SWITCH_FRAME_MAX + 1; /* counted as oversize */
+			nd = switch_core_forward(vs->core, in->id, frame, len, now, vs->dst,
+						 SWITCH_PORTS_MAX);
+			for (k = 0; k < nd; k++) {
+				struct vsw_port *out = vs->ports[vs->dst[k]];
+
+				if (!out)
+					continue;
+				if (out->n_tx == 0)
+					vs->dirty[vs->n_dirty++] = out->id;
+				out->txv[out->n_tx].iov_base = frame;
+				out->txv[out->n_tx].iov_len = len;
+				out->n_tx++;
+			}
+		}
+		flush_all(vs);
+		if (n < VSW_BATCH)
+			break;
+	}
+	return 0;
+}
+
+static int on_signal(struct vswitch *vs, struct vsw_watch *w, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(w->fd, &si, sizeof(si)) == sizeof(si))
+		vs->stopping = 1;
+	return 0;
+}
+
+static int setup(struct vswitch *vs)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t mask;
+	int rc;
+
+	rc = switch_core_new(&vs->core, SWITCH_PORTS_MAX, VSW_MACS, SWITCH_AGE_MS_DEFAULT);
+	if (rc < 0)
+		return rc;
+	vs->rxbuf = malloc((size_t)VSW_BATCH * (SWITCH_FRAME_MAX + 1));
+	if (!vs->rxbuf)
+		return vmc_error_oom();
+	for (int i = 0; i < VSW_BATCH; i++) {
+		vs->rxv[i].iov_base = vs->rxbuf + (size_t)i * (SWITCH_FRAME_MAX + 1);
+		vs->rx[i].msg_hdr.msg_iov = &vs->rxv[i];
+		vs->rx[i].msg_hdr.msg_iovlen = 1;
+	}
+	vs->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (vs->epfd < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "epoll_create1");
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigaction(SIGPIPE, &ign, NULL);
+	vs->signals.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (vs->signals.fd < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "signalfd");
+	vs->signals.handler = on_signal;
+	rc = vsw_watch_add(vs, &vs->signals, EPOLLIN);
+	if (rc < 0)
+		return rc;
+	/* the control socket first: it fails with VMC_EBUSY while another
+	 * switch serves this directory, before we touch anything of its */
+	rc = vsw_control_listen(vs);
+	if (rc < 0)
+		return rc;
+	vs->ports_dir = fs_join(vs->dir, "ports");
+	if (!vs->ports_dir)
+		return vmc_error_oom();
+	rc = fs_mkdir_p(vs->ports_dir, 0700);
+	if (rc < 0)
+		return rc;
+	vs->ports_dirfd = open(vs->ports_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (vs->ports_dirfd < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", vs->ports_dir);
+	return 0;
+}
+
+static void teardown(struct vswitch *vs)
+{
+	vsw_control_close_all(vs);
+	for (unsigned i = 0; i < SWITCH_PORTS_MAX; i++) {
+		if (vs->ports[i])
+			port_free(vs, vs->ports[i]);
+		vs->ports[i] = NULL;
+	}
+	while (vs->dead) {
+		struct vsw_port *p = vs->dead;
+		vs->dead = p->next_dead;
+		port_free(vs, p);
+	}
+	if (vs->ports_dirfd >= 0) {
+		rmdir(vs->ports_dir); /* only if empty: never someone else's file */
+		close(vs->ports_dirfd);
+	}
+	if (vs->signals.fd >= 0)
+		close(vs->signals.fd);
+	if (vs->epfd >= 0)
+		close(vs->epfd);
+	switch_core_free(vs->core);
+	free(vs->rxbuf);
+	free(vs->ports_dir);
+}
+
+static void report(int fd, int rc)
+{
+	char line[512];
+	int n;
+
+	if (fd < 0)
+		return;
+	if (rc == 0)
+		n = snprintf(line, sizeof(line), "ok %ld\n", (long)getpid());
+	else
+		n = snprintf(line, sizeof(line), "error %d %s\n", rc, vmc_error_last());
+	if (n > 0 && write(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0)
+		vmc_error_clear(); /* the starter is gone; nothing to tell */
+	close(fd);
+}
+
+static int parse_fd(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 0 || v > 65535)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "report-fd", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vswitch vs = { .epfd = -1, .ports_dirfd = -1, .signals.fd = -1,
+			      .control.fd = -1 };
+	struct epoll_event evs[64];
+	int report_fd = -1, c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd') {
+			vs.dir = optarg;
+		} else if (c == 'r' && parse_fd(optarg, &report_fd) == 0) {
+			fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+		} else {
+			fprintf(stderr, "usage: vmc-switch --dir NETDIR [--report-fd N]\n");
+			return 2;
+		}
+	}
+	if (!vs.dir || optind != argc) {
+		fprintf(stderr, "usage: vmc-switch --dir NETDIR [--report-fd N]\n");
+		return 2;
+	}
+	rc = fs_mkdir_p(vs.dir, 0700);
+	if (rc == 0)
+		rc = setup(&vs);
+	report(report_fd, rc);
+	if (rc < 0) {
+		fprintf(stderr, "vmc-switch: %s\n", vmc_error_last());
+		teardown(&vs);
+		return 1;
+	}
+	while (!vs.stopping) {
+		int n = epoll_wait(vs.epfd, evs, 64, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "vmc-switch: epoll_wait: %s\n", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n && !vs.stopping; i++) {
+			struct vsw_watch *w = evs[i].data.ptr;
+			w->handler(&vs, w, evs[i].events);
+		}
+		while (vs.dead) {
+			struct vsw_port *p = vs.dead;
+			vs.dead = p->next_dead;
+			port_free(&vs, p);
+		}
+	}
+	teardown(&vs);
+	return 0;
+}

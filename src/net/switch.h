@@ -1,0 +1,100 @@
+/*
+ * switch.h - vmc-switch, the process behind one switch network: a
+ * single-threaded epoll loop that moves raw Ethernet frames between
+ * ports (unix datagram sockets, one datagram = one frame: QEMU's
+ * `-netdev dgram` and VZ's file-handle NIC format) as switch_core
+ * decides, and serves a control socket (switch.sock, JSON lines) to add
+ * and remove ports, read counters and shut down. All of its files live in
+ * the network directory given on the command line:
+ *
+ *   <netdir>/switch.sock          control socket (0600)
+ *   <netdir>/ports/<name>.sock    the switch's end of port <name>
+ *
+ * Everything here is internal to the vmc-switch executable.
+ */
+#ifndef VMC_NET_SWITCH_H
+#define VMC_NET_SWITCH_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "core/line_reader.h"
+#include "net/switch_core.h"
+
+#define VSW_BATCH 32              /* frames per recvmmsg/sendmmsg */
+#define VSW_RX_ROUNDS 4           /* batches read from one port per wakeup */
+#define VSW_NAME_MAX 32
+#define VSW_CLIENT_LINE_MAX 4096
+#define VSW_MAX_CLIENTS 32
+
+struct vswitch;
+
+/* One epoll registration; the loop calls handler through data.ptr. */
+struct vsw_watch {
+	int fd;
+	int (*handler)(struct vswitch *vs, struct vsw_watch *w, uint32_t events);
+};
+
+struct vsw_port {
+	struct vsw_watch watch;        /* the bound datagram socket */
+	unsigned id;                   /* switch_core port id */
+	char name[VSW_NAME_MAX + 1];
+	char *path;                    /* <netdir>/ports/<name>.sock */
+	char *peer;                    /* the socket the peer (QEMU) binds */
+	struct sockaddr_un peer_addr;  /* peer, or /proc/self/fd/N/base if long */
+	int peer_dirfd;                /* O_PATH dir of a long peer path, or -1 */
+	int connected;                 /* connect()ed to the peer */
+	unsigned n_tx;                 /* frames queued for the next flush */
+	struct mmsghdr tx[VSW_BATCH];
+	struct iovec txv[VSW_BATCH];
+	struct vsw_port *next_dead;    /* removed, freed after the loop round */
+};
+
+struct vsw_client {
+	struct vsw_watch watch;
+	struct line_reader in;
+	struct vsw_client *next;
+};
+
+struct vswitch {
+	char *dir;                     /* the network directory */
+	char *ports_dir;
+	int ports_dirfd;               /* O_PATH, for binding long paths */
+	struct switch_core *core;
+	struct vsw_port *ports[SWITCH_PORTS_MAX];   /* by core port id */
+	unsigned dirty[SWITCH_PORTS_MAX];           /* ports with n_tx > 0 */
+	unsigned n_dirty;
+	int epfd;
+	struct vsw_watch control, signals;
+	struct vsw_port *dead;
+	struct vsw_client *clients;
+	int n_clients;
+	int stopping;
+
+	/* receive batch: VSW_BATCH buffers of SWITCH_FRAME_MAX + 1 bytes, so
+	 * an oversize datagram shows up as truncated and is counted */
+	uint8_t *rxbuf;
+	struct mmsghdr rx[VSW_BATCH];
+	struct iovec rxv[VSW_BATCH];
+	unsigned dst[SWITCH_PORTS_MAX];
+};
+
+/* switch.c */
+int vsw_watch_add(struct vswitch *vs, struct vsw_watch *w, uint32_t events);
+void vsw_watch_del(struct vswitch *vs, struct vsw_watch *w);
+/* Creates port `name` (its socket <netdir>/ports/<name>.sock) whose
+ * frames go to the socket the peer binds at `peer` (it need not exist
+ * yet). 0, VMC_EINVAL (bad name or path), VMC_EEXISTS, VMC_EBUSY (no
+ * free port) or VMC_EIO. *out is borrowed. */
+int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, struct vsw_port **out);
+/* Removes a port: its socket file goes at once, its memory after the
+ * current loop round. VMC_ENOTFOUND. */
+int vsw_port_remove(struct vswitch *vs, const char *name);
+struct vsw_port *vsw_port_find(struct vswitch *vs, const char *name);
+
+/* switch_ctl.c */
+int vsw_control_listen(struct vswitch *vs);
+void vsw_control_close_all(struct vswitch *vs);
+
+#endif

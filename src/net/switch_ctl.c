@@ -1,0 +1,228 @@
+/*
+ * switch_ctl.c - vmc-switch's control socket (<netdir>/switch.sock): one
+ * JSON object per line in each direction, like the shim's. Requests:
+ *   {"op":"add_port","name":N,"peer":PATH}  -> {"ok":true,"port":{...}}
+ *   {"op":"remove_port","name":N}           -> {"ok":true}
+ *   {"op":"ports"}   -> {"ok":true,"ports":[{...}],"macs":M,...}
+ *   {"op":"shutdown"} -> {"ok":true}, then the switch exits cleanly
+ * A port object: name, path (the switch's socket, which the peer sends
+ * to), peer, connected, rx_frames, rx_bytes, rx_drops, tx_frames,
+ * tx_bytes, tx_drops. Failures carry "ok":false, "code" and "error". The
+ * protocol is internal to vmc. A client that sends garbage or too long a
+ * line, or does not read its replies, is disconnected; the switch never
+ * blocks on a client.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/unixsock.h"
+#include "net/switch.h"
+
+static void client_close(struct vswitch *vs, struct vsw_client *c)
+{
+	struct vsw_client **pp;
+
+	for (pp = &vs->clients; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	vsw_watch_del(vs, &c->watch);
+	close(c->watch.fd);
+	line_reader_free(&c->in);
+	free(c);
+	vs->n_clients--;
+}
+
+/* Sends obj + "\n" and steals obj; on failure closes the client and
+ * returns 1. */
+static int client_send(struct vswitch *vs, struct vsw_client *c, json_t *obj)
+{
+	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	size_t len;
+	ssize_t n;
+
+	json_decref(obj);
+	if (!text) {
+		client_close(vs, c);
+		return 1;
+	}
+	len = strlen(text);
+	text[len] = '\n'; /* json_dumps leaves room for the NUL we overwrite */
+	n = send(c->watch.fd, text, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	free(text);
+	if (n != (ssize_t)(len + 1)) {
+		client_close(vs, c);
+		return 1;
+	}
+	return 0;
+}
+
+static json_t *error_reply(int code)
+{
+	return json_pack("{s:b, s:i, s:s}", "ok", 0, "code", code, "error", vmc_error_last());
+}
+
+static json_t *port_json(struct vswitch *vs, const struct vsw_port *p)
+{
+	const struct switch_port_counters *c = switch_core_counters(vs->core, p->id);
+	struct switch_port_counters zero = { 0 };
+
+	if (!c)
+		c = &zero;
+	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "name", p->name, "path", p->path, "peer", p->peer,
+			 "connected", p->connected,
+			 "rx_frames", (json_int_t)c->rx_frames, "rx_bytes", (json_int_t)c->rx_bytes,
+			 "rx_drops", (json_int_t)c->rx_drops, "tx_frames", (json_int_t)c->tx_frames,
+			 "tx_bytes", (json_int_t)c->tx_bytes, "tx_drops", (json_int_t)c->tx_drops);
+}
+
+static json_t *ports_reply(struct vswitch *vs)
+{
+	struct switch_core_stats st;
+	json_t *arr = json_array();
+
+	if (!arr)
+		return NULL;
+	for (unsigned i = 0; i < SWITCH_PORTS_MAX; i++)
+		if (vs->ports[i])
+			json_array_append_new(arr, port_json(vs, vs->ports[i]));
+	switch_core_get_stats(vs->core, &st);
+	return json_pack("{s:b, s:o, s:i, s:I, s:I, s:I}", "ok", 1, "ports", arr,
+			 "macs", (int)st.n_macs, "mac_moves", (json_int_t)st.moves,
+			 "macs_aged", (json_int_t)st.aged, "learn_full", (json_int_t)st.learn_full);
+}
+
+static int handle_request(struct vswitch *vs, struct vsw_client *c, const char *line)
+{
+	json_error_t jerr;
+	json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+	const char *op = req ? json_string_value(json_object_get(req, "op")) : NULL;
+	const char *name = req ? json_string_value(json_object_get(req, "name")) : NULL;
+	json_t *rep;
+	int rc, r;
+
+	if (!op) {
+		json_decref(req);
+		client_close(vs, c);
+		return 1;
+	}
+	if (!strcmp(op, "add_port")) {
+		const char *peer = json_string_value(json_object_get(req, "peer"));
+		struct vsw_port *p = NULL;
+
+		r = name ? vsw_port_add(vs, name, peer, &p)
+			 : vmc_error_set(VMC_EINVAL, "add_port needs a name");
+		rep = r < 0 ? error_reply(r)
+			    : json_pack("{s:b, s:o}", "ok", 1, "port", port_json(vs, p));
+	} else if (!strcmp(op, "remove_port")) {
+		r = name ? vsw_port_remove(vs, name)
+			 : vmc_error_set(VMC_EINVAL, "remove_port needs a name");
+		rep = r < 0 ? error_reply(r) : json_pack("{s:b}", "ok", 1);
+	} else if (!strcmp(op, "ports")) {
+		rep = ports_reply(vs);
+	} else if (!strcmp(op, "shutdown")) {
+		vs->stopping = 1;
+		rep = json_pack("{s:b}", "ok", 1);
+	} else {
+		vmc_error_set(VMC_EINVAL, "unknown operation '%s'", op);
+		rep = error_reply(VMC_EINVAL);
+	}
+	rc = client_send(vs, c, rep);
+	json_decref(req);
+	return rc;
+}
+
+static int client_readable(struct vswitch *vs, struct vsw_watch *w, uint32_t events)
+{
+	struct vsw_client *c = (struct vsw_client *)w;
+	char *line;
+	int n;
+
+	(void)events;
+	n = line_reader_fill(&c->in, w->fd);
+	if (n < 0 || (n == 0 && c->in.eof)) {
+		client_close(vs, c);
+		return 0;
+	}
+	while ((line = line_reader_next(&c->in)) != NULL)
+		if (handle_request(vs, c, line))
+			return 0; /* client closed */
+	return 0;
+}
+
+static int control_accept(struct vswitch *vs, struct vsw_watch *w, uint32_t events)
+{
+	struct vsw_client *c;
+	int fd;
+
+	(void)events;
+	fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	if (vs->n_clients >= VSW_MAX_CLIENTS) {
+		close(fd);
+		return 0;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || line_reader_init(&c->in, VSW_CLIENT_LINE_MAX) < 0) {
+		free(c);
+		close(fd);
+		return 0;
+	}
+	c->watch.fd = fd;
+	c->watch.handler = client_readable;
+	if (vsw_watch_add(vs, &c->watch, EPOLLIN) < 0) {
+		vmc_error_clear();
+		line_reader_free(&c->in);
+		free(c);
+		close(fd);
+		return 0;
+	}
+	c->next = vs->clients;
+	vs->clients = c;
+	vs->n_clients++;
+	return 0;
+}
+
+int vsw_control_listen(struct vswitch *vs)
+{
+	char *path = fs_join(vs->dir, "switch.sock");
+	int rc;
+
+	if (!path)
+		return vmc_error_oom();
+	rc = unix_listen(path, 16, 1, &vs->control.fd);
+	free(path);
+	if (rc < 0)
+		return rc;
+	vs->control.handler = control_accept;
+	return vsw_watch_add(vs, &vs->control, EPOLLIN);
+}
+
+void vsw_control_close_all(struct vswitch *vs)
+{
+	char *path;
+
+	while (vs->clients)
+		client_close(vs, vs->clients);
+	if (vs->control.fd < 0)
+		return;
+	vsw_watch_del(vs, &vs->control);
+	close(vs->control.fd);
+	vs->control.fd = -1;
+	path = fs_join(vs->dir, "switch.sock");
+	if (path)
+		unlink(path);
+	free(path);
+}
