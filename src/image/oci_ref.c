@@ -267,6 +267,11 @@ static int parse_name(struct oci_ref *r, const char *s, size_t len)
 		memcpy(r->repository, rest, rest_len);
 		r->repository[rest_len] = '\0';
 	}
+	/* the limit applies to the normalised name, so the canonical form of
+	 * any accepted reference parses again (Docker checks the typed name) */
+	if (strlen(r->registry) + 1 + strlen(r->repository) > OCI_REF_NAME_MAX)
+		return vmc_error_set(VMC_EINVAL, "name longer than %d characters once normalised to '%s/...'",
+				     OCI_REF_NAME_MAX, r->registry);
 	return 0;
 }
 

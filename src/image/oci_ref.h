@@ -10,7 +10,8 @@
  * 1-65535; "index.docker.io" is folded into "docker.io", whose API host is
  * registry-1.docker.io. Only sha256 digests are accepted. The registry part
  * keeps its case (host names are case-insensitive; the repository is not
- * and must be lowercase).
+ * and must be lowercase). The 255-character name limit applies to the
+ * normalised "registry/repository", so every canonical form parses again.
  */
 #ifndef VMC_IMAGE_OCI_REF_H
 #define VMC_IMAGE_OCI_REF_H
