@@ -303,6 +303,128 @@ VMC_EXTERN int vmc_manager_dispatch(vmc_manager *mgr, int timeout_ms);
 
 /* ---------------------------------------------------------------- disks and cloud-init */
 
+/* Raw disk images and their copy-on-write clones. */
+
+/* Creates `path` as a sparse raw disk image of `size_bytes` (a multiple of
+ * 512, > 0): no blocks are allocated until the guest writes. The file is
+ * created with O_EXCL (mode 0666 minus the umask) and never replaces
+ * anything. Returns 0, VMC_EINVAL (bad size or path), VMC_EEXISTS (path
+ * exists), VMC_ENOTFOUND (its directory does not exist) or VMC_EIO (the
+ * file is removed again). */
+VMC_EXTERN int vmc_disk_create(const char *path, uint64_t size_bytes);
+
+/* How vmc_disk_clone() copied the data. Append only. */
+typedef enum {
+	VMC_CLONE_REFLINK = 0,    /* FICLONE: extents shared, copy-on-write (XFS, btrfs) */
+	VMC_CLONE_COPY_RANGE = 1, /* copy_file_range(2) per data extent: in-kernel copy */
+	VMC_CLONE_COPY = 2,       /* read(2)/write(2) per data extent, zero blocks skipped */
+} vmc_clone_method;
+
+/* "reflink", "copy_range", "copy" (static); "unknown" otherwise. */
+VMC_EXTERN const char *vmc_clone_method_name(vmc_clone_method method);
+
+/* Clones the regular file `base` to `path`, which must not exist: tries a
+ * reflink, then copy_file_range, then a plain copy. Holes in `base` stay
+ * holes in the copy. The clone is written under a temporary name (or as an
+ * unnamed O_TMPFILE) in path's directory, synced, then linked into place,
+ * so `path` either does not exist or is complete, and an existing `path` is
+ * never overwritten, even if it appears during the copy. The new file gets
+ * base's permission bits plus owner read/write. *method_out (may be NULL)
+ * says which method did the copy. Returns 0, VMC_EINVAL (base is not a
+ * regular file), VMC_ENOTFOUND (base or path's directory missing),
+ * VMC_EEXISTS (path exists) or VMC_EIO. */
+VMC_EXTERN int vmc_disk_clone(const char *base, const char *path, vmc_clone_method *method_out);
+
+/* A cloud-init NoCloud seed: an ISO 9660 image (Joliet and Rock Ridge,
+ * volume id "cidata") holding meta-data, user-data and network-config,
+ * built from structured values. Every setter validates its input and
+ * leaves the seed unchanged on failure (VMC_EINVAL with a message naming
+ * the field); every value is written as an escaped YAML double-quoted
+ * scalar, so no input can change the documents' structure. Strings must be
+ * valid UTF-8. A vmc_seed is not thread-safe. */
+typedef struct vmc_seed vmc_seed;
+
+/* Limits enforced by the seed setters. */
+#define VMC_SEED_HOSTNAME_MAX 253 /* RFC 1123 labels of [A-Za-z0-9-], 1..63 each */
+#define VMC_SEED_USER_MAX 32      /* [a-z_][a-z0-9_-]* */
+#define VMC_SEED_USERS_MAX 16
+#define VMC_SEED_KEYS_MAX 64      /* SSH keys in all */
+#define VMC_SEED_KEY_LEN_MAX 16384
+#define VMC_SEED_FILES_MAX 64
+#define VMC_SEED_FILE_SIZE_MAX (1024 * 1024)
+#define VMC_SEED_CMDS_MAX 64
+#define VMC_SEED_ARGS_MAX 256     /* per command, also for the workload */
+#define VMC_SEED_ARG_LEN_MAX 65536
+#define VMC_SEED_DNS_MAX 8
+
+/* Creates an empty seed with a fresh instance-id ("i-" and 32 random hex
+ * digits from getrandom(2)), so cloud-init runs its per-instance steps for
+ * every new VM, even on a reused disk. Returns 0, VMC_ENOMEM or VMC_EIO. */
+VMC_EXTERN int vmc_seed_new(vmc_seed **out);
+VMC_EXTERN void vmc_seed_free(vmc_seed *seed); /* NULL: no-op */
+
+/* The instance-id (borrowed from seed). */
+VMC_EXTERN const char *vmc_seed_instance_id(const vmc_seed *seed);
+
+/* meta-data local-hostname: an RFC 1123 host name (VMC_SEED_HOSTNAME_MAX),
+ * labels not starting or ending with '-'. NULL clears it. */
+VMC_EXTERN int vmc_seed_set_hostname(vmc_seed *seed, const char *hostname);
+
+/* Flags of vmc_seed_add_user(). */
+#define VMC_SEED_USER_SUDO 0x1 /* passwordless sudo ("ALL=(ALL) NOPASSWD:ALL") */
+
+/* Adds a user (user-data `users`, after the image's default user) with a
+ * locked password (lock_passwd: true): it can log in only with its SSH
+ * keys. `name` is [a-z_][a-z0-9_-]*, at most VMC_SEED_USER_MAX bytes.
+ * VMC_EEXISTS if already added; VMC_EINVAL for unknown flags. */
+VMC_EXTERN int vmc_seed_add_user(vmc_seed *seed, const char *name, unsigned int flags);
+
+/* Authorizes an OpenSSH public key ("TYPE BASE64 [COMMENT]", one line, no
+ * options prefix; TYPE one of ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256/
+ * 384/521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com)
+ * for `user`, which must have been added (VMC_ENOTFOUND otherwise), or for
+ * the image's default user when `user` is NULL. The comment may hold any
+ * printable UTF-8. */
+VMC_EXTERN int vmc_seed_add_ssh_key(vmc_seed *seed, const char *user, const char *key);
+
+/* Adds a write_files entry: `len` bytes of `content` (any bytes; stored
+ * base64-encoded, at most VMC_SEED_FILE_SIZE_MAX) at the absolute guest
+ * `path` (no control characters, at most 4095 bytes) with permission
+ * bits `mode` (<= 07777), owned by root. */
+VMC_EXTERN int vmc_seed_add_write_file(vmc_seed *seed, const char *path, const void *content,
+				       size_t len, unsigned int mode);
+
+/* Adds a runcmd step run as root in order, as an argv (argc >= 1, no
+ * shell unless argv[0] is one). Arguments may hold any UTF-8 except NUL,
+ * newlines included. */
+VMC_EXTERN int vmc_seed_add_runcmd(vmc_seed *seed, int argc, const char *const *argv);
+
+/* The workload: started in the background (own session, output on the
+ * console) after every runcmd step; right after, the seed's last step
+ * prints the ready line "VMC_READY ip=ADDR" to /dev/console and, when the
+ * console is not already there, /dev/ttyS0. ADDR is the first static NIC
+ * address, else the guest's first global IPv4 address. argc == 0 clears
+ * the workload (the ready line is still printed). */
+VMC_EXTERN int vmc_seed_set_workload(vmc_seed *seed, int argc, const char *const *argv);
+
+/* Adds a network-config (version 2) ethernet matched by `mac`
+ * ("xx:xx:xx:xx:xx:xx", unicast; written in lower case). `addr` is
+ * "ADDR/PREFIX" (IPv4 or IPv6) or NULL for DHCPv4; `gateway` (an address
+ * of the same family, or NULL) becomes the default route. At most
+ * VMC_DEVICES_MAX NICs; VMC_EEXISTS for a MAC given twice. */
+VMC_EXTERN int vmc_seed_add_nic(vmc_seed *seed, const char *mac, const char *addr,
+				const char *gateway);
+
+/* Adds a DNS server (an IPv4 or IPv6 literal) to every NIC's nameservers. */
+VMC_EXTERN int vmc_seed_add_dns(vmc_seed *seed, const char *addr);
+
+/* Writes the seed ISO to `path`: built in memory with libisofs, written to
+ * a temporary file next to `path`, synced and renamed over it (an existing
+ * file is replaced atomically; mode 0644). Returns 0,
+ * VMC_ENOTFOUND (directory missing), VMC_EIO or VMC_ENOMEM. */
+VMC_EXTERN int vmc_seed_write_iso(const vmc_seed *seed, const char *path);
+
+
 /* ---------------------------------------------------------------- images */
 
 /* ---------------------------------------------------------------- networks */

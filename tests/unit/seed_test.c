@@ -1,0 +1,948 @@
+/*
+ * seed_test.c - the cloud-init seed: setters that validate, the YAML
+ * scalar escaper, and the ISO read back by tools vmc does not contain.
+ * isoinfo (genisoimage) and blkid read the ISO; Python's yaml module
+ * (what cloud-init itself uses) parses the three documents, which are
+ * checked key by key. Property tests feed generated hostile values (quotes,
+ * newlines, control characters, YAML indicators, shell metacharacters,
+ * unicode, invalid UTF-8) to every setter: each must be rejected with
+ * VMC_EINVAL or come back from PyYAML exactly as given. Tools are spawned
+ * from an argv (spawn_process), never through a shell.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/spawn.h"
+#include "image/seed.h"
+#include "image/seed_yaml.h"
+
+#define KEY_A "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+#define KEY_B "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7"
+
+/* Python reads each file as UTF-8 YAML (PyYAML safe_load, as cloud-init)
+ * and prints one JSON array of the documents; b64 write_files content is
+ * decoded and added as content_hex. */
+static const char py_load[] =
+	"import sys, json, yaml, base64\n"
+	"out = []\n"
+	"for p in sys.argv[1:]:\n"
+	"    with open(p, 'rb') as f:\n"
+	"        doc = yaml.safe_load(f.read().decode('utf-8'))\n"
+	"    if isinstance(doc, dict):\n"
+	"        for w in doc.get('write_files') or []:\n"
+	"            if w.get('encoding') == 'b64':\n"
+	"                w['content_hex'] = base64.b64decode(w['content'], validate=True).hex()\n"
+	"    out.append(doc)\n"
+	"sys.stdout.write(json.dumps(out))\n";
+
+/* Runs argv with stdout captured into *out (NUL-terminated, caller
+ * frees). Returns the exit status, or -1 if it could not run. */
+static int run_tool(const char *const *argv, char **out, size_t *out_len)
+{
+	struct spawn_opts o = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = 2 };
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int p[2], status = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	o.stdout_fd = p[1];
+	if (spawn_process(&o, &pid) < 0) {
+		fprintf(stderr, "spawn %s: %s\n", argv[0], vmc_error_last());
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 131072;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		n = read(p[0], buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(p[0]);
+	buf[len] = '\0';
+	while (waitpid(pid, &status, 0) < 0)
+		;
+	if (out) {
+		*out = buf;
+		if (out_len)
+			*out_len = len;
+	} else {
+		free(buf);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int tool_exists(const char *name)
+{
+	static const char *const dirs[] = { "/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/" };
+	char p[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", dirs[i], name);
+		if (access(p, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Loads YAML files with PyYAML; returns the JSON array (one per file). */
+static json_t *py_yaml_load(char **files, size_t n)
+{
+	const char **argv = calloc(n + 4, sizeof(*argv));
+	json_error_t jerr;
+	json_t *arr;
+	char *out = NULL;
+	size_t i;
+	int st;
+
+	assert_non_null(argv);
+	argv[0] = "python3";
+	argv[1] = "-c";
+	argv[2] = py_load;
+	for (i = 0; i < n; i++)
+		argv[3 + i] = files[i];
+	st = run_tool(argv, &out, NULL);
+	free(argv);
+	if (st != 0)
+		fail_msg("python3 yaml load failed with status %d", st);
+	arr = json_loads(out, 0, &jerr);
+	if (!arr)
+		fail_msg("python output is not JSON: %s", jerr.text);
+	free(out);
+	assert_true(json_is_array(arr));
+	assert_int_equal(json_array_size(arr), n);
+	return arr;
+}
+
+/* Follows "a.b.0.c" through objects and arrays; NULL if absent. */
+static json_t *jget(json_t *v, const char *path)
+{
+	char key[128];
+
+	while (v && *path) {
+		size_t len = strcspn(path, ".");
+		char *end;
+
+		assert_true(len < sizeof(key));
+		memcpy(key, path, len);
+		key[len] = '\0';
+		path += len + (path[len] == '.');
+		if (json_is_array(v)) {
+			long idx = strtol(key, &end, 10);
+
+			if (*end)
+				return NULL;
+			if (idx < 0)
+				idx += (long)json_array_size(v);
+			v = json_array_get(v, (size_t)idx);
+		} else {
+			v = json_object_get(v, key);
+		}
+	}
+	return v;
+}
+
+static void expect_str(json_t *doc, const char *path, const char *want)
+{
+	json_t *v = jget(doc, path);
+
+	if (!json_is_string(v))
+		fail_msg("%s: not a string", path);
+	if (strlen(want) != json_string_length(v) || strcmp(json_string_value(v), want) != 0)
+		fail_msg("%s: got \"%s\", want \"%s\"", path, json_string_value(v), want);
+}
+
+struct tmpdir {
+	char path[64];
+};
+
+static void tmpdir_make(struct tmpdir *t)
+{
+	snprintf(t->path, sizeof(t->path), "/tmp/vmc-seed-test-XXXXXX");
+	assert_non_null(mkdtemp(t->path));
+}
+
+static char *tmp_file(struct tmpdir *t, const char *name)
+{
+	char *p = fs_join(t->path, name);
+
+	assert_non_null(p);
+	return p;
+}
+
+static void write_text(const char *path, const char *text, size_t len)
+{
+	assert_int_equal(fs_write_atomic(path, text, len, 0600, 0), 0);
+}
+
+static int dir_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void seed__instance_id_is_fresh(void **state)
+{
+	vmc_seed *a = NULL, *b = NULL;
+	const char *id;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(vmc_seed_new(&a), 0);
+	assert_int_equal(vmc_seed_new(&b), 0);
+	id = vmc_seed_instance_id(a);
+	assert_int_equal(strlen(id), SEED_INSTANCE_ID_LEN);
+	assert_memory_equal(id, "i-", 2);
+	for (i = 2; i < SEED_INSTANCE_ID_LEN; i++)
+		assert_non_null(strchr("0123456789abcdef", id[i]));
+	assert_string_not_equal(id, vmc_seed_instance_id(b));
+	vmc_seed_free(a);
+	vmc_seed_free(b);
+	vmc_seed_free(NULL);
+}
+
+static void seed__setters_reject_bad_values(void **state)
+{
+	static const char *const bad_hosts[] = {
+		"", "-a", "a-", "a..b", ".a", "a.", "a_b", "a b", "a\nb", "h\xc3\xa9", "a:b",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 64 */
+	};
+	static const char *const bad_users[] = {
+		"", "Root", "1a", "-a", "a b", "a:b", "a\n", "\xc3\xa9",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 33 */
+	};
+	static const char *const bad_keys[] = {
+		"", "ssh-ed25519", "ssh-ed25519 ", "ssh-foo AAAAAAAAAAAAAAAAAAAA",
+		"ssh-ed25519 AAAA", "ssh-ed25519 AAAAAAAAAAAAAAAAAAAAA",
+		"ssh-ed25519 AAAAAAAAAAAAAAAA=AAA", "ssh-ed25519 AAAAAAAAAAAAAAA* x",
+		KEY_A " comment\nssh-rsa AAAAAAAAAAAAAAAAAAAA", KEY_A " a\rb", KEY_A " \x7f",
+		"command=\"x\" " KEY_A, KEY_A " \xff",
+	};
+	static const char *const bad_paths[] = { "", "rel/x", "/a\nb", "/a\x01", "/\xc0\x80" };
+	static const char *const bad_macs[] = { "", "01:00:00:00:00:01", "00:00:00:00:00:00",
+						"52:54:00:12:34", "52:54:00:12:34:5g",
+						"52-54-00-12-34-56", "52:54:00:12:34:56\n" };
+	const char *argv_bad[] = { "echo", "\xff" };
+	const char *argv_null[] = { "echo", NULL };
+	char *before[SEED_N_DOCS], *after = NULL;
+	size_t blen[SEED_N_DOCS], alen, i;
+	vmc_seed *s = NULL;
+	int d;
+
+	(void)state;
+	assert_int_equal(vmc_seed_new(&s), 0);
+	assert_int_equal(vmc_seed_set_hostname(s, "web-1.example"), 0);
+	assert_int_equal(vmc_seed_add_user(s, "alice", 0), 0);
+	for (d = 0; d < SEED_N_DOCS; d++)
+		assert_int_equal(seed_render(s, (enum seed_doc)d, &before[d], &blen[d]), 0);
+	for (i = 0; i < sizeof(bad_hosts) / sizeof(bad_hosts[0]); i++)
+		assert_int_equal(vmc_seed_set_hostname(s, bad_hosts[i]), VMC_EINVAL);
+	for (i = 0; i < sizeof(bad_users) / sizeof(bad_users[0]); i++)
+		assert_int_equal(vmc_seed_add_user(s, bad_users[i], 0), VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_user(s, "bob", 0x10), VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_user(s, "alice", 0), VMC_EEXISTS);
+	for (i = 0; i < sizeof(bad_keys) / sizeof(bad_keys[0]); i++)
+		if (vmc_seed_add_ssh_key(s, "alice", bad_keys[i]) != VMC_EINVAL)
+			fail_msg("key %zu accepted", i);
+	assert_int_equal(vmc_seed_add_ssh_key(s, "nobody", KEY_A), VMC_ENOTFOUND);
+	for (i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++)
+		assert_int_equal(vmc_seed_add_write_file(s, bad_paths[i], "x", 1, 0644), VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_write_file(s, "/etc/x", "x", 1, 010000), VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_write_file(s, "/etc/x", NULL, 1, 0644), VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_runcmd(s, 0, NULL), VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_runcmd(s, 2, argv_bad), VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_runcmd(s, 2, argv_null), VMC_EINVAL);
+	assert_int_equal(vmc_seed_set_workload(s, 2, argv_bad), VMC_EINVAL);
+	for (i = 0; i < sizeof(bad_macs) / sizeof(bad_macs[0]); i++)
+		assert_int_equal(vmc_seed_add_nic(s, bad_macs[i], NULL, NULL), VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_nic(s, "52:54:00:12:34:56", "10.0.0.2", NULL), VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_nic(s, "52:54:00:12:34:56", "10.0.0.2/33", NULL), VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_nic(s, "52:54:00:12:34:56", "10.0.0.2/24", "fe80::1"),
+			 VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_nic(s, "52:54:00:12:34:56", NULL, "10.0.0.1"), VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_dns(s, "8.8.8"), VMC_EINVAL);
+	assert_int_equal(vmc_seed_add_dns(s, "8.8.8.8\n"), VMC_EINVAL);
+	/* nothing changed the documents */
+	for (d = 0; d < SEED_N_DOCS; d++) {
+		assert_int_equal(seed_render(s, (enum seed_doc)d, &after, &alen), 0);
+		assert_int_equal(alen, blen[d]);
+		assert_memory_equal(after, before[d], alen);
+		free(after);
+		free(before[d]);
+	}
+	assert_int_equal(s->n_keys + s->n_files + s->n_cmds + s->n_nics + s->n_dns, 0);
+	assert_int_equal(s->n_users, 1);
+	assert_string_equal(s->hostname, "web-1.example");
+	assert_null(s->workload.argv);
+	/* the MAC is stored in lower case, twice is an error */
+	assert_int_equal(vmc_seed_add_nic(s, "52:54:00:AB:CD:EF", NULL, NULL), 0);
+	assert_int_equal(vmc_seed_add_nic(s, "52:54:00:ab:cd:ef", NULL, NULL), VMC_EEXISTS);
+	assert_string_equal(s->nics[0].mac, "52:54:00:ab:cd:ef");
+	vmc_seed_free(s);
+}
+
+static void expect_quote(const char *in, size_t len, const char *want)
+{
+	struct yaml_buf b = { 0 };
+
+	assert_int_equal(yaml_quote(&b, in, len), 0);
+	assert_string_equal(b.data, want);
+	yaml_buf_free(&b);
+}
+
+static void seed__yaml_quote_escapes(void **state)
+{
+	struct yaml_buf b = { 0 };
+
+	(void)state;
+	expect_quote("", 0, "\"\"");
+	expect_quote("plain", 5, "\"plain\"");
+	expect_quote("a\"b\\c", 5, "\"a\\\"b\\\\c\"");
+	expect_quote("\n\r\t\x01\x1b\x7f", 6, "\"\\n\\r\\t\\x01\\e\\x7f\"");
+	expect_quote("\xc2\x85\xc2\x9f\xc2\xa0", 6, "\"\\N\\x9f\xc2\xa0\"");
+	expect_quote("\xe2\x80\xa8\xe2\x80\xa9\xef\xbb\xbf\xef\xbf\xbe", 12,
+		     "\"\\L\\P\\ufeff\\ufffe\"");
+	expect_quote("\xf0\x9f\x98\x80 \xe4\xb8\xad", 8, "\"\xf0\x9f\x98\x80 \xe4\xb8\xad\"");
+	expect_quote("null", 4, "\"null\"");
+	/* rejected values leave the buffer as it was */
+	yaml_buf_puts(&b, "x");
+	assert_int_equal(yaml_quote(&b, "a\0b", 3), VMC_EINVAL);
+	assert_int_equal(yaml_quote(&b, "\xff", 1), VMC_EINVAL);
+	assert_int_equal(yaml_quote(&b, "\xc0\x80", 2), VMC_EINVAL);
+	assert_int_equal(yaml_quote(&b, "\xed\xa0\x80", 3), VMC_EINVAL);
+	assert_int_equal(yaml_quote(&b, "\xf4\x90\x80\x80", 4), VMC_EINVAL);
+	assert_int_equal(yaml_quote(&b, "\xe2\x82", 2), VMC_EINVAL);
+	assert_string_equal(b.data, "x");
+	yaml_buf_free(&b);
+}
+
+/* Every code point from U+0001 to U+FFFF (no surrogates) and a sample of
+ * the astral planes in one scalar, read back by PyYAML. */
+static void seed__yaml_quote_every_code_point(void **state)
+{
+	struct yaml_buf val = { 0 }, doc = { 0 };
+	struct tmpdir t;
+	char *file;
+	json_t *arr;
+	unsigned int cp;
+
+	(void)state;
+	for (cp = 1; cp <= 0x10ffff; cp += (cp < 0x10000 ? 1 : 0x3ff)) {
+		unsigned char u[4];
+		size_t n;
+
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		if (cp < 0x80) {
+			u[0] = (unsigned char)cp;
+			n = 1;
+		} else if (cp < 0x800) {
+			u[0] = (unsigned char)(0xc0 | (cp >> 6));
+			u[1] = (unsigned char)(0x80 | (cp & 0x3f));
+			n = 2;
+		} else if (cp < 0x10000) {
+			u[0] = (unsigned char)(0xe0 | (cp >> 12));
+			u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+			u[2] = (unsigned char)(0x80 | (cp & 0x3f));
+			n = 3;
+		} else {
+			u[0] = (unsigned char)(0xf0 | (cp >> 18));
+			u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+			u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+			u[3] = (unsigned char)(0x80 | (cp & 0x3f));
+			n = 4;
+		}
+		yaml_buf_add(&val, u, n);
+	}
+	assert_int_equal(yaml_buf_done(&val), 0);
+	yaml_buf_puts(&doc, "v: ");
+	assert_int_equal(yaml_quote(&doc, val.data, val.len), 0);
+	yaml_buf_puts(&doc, "\n");
+	tmpdir_make(&t);
+	file = tmp_file(&t, "all.yaml");
+	write_text(file, doc.data, doc.len);
+	arr = py_yaml_load(&file, 1);
+	expect_str(arr, "0.v", val.data);
+	json_decref(arr);
+	free(file);
+	fs_remove_tree(t.path);
+	yaml_buf_free(&val);
+	yaml_buf_free(&doc);
+}
+
+/* A complete seed used by the ISO tests. */
+static vmc_seed *full_seed(void)
+{
+	static const char content[] = "line1\nline \"two\"\n\x00\xff binary";
+	const char *cmd1[] = { "echo", "it's \"quoted\"", "$(reboot)", "new\nline" };
+	const char *work[] = { "/usr/bin/env", "A=b c", "sleep", "3600" };
+	vmc_seed *s = NULL;
+
+	assert_int_equal(vmc_seed_new(&s), 0);
+	assert_int_equal(vmc_seed_set_hostname(s, "web-1"), 0);
+	assert_int_equal(vmc_seed_add_user(s, "alice", VMC_SEED_USER_SUDO), 0);
+	assert_int_equal(vmc_seed_add_ssh_key(s, "alice", KEY_A " alice@h\xc3\xb6st \"x\""), 0);
+	assert_int_equal(vmc_seed_add_ssh_key(s, NULL, KEY_B), 0);
+	assert_int_equal(vmc_seed_add_write_file(s, "/etc/vmc/app.conf", content,
+						 sizeof(content) - 1, 0640),
+			 0);
+	assert_int_equal(vmc_seed_add_runcmd(s, 4, cmd1), 0);
+	assert_int_equal(vmc_seed_set_workload(s, 4, work), 0);
+	assert_int_equal(vmc_seed_add_nic(s, "52:54:00:12:34:56", "10.0.2.15/24", "10.0.2.2"), 0);
+	assert_int_equal(vmc_seed_add_nic(s, "52:54:00:12:34:57", "fd00::5/64", "fd00::1"), 0);
+	assert_int_equal(vmc_seed_add_dns(s, "10.0.2.3"), 0);
+	assert_int_equal(vmc_seed_add_dns(s, "2001:4860:4860::8888"), 0);
+	return s;
+}
+
+static void check_documents(json_t *arr, const vmc_seed *s)
+{
+	json_t *meta = json_array_get(arr, 0), *user = json_array_get(arr, 1),
+	       *net = json_array_get(arr, 2), *last;
+
+	expect_str(meta, "instance-id", vmc_seed_instance_id(s));
+	expect_str(meta, "local-hostname", "web-1");
+
+	expect_str(user, "users.0", "default");
+	expect_str(user, "users.1.name", "alice");
+	assert_true(json_is_true(jget(user, "users.1.lock_passwd")));
+	expect_str(user, "users.1.sudo", "ALL=(ALL) NOPASSWD:ALL");
+	expect_str(user, "users.1.ssh_authorized_keys.0", KEY_A " alice@h\xc3\xb6st \"x\"");
+	assert_int_equal(json_array_size(jget(user, "users.1.ssh_authorized_keys")), 1);
+	expect_str(user, "ssh_authorized_keys.0", KEY_B);
+	assert_true(json_is_false(jget(user, "ssh_pwauth")));
+	expect_str(user, "write_files.0.path", "/etc/vmc/app.conf");
+	expect_str(user, "write_files.0.permissions", "0640");
+	expect_str(user, "write_files.0.owner", "root:root");
+	/* "line1\nline \"two\"\n\0\xff binary" */
+	expect_str(user, "write_files.0.content_hex",
+		   "6c696e65310a6c696e65202274776f220a00ff2062696e617279");
+	expect_str(user, "runcmd.0.0", "echo");
+	expect_str(user, "runcmd.0.1", "it's \"quoted\"");
+	expect_str(user, "runcmd.0.2", "$(reboot)");
+	expect_str(user, "runcmd.0.3", "new\nline");
+	assert_int_equal(json_array_size(jget(user, "runcmd")), 2);
+	last = jget(user, "runcmd.-1");
+	assert_int_equal(json_array_size(last), 9);
+	expect_str(last, "0", "sh");
+	expect_str(last, "1", "-c");
+	expect_str(last, "2", seed_ready_script);
+	expect_str(last, "3", "vmc-ready");
+	expect_str(last, "4", "10.0.2.15");
+	expect_str(last, "5", "/usr/bin/env");
+	expect_str(last, "6", "A=b c");
+	expect_str(last, "8", "3600");
+
+	assert_int_equal(json_integer_value(jget(net, "version")), 2);
+	expect_str(net, "ethernets.nic0.match.macaddress", "52:54:00:12:34:56");
+	assert_true(json_is_false(jget(net, "ethernets.nic0.dhcp4")));
+	expect_str(net, "ethernets.nic0.addresses.0", "10.0.2.15/24");
+	expect_str(net, "ethernets.nic0.routes.0.to", "0.0.0.0/0");
+	expect_str(net, "ethernets.nic0.routes.0.via", "10.0.2.2");
+	expect_str(net, "ethernets.nic0.nameservers.addresses.0", "10.0.2.3");
+	expect_str(net, "ethernets.nic0.nameservers.addresses.1", "2001:4860:4860::8888");
+	expect_str(net, "ethernets.nic1.match.macaddress", "52:54:00:12:34:57");
+	expect_str(net, "ethernets.nic1.addresses.0", "fd00::5/64");
+	expect_str(net, "ethernets.nic1.routes.0.to", "::/0");
+	expect_str(net, "ethernets.nic1.routes.0.via", "fd00::1");
+}
+
+static void seed__iso_read_back_by_other_tools(void **state)
+{
+	static const char *const names[] = { "meta-data", "user-data", "network-config" };
+	struct tmpdir t;
+	vmc_seed *s;
+	char *iso, *files[3], *out = NULL, *want = NULL;
+	size_t len = 0, wlen = 0;
+	json_t *arr;
+	int d;
+
+	(void)state;
+	if (!tool_exists("isoinfo") || !tool_exists("blkid"))
+		skip();
+	tmpdir_make(&t);
+	iso = tmp_file(&t, "seed.iso");
+	s = full_seed();
+	assert_int_equal(vmc_seed_write_iso(s, iso), 0);
+	assert_int_equal(dir_entries(t.path), 1);
+
+	{
+		const char *argv[] = { "isoinfo", "-d", "-i", iso, NULL };
+
+		assert_int_equal(run_tool(argv, &out, NULL), 0);
+		if (!strstr(out, "Volume id: cidata\n"))
+			fail_msg("isoinfo -d: no 'Volume id: cidata' in:\n%s", out);
+		assert_non_null(strstr(out, "Joliet with UCS level"));
+		assert_non_null(strstr(out, "Rock Ridge signatures"));
+		free(out);
+	}
+	{
+		const char *argv[] = { "blkid", "-p", "-o", "value", "-s", "LABEL", iso, NULL };
+		const char *argv2[] = { "blkid", "-p", "-o", "value", "-s", "TYPE", iso, NULL };
+
+		assert_int_equal(run_tool(argv, &out, NULL), 0);
+		assert_string_equal(out, "cidata\n");
+		free(out);
+		assert_int_equal(run_tool(argv2, &out, NULL), 0);
+		assert_string_equal(out, "iso9660\n");
+		free(out);
+	}
+	/* each file, through Joliet and through Rock Ridge, is byte-exact */
+	for (d = 0; d < SEED_N_DOCS; d++) {
+		char jpath[64];
+		const char *argv_j[] = { "isoinfo", "-i", iso, "-J", "-x", jpath, NULL };
+		const char *argv_r[] = { "isoinfo", "-i", iso, "-R", "-x", jpath, NULL };
+
+		snprintf(jpath, sizeof(jpath), "/%s", names[d]);
+		assert_int_equal(seed_render(s, (enum seed_doc)d, &want, &wlen), 0);
+		assert_int_equal(run_tool(argv_r, &out, &len), 0);
+		assert_int_equal(len, wlen);
+		assert_memory_equal(out, want, wlen);
+		free(out);
+		assert_int_equal(run_tool(argv_j, &out, &len), 0);
+		assert_int_equal(len, wlen);
+		assert_memory_equal(out, want, wlen);
+		if (d == SEED_USER_DATA)
+			assert_memory_equal(out, "#cloud-config\n", 14);
+		files[d] = tmp_file(&t, names[d]);
+		write_text(files[d], out, len);
+		free(out);
+		free(want);
+	}
+	arr = py_yaml_load(files, 3);
+	check_documents(arr, s);
+	json_decref(arr);
+	for (d = 0; d < SEED_N_DOCS; d++)
+		free(files[d]);
+	vmc_seed_free(s);
+	free(iso);
+	fs_remove_tree(t.path);
+}
+
+static void seed__iso_written_atomically(void **state)
+{
+	struct tmpdir t;
+	struct stat st1, st2;
+	vmc_seed *a, *b;
+	char *iso, *missing;
+	const char *argv[] = { "isoinfo", "-i", NULL, "-J", "-x", "/meta-data", NULL };
+	char *out = NULL;
+
+	(void)state;
+	tmpdir_make(&t);
+	iso = tmp_file(&t, "seed.iso");
+	missing = tmp_file(&t, "no/such/dir/seed.iso");
+	a = full_seed();
+	b = full_seed();
+	assert_int_equal(vmc_seed_write_iso(a, iso), 0);
+	assert_int_equal(stat(iso, &st1), 0);
+	assert_int_equal(st1.st_mode & 07777, 0644);
+	assert_int_equal(st1.st_size % 2048, 0);
+	/* a second write replaces the file (a new inode), leaving no temporary */
+	assert_int_equal(vmc_seed_write_iso(b, iso), 0);
+	assert_int_equal(stat(iso, &st2), 0);
+	assert_int_not_equal(st1.st_ino, st2.st_ino);
+	assert_int_equal(dir_entries(t.path), 1);
+	if (tool_exists("isoinfo")) {
+		argv[2] = iso;
+		assert_int_equal(run_tool(argv, &out, NULL), 0);
+		assert_non_null(strstr(out, vmc_seed_instance_id(b)));
+		free(out);
+	}
+	assert_int_equal(vmc_seed_write_iso(a, missing), VMC_ENOTFOUND);
+	assert_non_null(strstr(vmc_error_last(), "no/such/dir"));
+	assert_int_equal(dir_entries(t.path), 1);
+	assert_int_equal(vmc_seed_write_iso(NULL, iso), VMC_EINVAL);
+	vmc_seed_free(a);
+	vmc_seed_free(b);
+	free(iso);
+	free(missing);
+	fs_remove_tree(t.path);
+}
+
+/* ---- property test: generated hostile values through every setter ---- */
+
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t rng_next(struct rng *r)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * 0x2545f4914f6cdd1dULL;
+}
+
+static unsigned int rng_below(struct rng *r, unsigned int n)
+{
+	return (unsigned int)(rng_next(r) % n);
+}
+
+/* Pieces of hostile strings; `bad` ones make the string invalid UTF-8
+ * whatever surrounds them (a lone continuation byte follows an ASCII one). */
+static const struct atom {
+	const char *s;
+	int bad;
+} atoms[] = {
+	{ "a", 0 }, { "Z9", 0 }, { " ", 0 }, { "\"", 0 }, { "'", 0 }, { "\\", 0 },
+	{ "\\n", 0 }, { "\\x41", 0 }, { "\n", 0 }, { "\r\n", 0 }, { "\t", 0 }, { "\x01", 0 },
+	{ "\x1b[31m", 0 }, { "\x7f", 0 }, { ":", 0 }, { ": x", 0 }, { "- ", 0 }, { "#", 0 },
+	{ " #c", 0 }, { "&a", 0 }, { "*a", 0 }, { "!!binary", 0 }, { "|", 0 }, { ">-", 0 },
+	{ "%YAML", 0 }, { "@", 0 }, { "`id`", 0 }, { "{a: b}", 0 }, { "[1, 2]", 0 }, { ",", 0 },
+	{ "? ", 0 }, { "---", 0 }, { "...", 0 }, { "null", 0 }, { "~", 0 }, { "yes", 0 },
+	{ "No", 0 }, { "0x1F", 0 }, { "1e3", 0 }, { "0o17", 0 }, { ".inf", 0 }, { "<<", 0 },
+	{ "$(reboot)", 0 }, { "';rm -rf /;'", 0 }, { "${IFS}", 0 }, { "%s%n", 0 },
+	{ "\xc2\x80", 0 }, { "\xc2\x85", 0 }, { "\xc2\x9f", 0 }, { "\xc2\xa0", 0 },
+	{ "\xc3\xa9", 0 }, { "\xe2\x80\xa8", 0 }, { "\xe2\x80\xa9", 0 }, { "\xef\xbb\xbf", 0 },
+	{ "\xef\xbf\xbe", 0 }, { "\xef\xbf\xbf", 0 }, { "\xf0\x9f\x98\x80", 0 },
+	{ "\xe4\xb8\xad", 0 }, { "\xd8\xa7", 0 }, { "\xf4\x8f\xbf\xbf", 0 }, { "\xe2\x80\xae", 0 },
+	{ "\xff", 1 }, { "a\x80", 1 }, { "\xc0\x80", 1 }, { "\xed\xa0\x80", 1 },
+	{ "\xf4\x90\x80\x80", 1 }, { "\xe2\x82", 1 }, { "\xc3", 1 }, { "\xf8\x88\x80\x80\x80", 1 },
+};
+
+#define N_ATOMS (sizeof(atoms) / sizeof(atoms[0]))
+#define GEN_MAX 256
+
+/* Fills buf with 1..max_atoms atoms (bad ones only with allow_bad).
+ * Returns 1 if the result is invalid UTF-8. */
+static int gen_hostile(struct rng *r, char *buf, unsigned int max_atoms, int allow_bad)
+{
+	unsigned int n = 1 + rng_below(r, max_atoms), i;
+	size_t len = 0;
+	int bad = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		const struct atom *a = &atoms[rng_below(r, N_ATOMS)];
+		size_t al = strlen(a->s);
+
+		if (a->bad && (!allow_bad || rng_below(r, 4) != 0))
+			continue;
+		if (len + al >= GEN_MAX)
+			break;
+		memcpy(buf + len, a->s, al + 1);
+		len += al;
+		bad |= a->bad;
+	}
+	return bad;
+}
+
+static void gen_word(struct rng *r, char *buf, const char *first, const char *rest,
+		     unsigned int maxlen)
+{
+	unsigned int n = 1 + rng_below(r, maxlen), i;
+
+	buf[0] = first[rng_below(r, (unsigned int)strlen(first))];
+	for (i = 1; i < n; i++)
+		buf[i] = rest[rng_below(r, (unsigned int)strlen(rest))];
+	buf[n] = '\0';
+}
+
+/* What one iteration stored (accepted values only; "" / 0: rejected). */
+struct prop_case {
+	char host[GEN_MAX + 1];
+	char user[GEN_MAX + 1];
+	char key[GEN_MAX + 128];
+	char path[GEN_MAX + 2];
+	unsigned char content[64];
+	size_t content_len;
+	unsigned int mode;
+	char args[4][GEN_MAX + 1];
+	int n_args;
+	char work[3][GEN_MAX + 1];
+	int n_work;
+	char mac[GEN_MAX + 64];
+	char addr[GEN_MAX + 64];
+	char dns[GEN_MAX + 8];
+};
+
+struct prop_stats {
+	int ok[9], rejected[9];
+};
+
+static void count(struct prop_stats *st, int cat, int rc)
+{
+	if (rc != 0 && rc != VMC_EINVAL)
+		fail_msg("category %d: rc %d (%s), want 0 or VMC_EINVAL", cat, rc, vmc_error_last());
+	if (rc == 0)
+		st->ok[cat]++;
+	else
+		st->rejected[cat]++;
+}
+
+static void prop_build(struct rng *r, vmc_seed *s, struct prop_case *c, struct prop_stats *st)
+{
+	char buf[GEN_MAX + 1], tmp[GEN_MAX + 64];
+	const char *argv[4];
+	int rc, bad, i;
+
+	/* hostname: half well-formed (must be accepted), half hostile */
+	if (rng_below(r, 2)) {
+		char l1[32], l2[32];
+
+		gen_word(r, l1, "abcxyz019", "abz09-", 20);
+		gen_word(r, l2, "ABCXYZ019", "abz09", 20);
+		snprintf(buf, sizeof(buf), "%s%s.%s", l1, l1[strlen(l1) - 1] == '-' ? "0" : "", l2);
+		assert_int_equal(vmc_seed_set_hostname(s, buf), 0);
+		rc = 0;
+	} else {
+		gen_hostile(r, buf, 4, 1);
+		rc = vmc_seed_set_hostname(s, buf);
+	}
+	count(st, 0, rc);
+	if (rc == 0)
+		snprintf(c->host, sizeof(c->host), "%s", buf);
+
+	/* user name */
+	if (rng_below(r, 2))
+		gen_word(r, buf, "abz_", "az09_-", 12);
+	else
+		gen_hostile(r, buf, 3, 1);
+	rc = vmc_seed_add_user(s, buf, 0);
+	count(st, 1, rc);
+	if (rc == 0)
+		snprintf(c->user, sizeof(c->user), "%s", buf);
+
+	/* SSH key with a hostile comment, for the user or the default user */
+	gen_hostile(r, buf, 5, 1);
+	snprintf(c->key, sizeof(c->key), "%s %s", rng_below(r, 8) ? KEY_A : "ssh-ed25519", buf);
+	rc = vmc_seed_add_ssh_key(s, c->user[0] ? c->user : NULL, c->key);
+	count(st, 2, rc);
+	if (rc != 0)
+		c->key[0] = '\0';
+
+	/* write_files: hostile path, random bytes, random mode */
+	bad = gen_hostile(r, buf, 5, 1);
+	snprintf(c->path, sizeof(c->path), "/%s", buf);
+	c->content_len = rng_below(r, sizeof(c->content) + 1);
+	for (i = 0; i < (int)c->content_len; i++)
+		c->content[i] = (unsigned char)rng_next(r);
+	c->mode = rng_below(r, 9) ? rng_below(r, 010000) : 010000 + rng_below(r, 100);
+	rc = vmc_seed_add_write_file(s, c->path, c->content, c->content_len, c->mode);
+	count(st, 3, rc);
+	if (bad || c->mode > 07777)
+		assert_int_equal(rc, VMC_EINVAL);
+	if (rc != 0)
+		c->path[0] = '\0';
+
+	/* runcmd: any valid UTF-8 must be accepted, invalid rejected */
+	c->n_args = 1 + (int)rng_below(r, 4);
+	bad = 0;
+	for (i = 0; i < c->n_args; i++) {
+		bad |= gen_hostile(r, c->args[i], 6, 1);
+		argv[i] = c->args[i];
+	}
+	rc = vmc_seed_add_runcmd(s, c->n_args, argv);
+	count(st, 4, rc);
+	assert_int_equal(rc, bad ? VMC_EINVAL : 0);
+	if (rc != 0)
+		c->n_args = 0;
+
+	/* workload: same contract */
+	c->n_work = 1 + (int)rng_below(r, 3);
+	bad = 0;
+	for (i = 0; i < c->n_work; i++) {
+		bad |= gen_hostile(r, c->work[i], 6, 1);
+		argv[i] = c->work[i];
+	}
+	rc = vmc_seed_set_workload(s, c->n_work, argv);
+	count(st, 5, rc);
+	assert_int_equal(rc, bad ? VMC_EINVAL : 0);
+	if (rc != 0)
+		c->n_work = 0;
+
+	/* NIC: a valid MAC and address, sometimes with hostile text around */
+	snprintf(c->mac, sizeof(c->mac), "52:54:00:%02x:%02x:%02x", rng_below(r, 256),
+		 rng_below(r, 256), rng_below(r, 256));
+	snprintf(c->addr, sizeof(c->addr), "10.%u.%u.%u/%u", rng_below(r, 256), rng_below(r, 256),
+		 rng_below(r, 256), rng_below(r, 33));
+	if (rng_below(r, 3) == 0) {
+		gen_hostile(r, buf, 2, 1);
+		snprintf(tmp, sizeof(tmp), "%s%s", rng_below(r, 2) ? c->mac : c->addr, buf);
+		if (strncmp(tmp, c->mac, 17) == 0)
+			snprintf(c->mac, sizeof(c->mac), "%s", tmp);
+		else
+			snprintf(c->addr, sizeof(c->addr), "%s", tmp);
+	}
+	rc = vmc_seed_add_nic(s, c->mac, c->addr, NULL);
+	count(st, 6, rc);
+	if (rc != 0)
+		c->mac[0] = '\0';
+
+	/* DNS */
+	if (rng_below(r, 2))
+		snprintf(c->dns, sizeof(c->dns), "fd00::%x", rng_below(r, 65536));
+	else {
+		gen_hostile(r, buf, 2, 1);
+		snprintf(c->dns, sizeof(c->dns), "1.1.1.1%s", buf);
+	}
+	rc = vmc_seed_add_dns(s, c->dns);
+	count(st, 7, rc);
+	if (rc != 0)
+		c->dns[0] = '\0';
+}
+
+static void prop_check(json_t *meta, json_t *user, json_t *net, const struct prop_case *c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char content_hex[2 * sizeof(c->content) + 1], path[64];
+	json_t *last;
+	size_t i;
+	int k;
+
+	if (c->host[0])
+		expect_str(meta, "local-hostname", c->host);
+	else
+		assert_null(jget(meta, "local-hostname"));
+	if (c->user[0]) {
+		expect_str(user, "users.1.name", c->user);
+		assert_true(json_is_true(jget(user, "users.1.lock_passwd")));
+	}
+	if (c->key[0])
+		expect_str(user, c->user[0] ? "users.1.ssh_authorized_keys.0" : "ssh_authorized_keys.0",
+			   c->key);
+	if (c->path[0]) {
+		char mode[16];
+
+		for (i = 0; i < c->content_len; i++) {
+			content_hex[2 * i] = hex[c->content[i] >> 4];
+			content_hex[2 * i + 1] = hex[c->content[i] & 0xf];
+		}
+		content_hex[2 * c->content_len] = '\0';
+		snprintf(mode, sizeof(mode), "0%o", c->mode);
+		expect_str(user, "write_files.0.path", c->path);
+		expect_str(user, "write_files.0.content_hex", content_hex);
+		expect_str(user, "write_files.0.permissions", mode);
+	}
+	for (k = 0; k < c->n_args; k++) {
+		snprintf(path, sizeof(path), "runcmd.0.%d", k);
+		expect_str(user, path, c->args[k]);
+	}
+	last = jget(user, "runcmd.-1");
+	expect_str(last, "2", seed_ready_script);
+	assert_int_equal(json_array_size(last), 5 + (size_t)c->n_work);
+	for (k = 0; k < c->n_work; k++) {
+		snprintf(path, sizeof(path), "%d", 5 + k);
+		expect_str(last, path, c->work[k]);
+	}
+	if (c->mac[0]) {
+		expect_str(net, "ethernets.nic0.match.macaddress", c->mac);
+		expect_str(net, "ethernets.nic0.addresses.0", c->addr);
+		if (c->dns[0])
+			expect_str(net, "ethernets.nic0.nameservers.addresses.0", c->dns);
+	} else {
+		assert_true(json_is_null(net));
+	}
+}
+
+#define PROP_ITERATIONS 300
+
+static void seed__property_hostile_values(void **state)
+{
+	struct prop_case *cases = calloc(PROP_ITERATIONS, sizeof(*cases));
+	char **files = calloc(3 * PROP_ITERATIONS, sizeof(*files));
+	uint64_t seed_value = 0x9e3779b97f4a7c15ULL;
+	struct prop_stats st = { { 0 }, { 0 } };
+	struct rng r;
+	struct tmpdir t;
+	json_t *arr;
+	int i, d;
+
+	(void)state;
+	assert_non_null(cases);
+	assert_non_null(files);
+	if (getenv("VMC_TEST_SEED"))
+		seed_value = strtoull(getenv("VMC_TEST_SEED"), NULL, 0);
+	r.s = seed_value;
+	printf("# property seed 0x%llx (VMC_TEST_SEED), %d iterations\n",
+	       (unsigned long long)seed_value, PROP_ITERATIONS);
+	tmpdir_make(&t);
+	for (i = 0; i < PROP_ITERATIONS; i++) {
+		vmc_seed *s = NULL;
+
+		assert_int_equal(vmc_seed_new(&s), 0);
+		prop_build(&r, s, &cases[i], &st);
+		for (d = 0; d < SEED_N_DOCS; d++) {
+			char name[64], *text = NULL;
+			size_t len = 0;
+
+			snprintf(name, sizeof(name), "%d-%d.yaml", i, d);
+			files[3 * i + d] = tmp_file(&t, name);
+			assert_int_equal(seed_render(s, (enum seed_doc)d, &text, &len), 0);
+			write_text(files[3 * i + d], text, len);
+			free(text);
+		}
+		vmc_seed_free(s);
+	}
+	arr = py_yaml_load(files, 3 * PROP_ITERATIONS);
+	for (i = 0; i < PROP_ITERATIONS; i++)
+		prop_check(json_array_get(arr, 3 * (size_t)i), json_array_get(arr, 3 * (size_t)i + 1),
+			   json_array_get(arr, 3 * (size_t)i + 2), &cases[i]);
+	json_decref(arr);
+	printf("# accepted/rejected: hostname %d/%d user %d/%d key %d/%d file %d/%d runcmd %d/%d "
+	       "workload %d/%d nic %d/%d dns %d/%d\n",
+	       st.ok[0], st.rejected[0], st.ok[1], st.rejected[1], st.ok[2], st.rejected[2],
+	       st.ok[3], st.rejected[3], st.ok[4], st.rejected[4], st.ok[5], st.rejected[5],
+	       st.ok[6], st.rejected[6], st.ok[7], st.rejected[7]);
+	/* both outcomes happened in every category: the generator is not vacuous */
+	for (i = 0; i < 8; i++) {
+		if (st.ok[i] < 10 || st.rejected[i] < 10)
+			fail_msg("category %d: %d accepted, %d rejected", i, st.ok[i], st.rejected[i]);
+	}
+	for (i = 0; i < 3 * PROP_ITERATIONS; i++)
+		free(files[i]);
+	free(files);
+	free(cases);
+	fs_remove_tree(t.path);
+}
+
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(seed__instance_id_is_fresh),
+		cmocka_unit_test(seed__setters_reject_bad_values),
+		cmocka_unit_test(seed__yaml_quote_escapes),
+		cmocka_unit_test(seed__yaml_quote_every_code_point),
+		cmocka_unit_test(seed__iso_read_back_by_other_tools),
+		cmocka_unit_test(seed__iso_written_atomically),
+		cmocka_unit_test(seed__property_hostile_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
