@@ -186,6 +186,9 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg)
 
 #define ADD(...) do { rc = argv_add(vm, __VA_ARGS__); if (rc < 0) goto out; } while (0)
 	ADD(QEMU_BINARY);
+	/* who this QEMU is, for ps and for leak checks (names have no commas) */
+	ADD("-name");
+	ADD("guest=%s/%s", cfg->ns, cfg->name);
 	ADD("-M");
 	ADD("microvm");
 	ADD("-accel");

@@ -250,6 +250,8 @@ static void lifecycle__two_vms_at_once(void **state)
 	wait_ready(fx->mgr, "one", &a);
 	wait_ready(fx->mgr, "two", &b);
 	assert_int_not_equal(a.pid, b.pid);
+	/* the leak check used by the soak sees a running QEMU */
+	assert_int_equal(harness_count_procs("guest=default/one"), 1);
 	assert_int_equal(vmc_manager_stop(fx->mgr, "one", 30000, NULL), 0);
 	assert_int_equal(vmc_manager_state(fx->mgr, "two", &b), 0);
 	assert_int_equal(b.kind, VMC_STATE_READY); /* untouched */
@@ -507,7 +509,8 @@ static void lifecycle__soak_leaves_nothing_behind(void **state)
 	print_message("soak: %d cycles, fds %d -> %d, processes left %d\n", cycles, fds_before,
 		      fds_after, harness_count_procs(H.state_dir));
 	assert_int_equal(fds_before, fds_after);
-	assert_int_equal(harness_count_procs(H.state_dir), 0);
+	assert_int_equal(harness_count_procs(H.state_dir), 0);     /* shims */
+	assert_int_equal(harness_count_procs("guest=default/soak"), 0); /* QEMUs */
 	assert_int_equal(dir_entries(H.state_dir), 0);
 }
 
