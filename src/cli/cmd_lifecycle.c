@@ -186,43 +186,38 @@ static int act_stop(struct cli_ctx *ctx, const struct lc_opts *o, const char *vm
 	return 0;
 }
 
-static int act_kill(struct cli_ctx *ctx, const struct lc_opts *o, const char *vm, json_t *obj,
-		    char *line, size_t size)
+/* kill, pause, resume: one library call, then the state it left. */
+static int act_simple(struct cli_ctx *ctx, int (*op)(vmc_manager *, const char *),
+		      const char *vm, json_t *obj, char *line, size_t size)
 {
-	int rc = vmc_manager_kill(ctx->mgr, vm);
+	int rc = op(ctx->mgr, vm);
 
-	(void)o;
 	if (rc < 0)
 		return rc;
 	add_state(ctx, vm, obj);
 	snprintf(line, size, "%s", vm);
 	return 0;
+}
+
+static int act_kill(struct cli_ctx *ctx, const struct lc_opts *o, const char *vm, json_t *obj,
+		    char *line, size_t size)
+{
+	(void)o;
+	return act_simple(ctx, vmc_manager_kill, vm, obj, line, size);
 }
 
 static int act_pause(struct cli_ctx *ctx, const struct lc_opts *o, const char *vm, json_t *obj,
 		     char *line, size_t size)
 {
-	int rc = vmc_manager_pause(ctx->mgr, vm);
-
 	(void)o;
-	if (rc < 0)
-		return rc;
-	add_state(ctx, vm, obj);
-	snprintf(line, size, "%s", vm);
-	return 0;
+	return act_simple(ctx, vmc_manager_pause, vm, obj, line, size);
 }
 
 static int act_resume(struct cli_ctx *ctx, const struct lc_opts *o, const char *vm, json_t *obj,
 		      char *line, size_t size)
 {
-	int rc = vmc_manager_resume(ctx->mgr, vm);
-
 	(void)o;
-	if (rc < 0)
-		return rc;
-	add_state(ctx, vm, obj);
-	snprintf(line, size, "%s", vm);
-	return 0;
+	return act_simple(ctx, vmc_manager_resume, vm, obj, line, size);
 }
 
 static int act_rm(struct cli_ctx *ctx, const struct lc_opts *o, const char *vm, json_t *obj,
