@@ -55,6 +55,7 @@ extern const struct cli_command cli_cmd_pause;
 extern const struct cli_command cli_cmd_resume;
 extern const struct cli_command cli_cmd_rm;
 /* disks (issue 8) -- add declarations below this line */
+extern const struct cli_command cli_cmd_disk;
 /* images (issue 7) -- add declarations below this line */
 /* networks (issue 6) -- add declarations below this line */
 extern const struct cli_command cli_cmd_wait;

@@ -21,6 +21,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_wait,  &cli_cmd_stop,   &cli_cmd_kill,    &cli_cmd_pause,
 	&cli_cmd_resume, &cli_cmd_rm,
 	/* disks (issue 8) -- add entries below this line */
+	&cli_cmd_disk,
 	/* images (issue 7) -- add entries below this line */
 	/* networks (issue 6) -- add entries below this line */
 };
