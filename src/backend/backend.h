@@ -23,6 +23,15 @@ enum backend_event {
 	BACKEND_EV_PANICKED,
 };
 
+/* A helper process the hypervisor needs (virtiofsd for a share). The
+ * shim starts it before the hypervisor, with `listen_fd` as fd 3, kills it
+ * with the VM, and reaps it. */
+struct backend_sidecar {
+	char **argv;
+	int listen_fd;          /* passed as fd 3; owned by the backend */
+	const char *ro_path;    /* if set: bind-mounted read-only for the child */
+};
+
 /* Files and fds the shim prepared for the hypervisor. */
 struct backend_launch {
 	const char *vm_dir;     /* the VM's directory (absolute) */
@@ -30,6 +39,8 @@ struct backend_launch {
 	int pass_fds[4];        /* fds the child must inherit ... */
 	int pass_to[4];         /* ... at these numbers */
 	int n_pass_fds;
+	struct backend_sidecar sidecars[VMC_DEVICES_MAX];
+	int n_sidecars;
 };
 
 struct backend_ops {
@@ -65,5 +76,6 @@ struct backend_ops {
 int backend_for_config(const struct backend_ops **out, const struct vmc_config *cfg);
 
 extern const struct backend_ops backend_qemu_ops;
+extern const struct backend_ops backend_chv_ops;
 
 #endif

@@ -286,6 +286,15 @@ int guest_cmdline_build(const struct vmc_config *cfg, const char *accel_extra, c
 		line_word(l, "vmc.hostname=");
 		line_str(l, host);
 	}
+	/* share TAG at /mnt/TAG (tags are [A-Za-z0-9_-], see config_check.c) */
+	for (size_t i = 0; i < cfg->n_shares && i < VMC_DEVICES_MAX; i++) {
+		line_word(l, "vmc.mount=");
+		line_str(l, cfg->shares[i].tag);
+		line_str(l, ":/mnt/");
+		line_str(l, cfg->shares[i].tag);
+		if (cfg->shares[i].read_only)
+			line_str(l, ":ro");
+	}
 	if (cfg->exec_argc > 0) {
 		rc = add_exec(l, cfg);
 		if (rc < 0)

@@ -21,6 +21,7 @@
 #include "backend/backend.h"
 #include "backend/guest_cmdline.h"
 #include "backend/qmp.h"
+#include "backend/virtiofs.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "core/unixsock.h"
@@ -31,6 +32,8 @@
 
 struct backend_vm {
 	struct qmp *qmp;
+	struct virtiofs_daemon vfs[VMC_DEVICES_MAX];
+	size_t n_vfs;
 	int qmp_listen_fd;
 	char *qmp_path;
 	char **argv;
@@ -190,7 +193,17 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg)
 	ADD("-name");
 	ADD("guest=%s/%s", cfg->ns, cfg->name);
 	ADD("-M");
-	ADD("microvm");
+	if (cfg->n_shares > 0) {
+		/* vhost-user needs guest RAM the daemon can map, and modern
+		 * virtio-mmio (libvhost-user refuses legacy devices) */
+		ADD("microvm,memory-backend=mem");
+		ADD("-object");
+		ADD("memory-backend-memfd,id=mem,size=%uM,share=on", cfg->memory_mib);
+		ADD("-global");
+		ADD("virtio-mmio.force-legacy=false");
+	} else {
+		ADD("microvm");
+	}
 	ADD("-accel");
 	ADD("%s", accel == VMC_ACCEL_KVM ? "kvm" : "tcg");
 	ADD("-cpu");
@@ -227,6 +240,17 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg)
 	rc = add_disks(vm, cfg);
 	if (rc == 0)
 		rc = add_nics(vm, cfg);
+	for (size_t i = 0; rc == 0 && i < vm->n_vfs; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), ",id=vfs%zu", i);
+		rc = add_opt_path(vm, "-chardev", "socket,path=", vm->vfs[i].socket_path, id);
+		if (rc == 0)
+			rc = argv_add(vm, "-device");
+		if (rc == 0)
+			rc = argv_add(vm, "vhost-user-fs-device,chardev=vfs%zu,tag=%s", i,
+				      cfg->shares[i].tag);
+	}
 out:
 	free(cmdline);
 	return rc;
@@ -281,10 +305,9 @@ static int qemu_validate(const struct vmc_config *cfg)
 		rc = check_file("disk", cfg->disks[i].path, !cfg->disks[i].read_only);
 	if (rc < 0)
 		return rc;
-	if (cfg->n_shares > 0)
-		return vmc_error_set(VMC_EUNSUPPORTED,
-				     "shared directories on the qemu backend need virtiofsd, "
-				     "which vmc does not drive yet");
+	rc = virtiofs_validate(cfg);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < cfg->n_nics; i++)
 		if (cfg->nics[i].kind == VMC_NIC_USER)
 			has_user = 1;
@@ -312,6 +335,8 @@ static void qemu_free(struct backend_vm *vm)
 		unlink(vm->qmp_path);
 		free(vm->qmp_path);
 	}
+	for (size_t i = 0; i < vm->n_vfs; i++)
+		virtiofs_release(&vm->vfs[i]);
 	for (size_t i = 0; i < vm->argc; i++)
 		free(vm->argv[i]);
 	free(vm->argv);
@@ -327,6 +352,8 @@ static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	if (!vm)
 		return vmc_error_oom();
 	vm->qmp_listen_fd = -1;
+	for (size_t i = 0; i < VMC_DEVICES_MAX; i++)
+		vm->vfs[i].listen_fd = -1;
 	vm->qmp_path = fs_join(launch->vm_dir, "qmp.sock");
 	if (!vm->qmp_path) {
 		rc = vmc_error_oom();
@@ -335,6 +362,17 @@ static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	rc = unix_listen(vm->qmp_path, 1, 0, &vm->qmp_listen_fd);
 	if (rc < 0)
 		goto out;
+	for (size_t i = 0; i < cfg->n_shares; i++) {
+		rc = virtiofs_prepare(&vm->vfs[i], launch->vm_dir, i, &cfg->shares[i]);
+		if (rc < 0)
+			goto out;
+		vm->n_vfs++;
+		launch->sidecars[i].argv = vm->vfs[i].argv;
+		launch->sidecars[i].listen_fd = vm->vfs[i].listen_fd;
+		launch->sidecars[i].ro_path = cfg->shares[i].read_only ? cfg->shares[i].host_path
+								       : NULL;
+	}
+	launch->n_sidecars = (int)vm->n_vfs;
 	rc = build_argv(vm, cfg);
 	if (rc < 0)
 		goto out;

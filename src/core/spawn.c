@@ -92,6 +92,13 @@ static void child_exec(const struct spawn_opts *o, int status_fd, int devnull)
 	for (int i = 0; i < o->n_pass_fds; i++)
 		if (move_fd(pass[i], o->pass_to[i]) < 0)
 			goto fail;
+	if (o->pre_exec) {
+		int r = o->pre_exec(o->pre_exec_arg);
+		if (r < 0) {
+			errno = -r;
+			goto fail;
+		}
+	}
 	execvp(o->argv[0], (char *const *)o->argv);
 fail:
 	saved_errno = errno;

@@ -22,6 +22,10 @@ struct spawn_opts {
 	int new_session;           /* setsid() in the child */
 	int death_signal;          /* PR_SET_PDEATHSIG, 0: none */
 	int detach;                /* double fork: the child is not ours to reap */
+	/* Runs in the child just before exec (async-signal-safe calls only);
+	 * a negative return fails the spawn with that errno value negated. */
+	int (*pre_exec)(void *arg);
+	void *pre_exec_arg;
 };
 
 /* Spawns the child; *pid_out gets its pid (for `detach`, the grandchild's).

@@ -23,6 +23,7 @@
 #include "core/proc.h"
 #include "core/spawn.h"
 #include "core/state.h"
+#include "backend/virtiofs.h"
 #include "shim/shim.h"
 
 #define SHIM_ATTACH_TIMEOUT_MS 10000
@@ -113,6 +114,39 @@ static int setup_loop(struct shim *shim)
 	return rc;
 }
 
+/* The helper processes the hypervisor connects to (virtiofsd): started
+ * first, each with its listening socket as fd 3. */
+static int start_sidecars(struct shim *shim, const struct backend_launch *launch, int log_fd)
+{
+	struct spawn_opts so;
+	int rc;
+
+	for (int i = 0; i < launch->n_sidecars; i++) {
+		const struct backend_sidecar *sc = &launch->sidecars[i];
+
+		memset(&so, 0, sizeof(so));
+		so.argv = (const char *const *)sc->argv;
+		so.stdin_fd = -1;
+		so.stdout_fd = log_fd;
+		so.stderr_fd = log_fd;
+		so.pass_fds[0] = sc->listen_fd;
+		so.pass_to[0] = 3;
+		so.n_pass_fds = 1;
+		so.death_signal = SIGKILL;
+		if (sc->ro_path) {
+			so.pre_exec = virtiofs_readonly_pre_exec;
+			so.pre_exec_arg = (void *)sc->ro_path;
+		}
+		rc = spawn_process(&so, &shim->sidecars[shim->n_sidecars]);
+		if (rc < 0) {
+			shim_stop_sidecars(shim);
+			return vmc_error_prefix(rc, "share %d", i);
+		}
+		shim->n_sidecars++;
+	}
+	return 0;
+}
+
 /* Prepares the backend and spawns the hypervisor. */
 static int start_hypervisor(struct shim *shim)
 {
@@ -127,6 +161,9 @@ static int start_hypervisor(struct shim *shim)
 	if (rc < 0)
 		return rc;
 	rc = open_log(shim->vm_dir, "vmm.log", &vmm_fd);
+	if (rc < 0)
+		goto out;
+	rc = start_sidecars(shim, &launch, vmm_fd);
 	if (rc < 0)
 		goto out;
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
@@ -269,6 +306,7 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = start_hypervisor(&shim);
 	if (rc < 0) {
+		shim_stop_sidecars(&shim);
 		state_init(&shim.state, VMC_STATE_FAILED);
 		snprintf(shim.state.reason, sizeof(shim.state.reason), "%s", vmc_error_last());
 		shim_write_state(&shim);
@@ -301,6 +339,7 @@ int main(int argc, char **argv)
 		timerfd_settime(shim.boot_timer.fd, 0, &its, NULL);
 	}
 	run_loop(&shim);
+	shim_stop_sidecars(&shim);
 	shim_control_close_all(&shim);
 	shim.ops->free(shim.bvm);
 	vmc_config_free(shim.cfg);

@@ -115,6 +115,16 @@ static int timer_arm(struct shim_watch *t, int ms)
 	return 0;
 }
 
+void shim_stop_sidecars(struct shim *shim)
+{
+	for (int i = 0; i < shim->n_sidecars; i++) {
+		kill(shim->sidecars[i], SIGKILL);
+		while (waitpid(shim->sidecars[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	shim->n_sidecars = 0;
+}
+
 static void kill_hypervisor(struct shim *shim)
 {
 	if (!shim->hv_gone)

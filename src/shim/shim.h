@@ -55,6 +55,8 @@ struct shim {
 	int log_fd, user_log_fd;
 	long long log_bytes;
 
+	pid_t sidecars[VMC_DEVICES_MAX]; /* virtiofsd per share */
+	int n_sidecars;
 	pid_t hv_pid;
 	unsigned long long hv_start;
 	unsigned long long shim_start;
@@ -100,6 +102,9 @@ int shim_on_hypervisor_exit(struct shim *shim, struct shim_watch *w, uint32_t ev
 int shim_watch_add(struct shim *shim, struct shim_watch *w, uint32_t events);
 void shim_watch_del(struct shim *shim, struct shim_watch *w);
 void shim_log(struct shim *shim, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Kills and reaps the sidecar processes (after the hypervisor). */
+void shim_stop_sidecars(struct shim *shim);
 
 /* console.c */
 int shim_console_readable(struct shim *shim, struct shim_watch *w, uint32_t events);

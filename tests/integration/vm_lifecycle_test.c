@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "core/fsutil.h"
 #include "harness.h"
 #include "vmc.h"
 
@@ -450,6 +451,57 @@ static void lifecycle__port_forward_reaches_guest_server(void **state)
 	remove_ok(fx->mgr, "web");
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void lifecycle__shares_read_write_and_read_only(void **state)
+{
+	struct fixture *fx = *state;
+	const char *work[] = { "/bin/sh", "-c",
+			       "grep -q from-host /mnt/rw/in.txt || exit 11; "
+			       "echo from-guest > /mnt/rw/out.txt || exit 12; "
+			       "grep -q ro-data /mnt/ro/r.txt || exit 13; "
+			       "mount -o remount,rw /mnt/ro; echo x > /mnt/ro/w.txt && exit 14; exit 0",
+			       NULL };
+	char rw[300], ro[300], path[400];
+	vmc_config *cfg;
+	vmc_state st;
+
+	NEED_GUEST();
+	if (geteuid() != 0) {
+		print_message("skipped: virtiofs shares need root (QEMU's virtiofsd)\n");
+		skip();
+	}
+	snprintf(rw, sizeof(rw), "%s-rw", H.state_dir);
+	snprintf(ro, sizeof(ro), "%s-ro", H.state_dir);
+	assert_int_equal(mkdir(rw, 0755), 0);
+	assert_int_equal(mkdir(ro, 0755), 0);
+	snprintf(path, sizeof(path), "%s/in.txt", rw);
+	write_file(path, "from-host\n");
+	snprintf(path, sizeof(path), "%s/r.txt", ro);
+	write_file(path, "ro-data\n");
+	cfg = harness_config(&H, "shares", work);
+	assert_int_equal(vmc_config_add_share(cfg, rw, "rw", 0), 0);
+	assert_int_equal(vmc_config_add_share(cfg, ro, "ro", 1), 0);
+	start_ok(fx->mgr, cfg);
+	assert_int_equal(vmc_manager_wait(fx->mgr, "shares", VMC_STATE_STOPPED, BOOT_TIMEOUT_MS, &st), 0);
+	assert_int_equal(st.exit_code, 0); /* each failed check exits 11..14 */
+	snprintf(path, sizeof(path), "%s/out.txt", rw);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/w.txt", ro);
+	assert_int_not_equal(access(path, F_OK), 0); /* read-only even after a guest remount */
+	remove_ok(fx->mgr, "shares");
+	assert_int_equal(harness_count_procs("virtiofsd"), 0);
+	fs_remove_tree(rw);
+	fs_remove_tree(ro);
+}
+
 struct seen {
 	int ready, stopped;
 };
@@ -535,6 +587,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lifecycle__boot_timeout_is_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(lifecycle__events_report_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(lifecycle__port_forward_reaches_guest_server, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__shares_read_write_and_read_only, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(lifecycle__soak_leaves_nothing_behind, setup, teardown),
 	};
