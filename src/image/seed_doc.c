@@ -24,9 +24,9 @@ const char seed_ready_script[] =
 	"ip=\"$1\"; shift\n"
 	"if [ \"$#\" -gt 0 ]; then\n"
 	"  if command -v setsid >/dev/null 2>&1; then\n"
-	"    setsid \"$@\" </dev/null >/dev/console 2>&1 &\n"
+	"    setsid \"$@\" </dev/null >>/dev/console 2>&1 &\n"
 	"  else\n"
-	"    \"$@\" </dev/null >/dev/console 2>&1 &\n"
+	"    \"$@\" </dev/null >>/dev/console 2>&1 &\n"
 	"  fi\n"
 	"fi\n"
 	"if [ -z \"$ip\" ]; then\n"
@@ -35,9 +35,9 @@ const char seed_ready_script[] =
 	"fi\n"
 	"line=VMC_READY\n"
 	"if [ -n \"$ip\" ]; then line=\"$line ip=$ip\"; fi\n"
-	"printf '%s\\n' \"$line\" >/dev/console 2>/dev/null\n"
+	"printf '%s\\n' \"$line\" >>/dev/console 2>/dev/null\n"
 	"if ! grep -qw ttyS0 /sys/class/tty/console/active 2>/dev/null; then\n"
-	"  printf '%s\\n' \"$line\" >/dev/ttyS0 2>/dev/null\n"
+	"  printf '%s\\n' \"$line\" >>/dev/ttyS0 2>/dev/null\n"
 	"fi\n"
 	"exit 0\n";
 

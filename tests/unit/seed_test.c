@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -594,6 +595,83 @@ static void seed__iso_written_atomically(void **state)
 	fs_remove_tree(t.path);
 }
 
+/* Returns a copy of s with every `from` replaced by `to` (caller frees). */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+	struct yaml_buf b = { 0 };
+	const char *hit;
+
+	while ((hit = strstr(s, from)) != NULL) {
+		yaml_buf_add(&b, s, (size_t)(hit - s));
+		yaml_buf_puts(&b, to);
+		s = hit + strlen(from);
+	}
+	yaml_buf_puts(&b, s);
+	assert_int_equal(yaml_buf_done(&b), 0);
+	return b.data;
+}
+
+/* The ready step, run by the system's sh with the console and ttyS0
+ * redirected to files: it starts the workload in the background, prints
+ * the ready line once when the console is ttyS0 and twice otherwise, and
+ * returns without waiting for the workload. */
+static void seed__ready_script_runs(void **state)
+{
+	struct tmpdir t;
+	char *console, *tty, *active, *marker, *s1, *s2, *script, *out = NULL, *text = NULL;
+	char workload[512];
+	size_t len = 0;
+	int round;
+
+	(void)state;
+	tmpdir_make(&t);
+	console = tmp_file(&t, "console");
+	tty = tmp_file(&t, "ttyS0");
+	active = tmp_file(&t, "active");
+	marker = tmp_file(&t, "started");
+	s1 = replace_all(seed_ready_script, "/dev/console", console);
+	s2 = replace_all(s1, "/dev/ttyS0", tty);
+	script = replace_all(s2, "/sys/class/tty/console/active", active);
+	snprintf(workload, sizeof(workload), "echo \"$1\" > %s; sleep 5", marker);
+	for (round = 0; round < 2; round++) {
+		const char *argv[] = { "sh", "-c", script, "vmc-ready", "10.0.2.15",
+				       "sh", "-c", workload, "wl", "it's \"x\"", NULL };
+		struct timespec t0, t1;
+		int i;
+
+		write_text(console, "", 0);
+		write_text(tty, "", 0);
+		write_text(active, round == 0 ? "tty0 ttyS0\n" : "tty0\n", round == 0 ? 11 : 5);
+		unlink(marker);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		assert_int_equal(run_tool(argv, &out, NULL), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		free(out);
+		/* did not wait for the 5 s workload */
+		assert_true(t1.tv_sec - t0.tv_sec < 3);
+		assert_int_equal(fs_read_file(console, 4096, &text, &len), 0);
+		assert_string_equal(text, "VMC_READY ip=10.0.2.15\n");
+		free(text);
+		assert_int_equal(fs_read_file(tty, 4096, &text, &len), 0);
+		assert_string_equal(text, round == 0 ? "" : "VMC_READY ip=10.0.2.15\n");
+		free(text);
+		/* the workload got its argv intact */
+		for (i = 0; i < 200 && fs_read_file(marker, 4096, &text, &len) != 0; i++)
+			usleep(10000);
+		assert_true(i < 200);
+		assert_string_equal(text, "it's \"x\"\n");
+		free(text);
+	}
+	free(s1);
+	free(s2);
+	free(script);
+	free(console);
+	free(tty);
+	free(active);
+	free(marker);
+	fs_remove_tree(t.path);
+}
+
 /* ---- property test: generated hostile values through every setter ---- */
 
 struct rng {
@@ -941,6 +1019,7 @@ int main(void)
 		cmocka_unit_test(seed__yaml_quote_every_code_point),
 		cmocka_unit_test(seed__iso_read_back_by_other_tools),
 		cmocka_unit_test(seed__iso_written_atomically),
+		cmocka_unit_test(seed__ready_script_runs),
 		cmocka_unit_test(seed__property_hostile_values),
 	};
 
