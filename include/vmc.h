@@ -427,6 +427,56 @@ VMC_EXTERN int vmc_seed_write_iso(const vmc_seed *seed, const char *path);
 
 /* ---------------------------------------------------------------- images */
 
+/* OCI images: references and the local content store. The store lives in
+ * a directory (default: $VMC_DATA_DIR/images, else /var/lib/vmc/images
+ * for root, else ${XDG_DATA_HOME:-~/.local/share}/vmc/images). Blobs are
+ * kept only under their verified sha256 digest; an image is recorded only
+ * once its manifest, config and every layer are present. Several processes
+ * may use one store at once. A vmc_image_store may be used from one thread
+ * at a time; different handles may be used concurrently. */
+
+#define VMC_IMAGE_REF_MAX 512 /* a canonical reference, NUL excluded */
+#define VMC_DIGEST_MAX 71     /* "sha256:" + 64 lowercase hex digits */
+
+/* Parses the image reference `ref`, [REGISTRY[:PORT]/]PATH[:TAG][@sha256:HEX],
+ * and writes its canonical form normalised as Docker does: "alpine" ->
+ * "docker.io/library/alpine:latest", "user/app:1" -> "docker.io/user/app:1",
+ * "localhost:5000/x" -> "localhost:5000/x:latest". The registry is a DNS
+ * name, "localhost", an IPv4 address or a bracketed IPv6 literal
+ * ("[::1]:5000/x"); "index.docker.io" becomes "docker.io". Path components
+ * are lowercase; tags are [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}; the only
+ * digest accepted is sha256. *out is the caller's (vmc_free()). Returns 0,
+ * VMC_EINVAL (the message names the malformed part) or VMC_ENOMEM. */
+VMC_EXTERN int vmc_image_ref_normalize(char **out, const char *ref);
+
+typedef struct vmc_image_store vmc_image_store;
+
+/* Opens the image store in `dir` (NULL: the default above), creating its
+ * directories as needed. *out is the caller's (vmc_image_store_free()).
+ * Returns 0, VMC_EINVAL, VMC_EIO or VMC_ENOMEM. */
+VMC_EXTERN int vmc_image_store_open(vmc_image_store **out, const char *dir);
+VMC_EXTERN void vmc_image_store_free(vmc_image_store *store);
+
+typedef struct vmc_image_info {
+	char ref[VMC_IMAGE_REF_MAX + 1];  /* canonical reference */
+	char digest[VMC_DIGEST_MAX + 1];  /* digest of the image manifest */
+	uint64_t size;                    /* config + compressed layers, in bytes */
+} vmc_image_info;
+
+/* Lists the recorded images sorted by reference. *out (free with
+ * vmc_free()) holds *count entries. Returns 0, VMC_EPROTO (the store's
+ * index is damaged), VMC_EIO or VMC_ENOMEM. */
+VMC_EXTERN int vmc_image_store_list(vmc_image_store *store, vmc_image_info **out,
+				    size_t *count);
+/* Forgets image `ref` (normalised as above); its blobs stay until
+ * vmc_image_store_prune(). Returns 0, VMC_EINVAL or VMC_ENOTFOUND. */
+VMC_EXTERN int vmc_image_store_remove(vmc_image_store *store, const char *ref);
+/* Deletes every blob no recorded image references, and temporary files
+ * left by interrupted writers. Waits for writers in progress. Either count
+ * pointer may be NULL. Returns 0 or VMC_EIO. */
+VMC_EXTERN int vmc_image_store_prune(vmc_image_store *store, size_t *blobs_removed,
+				     uint64_t *bytes_freed);
+
 /* ---------------------------------------------------------------- networks */
 
 #ifdef __cplusplus

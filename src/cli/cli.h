@@ -57,6 +57,9 @@ extern const struct cli_command cli_cmd_rm;
 /* disks (issue 8) -- add declarations below this line */
 extern const struct cli_command cli_cmd_disk;
 /* images (issue 7) -- add declarations below this line */
+extern const struct cli_command cli_cmd_images;
+extern const struct cli_command cli_cmd_rmi;
+extern const struct cli_command cli_cmd_image;
 /* networks (issue 6) -- add declarations below this line */
 extern const struct cli_command cli_cmd_wait;
 extern const struct cli_command cli_cmd_ls;

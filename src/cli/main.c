@@ -23,6 +23,7 @@ static const struct cli_command *const commands[] = {
 	/* disks (issue 8) -- add entries below this line */
 	&cli_cmd_disk,
 	/* images (issue 7) -- add entries below this line */
+	&cli_cmd_images, &cli_cmd_rmi, &cli_cmd_image,
 	/* networks (issue 6) -- add entries below this line */
 };
 

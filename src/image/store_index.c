@@ -312,7 +312,8 @@ int oci_store_list(struct oci_store *s, struct oci_store_image **out, size_t *n)
 			(*out)[i].size += (uint64_t)m->layers[j].size;
 		oci_manifest_free(m);
 	}
-	qsort(*out, *n, sizeof(**out), cmp_image);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), cmp_image);
 	return 0;
 }
 

@@ -452,6 +452,52 @@ static void store__unpack_from_store(void **state)
 	assert_string_equal(got, "tagged");
 }
 
+/* The vmc.h surface over the same store. */
+static void store__public_api(void **state)
+{
+	struct fixture *f = *state;
+	vmc_image_store *st = NULL;
+	vmc_image_info *ims = NULL;
+	struct oci_ref ref;
+	struct image im;
+	char *canon = NULL;
+	size_t n = 0, removed = 0;
+
+	assert_int_equal(vmc_image_ref_normalize(&canon, "alpine"), 0);
+	assert_string_equal(canon, "docker.io/library/alpine:latest");
+	vmc_free(canon);
+	assert_int_equal(vmc_image_ref_normalize(&canon, "[::1]:5000/x@sha256:" Z64), 0);
+	assert_string_equal(canon, "[::1]:5000/x@sha256:" Z64);
+	vmc_free(canon);
+	canon = NULL;
+	assert_int_equal(vmc_image_ref_normalize(&canon, "Alpine"), VMC_EINVAL);
+	assert_null(canon);
+	assert_int_equal(vmc_image_ref_normalize(NULL, "alpine"), VMC_EINVAL);
+
+	make_image(&im, "pub");
+	put_image(f, &im);
+	assert_int_equal(oci_ref_parse(&ref, "busybox:1.36"), 0);
+	assert_int_equal(oci_store_record(f->s, &ref, im.manifest, NULL), 0);
+	assert_int_equal(vmc_image_store_open(&st, f->root), 0);
+	assert_int_equal(vmc_image_store_list(st, &ims, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(ims[0].ref, "docker.io/library/busybox:1.36");
+	assert_string_equal(ims[0].digest, im.manifest);
+	assert_int_equal(ims[0].size, strlen(im.cfg_json) + im.layer_len[0] + im.layer_len[1]);
+	vmc_free(ims);
+	assert_int_equal(vmc_image_store_remove(st, "busybox"), VMC_ENOTFOUND);
+	assert_int_equal(vmc_image_store_remove(st, "Busybox:1.36"), VMC_EINVAL);
+	assert_int_equal(vmc_image_store_remove(st, "docker.io/library/busybox:1.36"), 0);
+	assert_int_equal(vmc_image_store_prune(st, &removed, NULL), 0);
+	assert_int_equal(removed, 4);
+	assert_int_equal(vmc_image_store_list(st, &ims, &n), 0);
+	assert_int_equal(n, 0);
+	vmc_free(ims);
+	vmc_image_store_free(st);
+	vmc_image_store_free(NULL);
+	check_outside(f);
+}
+
 #include "store_manifest_cases.h"
 
 int main(void)
@@ -465,6 +511,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(store__concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(store__index_file_strict, setup, teardown),
 		cmocka_unit_test_setup_teardown(store__unpack_from_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(store__public_api, setup, teardown),
 		cmocka_unit_test(store__manifest_parse),
 		cmocka_unit_test(store__manifest_rejects),
 		cmocka_unit_test(store__index_select),
