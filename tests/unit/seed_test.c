@@ -7,7 +7,8 @@
  * newlines, control characters, YAML indicators, shell metacharacters,
  * unicode, invalid UTF-8) to every setter: each must be rejected with
  * VMC_EINVAL or come back from PyYAML exactly as given. Tools are spawned
- * from an argv (spawn_process), never through a shell.
+ * from an argv (spawn_process), never through a shell; the helpers and
+ * the hostile-string generator are in seed_tools.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,190 +32,10 @@
 #include "core/spawn.h"
 #include "image/seed.h"
 #include "image/seed_yaml.h"
+#include "seed_tools.h"
 
 #define KEY_A "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
 #define KEY_B "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7"
-
-/* Python reads each file as UTF-8 YAML (PyYAML safe_load, as cloud-init)
- * and prints one JSON array of the documents; b64 write_files content is
- * decoded and added as content_hex. */
-static const char py_load[] =
-	"import sys, json, yaml, base64\n"
-	"out = []\n"
-	"for p in sys.argv[1:]:\n"
-	"    with open(p, 'rb') as f:\n"
-	"        doc = yaml.safe_load(f.read().decode('utf-8'))\n"
-	"    if isinstance(doc, dict):\n"
-	"        for w in doc.get('write_files') or []:\n"
-	"            if w.get('encoding') == 'b64':\n"
-	"                w['content_hex'] = base64.b64decode(w['content'], validate=True).hex()\n"
-	"    out.append(doc)\n"
-	"sys.stdout.write(json.dumps(out))\n";
-
-/* Runs argv with stdout captured into *out (NUL-terminated, caller
- * frees). Returns the exit status, or -1 if it could not run. */
-static int run_tool(const char *const *argv, char **out, size_t *out_len)
-{
-	struct spawn_opts o = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = 2 };
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int p[2], status = 0;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	o.stdout_fd = p[1];
-	if (spawn_process(&o, &pid) < 0) {
-		fprintf(stderr, "spawn %s: %s\n", argv[0], vmc_error_last());
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	close(p[1]);
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 131072;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		n = read(p[0], buf + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(p[0]);
-	buf[len] = '\0';
-	while (waitpid(pid, &status, 0) < 0)
-		;
-	if (out) {
-		*out = buf;
-		if (out_len)
-			*out_len = len;
-	} else {
-		free(buf);
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static int tool_exists(const char *name)
-{
-	static const char *const dirs[] = { "/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/" };
-	char p[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", dirs[i], name);
-		if (access(p, X_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* Loads YAML files with PyYAML; returns the JSON array (one per file). */
-static json_t *py_yaml_load(char **files, size_t n)
-{
-	const char **argv = calloc(n + 4, sizeof(*argv));
-	json_error_t jerr;
-	json_t *arr;
-	char *out = NULL;
-	size_t i;
-	int st;
-
-	assert_non_null(argv);
-	argv[0] = "python3";
-	argv[1] = "-c";
-	argv[2] = py_load;
-	for (i = 0; i < n; i++)
-		argv[3 + i] = files[i];
-	st = run_tool(argv, &out, NULL);
-	free(argv);
-	if (st != 0)
-		fail_msg("python3 yaml load failed with status %d", st);
-	arr = json_loads(out, 0, &jerr);
-	if (!arr)
-		fail_msg("python output is not JSON: %s", jerr.text);
-	free(out);
-	assert_true(json_is_array(arr));
-	assert_int_equal(json_array_size(arr), n);
-	return arr;
-}
-
-/* Follows "a.b.0.c" through objects and arrays; NULL if absent. */
-static json_t *jget(json_t *v, const char *path)
-{
-	char key[128];
-
-	while (v && *path) {
-		size_t len = strcspn(path, ".");
-		char *end;
-
-		assert_true(len < sizeof(key));
-		memcpy(key, path, len);
-		key[len] = '\0';
-		path += len + (path[len] == '.');
-		if (json_is_array(v)) {
-			long idx = strtol(key, &end, 10);
-
-			if (*end)
-				return NULL;
-			if (idx < 0)
-				idx += (long)json_array_size(v);
-			v = json_array_get(v, (size_t)idx);
-		} else {
-			v = json_object_get(v, key);
-		}
-	}
-	return v;
-}
-
-static void expect_str(json_t *doc, const char *path, const char *want)
-{
-	json_t *v = jget(doc, path);
-
-	if (!json_is_string(v))
-		fail_msg("%s: not a string", path);
-	if (strlen(want) != json_string_length(v) || strcmp(json_string_value(v), want) != 0)
-		fail_msg("%s: got \"%s\", want \"%s\"", path, json_string_value(v), want);
-}
-
-struct tmpdir {
-	char path[64];
-};
-
-static void tmpdir_make(struct tmpdir *t)
-{
-	snprintf(t->path, sizeof(t->path), "/tmp/vmc-seed-test-XXXXXX");
-	assert_non_null(mkdtemp(t->path));
-}
-
-static char *tmp_file(struct tmpdir *t, const char *name)
-{
-	char *p = fs_join(t->path, name);
-
-	assert_non_null(p);
-	return p;
-}
-
-static void write_text(const char *path, const char *text, size_t len)
-{
-	assert_int_equal(fs_write_atomic(path, text, len, 0600, 0), 0);
-}
-
-static int dir_entries(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 static void seed__instance_id_is_fresh(void **state)
 {
@@ -595,22 +416,6 @@ static void seed__iso_written_atomically(void **state)
 	fs_remove_tree(t.path);
 }
 
-/* Returns a copy of s with every `from` replaced by `to` (caller frees). */
-static char *replace_all(const char *s, const char *from, const char *to)
-{
-	struct yaml_buf b = { 0 };
-	const char *hit;
-
-	while ((hit = strstr(s, from)) != NULL) {
-		yaml_buf_add(&b, s, (size_t)(hit - s));
-		yaml_buf_puts(&b, to);
-		s = hit + strlen(from);
-	}
-	yaml_buf_puts(&b, s);
-	assert_int_equal(yaml_buf_done(&b), 0);
-	return b.data;
-}
-
 /* The ready step, run by the system's sh with the console and ttyS0
  * redirected to files: it starts the workload in the background, prints
  * the ready line once when the console is ttyS0 and twice otherwise, and
@@ -673,83 +478,6 @@ static void seed__ready_script_runs(void **state)
 }
 
 /* ---- property test: generated hostile values through every setter ---- */
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * 0x2545f4914f6cdd1dULL;
-}
-
-static unsigned int rng_below(struct rng *r, unsigned int n)
-{
-	return (unsigned int)(rng_next(r) % n);
-}
-
-/* Pieces of hostile strings; `bad` ones make the string invalid UTF-8
- * whatever surrounds them (a lone continuation byte follows an ASCII one). */
-static const struct atom {
-	const char *s;
-	int bad;
-} atoms[] = {
-	{ "a", 0 }, { "Z9", 0 }, { " ", 0 }, { "\"", 0 }, { "'", 0 }, { "\\", 0 },
-	{ "\\n", 0 }, { "\\x41", 0 }, { "\n", 0 }, { "\r\n", 0 }, { "\t", 0 }, { "\x01", 0 },
-	{ "\x1b[31m", 0 }, { "\x7f", 0 }, { ":", 0 }, { ": x", 0 }, { "- ", 0 }, { "#", 0 },
-	{ " #c", 0 }, { "&a", 0 }, { "*a", 0 }, { "!!binary", 0 }, { "|", 0 }, { ">-", 0 },
-	{ "%YAML", 0 }, { "@", 0 }, { "`id`", 0 }, { "{a: b}", 0 }, { "[1, 2]", 0 }, { ",", 0 },
-	{ "? ", 0 }, { "---", 0 }, { "...", 0 }, { "null", 0 }, { "~", 0 }, { "yes", 0 },
-	{ "No", 0 }, { "0x1F", 0 }, { "1e3", 0 }, { "0o17", 0 }, { ".inf", 0 }, { "<<", 0 },
-	{ "$(reboot)", 0 }, { "';rm -rf /;'", 0 }, { "${IFS}", 0 }, { "%s%n", 0 },
-	{ "\xc2\x80", 0 }, { "\xc2\x85", 0 }, { "\xc2\x9f", 0 }, { "\xc2\xa0", 0 },
-	{ "\xc3\xa9", 0 }, { "\xe2\x80\xa8", 0 }, { "\xe2\x80\xa9", 0 }, { "\xef\xbb\xbf", 0 },
-	{ "\xef\xbf\xbe", 0 }, { "\xef\xbf\xbf", 0 }, { "\xf0\x9f\x98\x80", 0 },
-	{ "\xe4\xb8\xad", 0 }, { "\xd8\xa7", 0 }, { "\xf4\x8f\xbf\xbf", 0 }, { "\xe2\x80\xae", 0 },
-	{ "\xff", 1 }, { "a\x80", 1 }, { "\xc0\x80", 1 }, { "\xed\xa0\x80", 1 },
-	{ "\xf4\x90\x80\x80", 1 }, { "\xe2\x82", 1 }, { "\xc3", 1 }, { "\xf8\x88\x80\x80\x80", 1 },
-};
-
-#define N_ATOMS (sizeof(atoms) / sizeof(atoms[0]))
-#define GEN_MAX 256
-
-/* Fills buf with 1..max_atoms atoms (bad ones only with allow_bad).
- * Returns 1 if the result is invalid UTF-8. */
-static int gen_hostile(struct rng *r, char *buf, unsigned int max_atoms, int allow_bad)
-{
-	unsigned int n = 1 + rng_below(r, max_atoms), i;
-	size_t len = 0;
-	int bad = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < n; i++) {
-		const struct atom *a = &atoms[rng_below(r, N_ATOMS)];
-		size_t al = strlen(a->s);
-
-		if (a->bad && (!allow_bad || rng_below(r, 4) != 0))
-			continue;
-		if (len + al >= GEN_MAX)
-			break;
-		memcpy(buf + len, a->s, al + 1);
-		len += al;
-		bad |= a->bad;
-	}
-	return bad;
-}
-
-static void gen_word(struct rng *r, char *buf, const char *first, const char *rest,
-		     unsigned int maxlen)
-{
-	unsigned int n = 1 + rng_below(r, maxlen), i;
-
-	buf[0] = first[rng_below(r, (unsigned int)strlen(first))];
-	for (i = 1; i < n; i++)
-		buf[i] = rest[rng_below(r, (unsigned int)strlen(rest))];
-	buf[n] = '\0';
-}
 
 /* What one iteration stored (accepted values only; "" / 0: rejected). */
 struct prop_case {
