@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "backend/backend.h"
+#include "backend/chv_probe.h"
 #include "core/error.h"
 
 static const struct backend_ops *const backends[] = {
 	&backend_qemu_ops,
+	&backend_chv_ops,
 };
 
 static int backend_from_env(vmc_backend *out)
@@ -53,9 +55,14 @@ int backend_for_config(const struct backend_ops **out, const struct vmc_config *
 		if (rc < 0)
 			return rc;
 	}
-	/* Cloud Hypervisor and VZ are not built yet: AUTO means QEMU on Linux. */
-	if (want == VMC_BACKEND_AUTO)
-		want = VMC_BACKEND_QEMU;
+	/* AUTO: Cloud Hypervisor when its binary is found, else QEMU (VZ is
+	 * not built yet). */
+	if (want == VMC_BACKEND_AUTO) {
+		char chv[4096];
+
+		want = chv_binary_find(chv, sizeof(chv)) == 0 ? VMC_BACKEND_CHV : VMC_BACKEND_QEMU;
+		vmc_error_clear();
+	}
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		if (backends[i]->kind == want) {
 			*out = backends[i];

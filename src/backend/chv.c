@@ -1,0 +1,396 @@
+/*
+ * chv.c - the Cloud Hypervisor backend. The shim binds and listens on the
+ * API socket (<vm_dir>/api.sock) itself and passes it as --api-socket fd=3,
+ * so the API is connectable before CH runs (libvirt's way: no start-up
+ * race, no polling for the socket file); the write end of a pipe is
+ * --event-monitor fd=4 and its read end is the backend's fd for the shim's
+ * loop. The guest's ttyS0 is --serial tty, i.e. CH's stdout, which is the
+ * shim's console pipe; --console off. CH logs to its stderr, which the
+ * shim already points at vmm.log: --log-file would open (and truncate) the
+ * same file through a second, non-appending descriptor, interleaving
+ * badly with the shim's lines. Graceful stop is vm.power-button, pause and
+ * resume are vm.pause/vm.resume, quit is vmm.shutdown, and events come
+ * from the event monitor. CH reboots a guest in place ("vm rebooting");
+ * vmc's contract is that a reset ends the VM (QEMU runs with -no-reboot,
+ * and the guest's panic=-1 turns a panic into a reset), so on a reboot
+ * event the backend reports RESET and sends CH SIGTERM, which CH handles
+ * by stopping the VM and exiting 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "backend/chv_api.h"
+#include "backend/chv_event.h"
+#include "backend/chv_probe.h"
+#include "backend/guest_cmdline.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/unixsock.h"
+
+#define CHV_API_PASS_FD 3
+#define CHV_EVENT_PASS_FD 4
+#define CHV_CMD_TIMEOUT_MS 5000
+#define CHV_VERSION_TIMEOUT_MS 5000
+
+struct backend_vm {
+	struct chv_client *api;
+	char *api_path;
+	int api_listen_fd;
+	int event_rd, event_wr;
+	struct chv_event_reader events;
+	pid_t pid;
+	char **argv;
+	size_t argc, argv_cap;
+	void (*report)(enum backend_event ev, const char *detail, void *p);
+	void *report_payload;
+};
+
+/* ------------------------------------------------------------ argv */
+
+static int argv_add(struct backend_vm *vm, const char *fmt, ...) VMC_PRINTF(2, 3);
+
+static int argv_add(struct backend_vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	if (vm->argc + 2 > vm->argv_cap) {
+		size_t cap = vm->argv_cap ? vm->argv_cap * 2 : 64;
+		char **p = realloc(vm->argv, cap * sizeof(*p));
+		if (!p)
+			return vmc_error_oom();
+		vm->argv = p;
+		vm->argv_cap = cap;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return vmc_error_oom();
+	vm->argv[vm->argc++] = s;
+	vm->argv[vm->argc] = NULL;
+	return 0;
+}
+
+/* A value inside CH's comma-separated key=value syntax: quoted when it
+ * holds a separator. CH's option parser has no escape for '"'. */
+static int chv_value(const char *what, const char *v, char *out, size_t len)
+{
+	int quote = strpbrk(v, ",[]") != NULL;
+	int n;
+
+	if (strchr(v, '"') || strpbrk(v, "\n\r"))
+		return vmc_error_set(VMC_EINVAL, "%s '%s' cannot be passed to cloud-hypervisor "
+				     "(it contains a quote or newline)", what, v);
+	n = snprintf(out, len, quote ? "\"%s\"" : "%s", v);
+	if (n < 0 || (size_t)n >= len)
+		return vmc_error_set(VMC_EINVAL, "%s '%s' is too long", what, v);
+	return 0;
+}
+
+static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const char *binary)
+{
+	char *cmdline = NULL, val[PATH_MAX + 8];
+	int rc;
+
+	/* CH is KVM-only: no tsc_early_khz (that is for TCG guests) */
+	rc = guest_cmdline_build(cfg, NULL, &cmdline);
+	if (rc < 0)
+		return rc;
+#define ADD(...) do { rc = argv_add(vm, __VA_ARGS__); if (rc < 0) goto out; } while (0)
+	ADD("%s", binary);
+	ADD("--api-socket");
+	ADD("fd=%d", CHV_API_PASS_FD);
+	ADD("--event-monitor");
+	ADD("fd=%d", CHV_EVENT_PASS_FD);
+	ADD("--serial");
+	ADD("tty");
+	ADD("--console");
+	ADD("off");
+	ADD("--kernel");
+	ADD("%s", cfg->kernel);
+	if (cfg->initramfs) {
+		ADD("--initramfs");
+		ADD("%s", cfg->initramfs);
+	}
+	ADD("--cmdline");
+	ADD("%s", cmdline);
+	ADD("--cpus");
+	ADD("boot=%u", cfg->cpus);
+	ADD("--memory");
+	ADD("size=%uM", cfg->memory_mib);
+	for (size_t i = 0; i < cfg->n_disks; i++) {
+		rc = chv_value("disk", cfg->disks[i].path, val, sizeof(val));
+		if (rc < 0)
+			goto out;
+		/* always raw: never let CH probe a guest-writable image's format */
+		ADD("--disk");
+		ADD("path=%s,image_type=raw%s", val, cfg->disks[i].read_only ? ",readonly=on" : "");
+	}
+	for (size_t i = 0; i < cfg->n_nics; i++) {
+		rc = chv_value("tap", cfg->nics[i].tap, val, sizeof(val));
+		if (rc < 0)
+			goto out;
+		ADD("--net");
+		ADD("tap=%s,mac=%s", val, cfg->nics[i].mac);
+	}
+#undef ADD
+out:
+	free(cmdline);
+	return rc;
+}
+
+/* ------------------------------------------------------------ validate */
+
+static int check_file(const char *what, const char *path, int want_write)
+{
+	if (!path)
+		return vmc_error_set(VMC_EINVAL, "no %s given", what);
+	if (access(path, F_OK) < 0)
+		return vmc_error_set(VMC_ENOTFOUND, "%s '%s' does not exist", what, path);
+	if (!fs_is_readable_file(path))
+		return vmc_error_set(VMC_EINVAL, "%s '%s' is not a readable regular file", what, path);
+	if (want_write && access(path, W_OK) < 0)
+		return vmc_error_set(VMC_EINVAL, "%s '%s' is not writable (add :ro for read-only)",
+				     what, path);
+	return 0;
+}
+
+static int chv_validate(const struct vmc_config *cfg)
+{
+	char binary[PATH_MAX];
+	int rc, major, minor;
+
+	rc = chv_binary_find(binary, sizeof(binary));
+	if (rc == 0)
+		rc = chv_version_check(binary, CHV_VERSION_TIMEOUT_MS, &major, &minor);
+	if (rc < 0)
+		return rc;
+	if (cfg->accel == VMC_ACCEL_TCG)
+		return vmc_error_set(VMC_EUNSUPPORTED, "Cloud Hypervisor runs guests on KVM only; "
+				     "use the qemu backend for TCG");
+	rc = check_file("kernel", cfg->kernel, 0);
+	if (rc == 0)
+		rc = chv_kernel_check(cfg->kernel);
+	if (rc == 0 && cfg->initramfs)
+		rc = check_file("initramfs", cfg->initramfs, 0);
+	for (size_t i = 0; rc == 0 && i < cfg->n_disks; i++)
+		rc = check_file("disk", cfg->disks[i].path, !cfg->disks[i].read_only);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < cfg->n_nics; i++)
+		if (cfg->nics[i].kind != VMC_NIC_TAP)
+			return vmc_error_set(VMC_EUNSUPPORTED, "Cloud Hypervisor has no user-mode "
+					     "networking: use a TAP NIC, or the qemu backend");
+	if (cfg->n_forwards > 0)
+		return vmc_error_set(VMC_EUNSUPPORTED, "port forwards need user-mode networking, "
+				     "which Cloud Hypervisor does not have");
+	if (cfg->n_shares > 0)
+		return vmc_error_set(VMC_EUNSUPPORTED, "shared directories on the chv backend need "
+				     "virtiofsd, which vmc does not drive yet");
+	/* the argv is built again in the shim: catch its errors now */
+	struct backend_vm probe = { .api_listen_fd = -1 };
+	rc = build_argv(&probe, cfg, binary);
+	for (size_t i = 0; i < probe.argc; i++)
+		free(probe.argv[i]);
+	free(probe.argv);
+	return rc;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void chv_free(struct backend_vm *vm)
+{
+	if (!vm)
+		return;
+	chv_client_free(vm->api);
+	chv_event_reader_fini(&vm->events);
+	close_fd(&vm->api_listen_fd);
+	close_fd(&vm->event_rd);
+	close_fd(&vm->event_wr);
+	if (vm->api_path) {
+		unlink(vm->api_path);
+		free(vm->api_path);
+	}
+	for (size_t i = 0; i < vm->argc; i++)
+		free(vm->argv[i]);
+	free(vm->argv);
+	free(vm);
+}
+
+/* Moves *fd above the fixed numbers the child gets (spawn dup2s onto 3, 4). */
+static int move_high(int *fd)
+{
+	int nfd = fcntl(*fd, F_DUPFD_CLOEXEC, 10);
+
+	if (nfd < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "dup");
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
+static void on_event(const char *source, const char *event, json_t *props, void *payload)
+{
+	struct backend_vm *vm = payload;
+	int ev = chv_event_map(source, event);
+	const char *detail = NULL;
+
+	if (ev < 0 || !vm->report)
+		return;
+	if (props)
+		detail = json_string_value(json_object_get(props, "event"));
+	vm->report((enum backend_event)ev, detail ? detail : event, vm->report_payload);
+	if (ev == BACKEND_EV_RESET && vm->pid > 0)
+		kill(vm->pid, SIGTERM); /* our unreaped child: the pid is still its */
+}
+
+static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
+		       struct backend_launch *launch)
+{
+	struct backend_vm *vm = calloc(1, sizeof(*vm));
+	char binary[PATH_MAX];
+	int pipefd[2], rc;
+
+	if (!vm)
+		return vmc_error_oom();
+	vm->api_listen_fd = vm->event_rd = vm->event_wr = -1;
+	chv_event_reader_init(&vm->events, on_event, vm);
+	rc = chv_binary_find(binary, sizeof(binary));
+	if (rc < 0)
+		goto out;
+	vm->api_path = fs_join(launch->vm_dir, "api.sock");
+	if (!vm->api_path) {
+		rc = vmc_error_oom();
+		goto out;
+	}
+	rc = chv_client_new(&vm->api, vm->api_path);
+	if (rc < 0)
+		goto out;
+	rc = unix_listen(vm->api_path, 16, 0, &vm->api_listen_fd);
+	if (rc < 0)
+		goto out;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "pipe");
+		goto out;
+	}
+	vm->event_rd = pipefd[0];
+	vm->event_wr = pipefd[1];
+	rc = move_high(&vm->api_listen_fd);
+	if (rc == 0)
+		rc = move_high(&vm->event_wr);
+	if (rc == 0 && fcntl(vm->event_rd, F_SETFL, O_NONBLOCK) < 0)
+		rc = vmc_error_set_errno(VMC_EIO, errno, "fcntl");
+	if (rc == 0)
+		rc = build_argv(vm, cfg, binary);
+	if (rc < 0)
+		goto out;
+	launch->argv = vm->argv;
+	launch->pass_fds[0] = vm->api_listen_fd;
+	launch->pass_to[0] = CHV_API_PASS_FD;
+	launch->pass_fds[1] = vm->event_wr;
+	launch->pass_to[1] = CHV_EVENT_PASS_FD;
+	launch->n_pass_fds = 2;
+	*out = vm;
+	vm = NULL;
+out:
+	chv_free(vm);
+	return rc;
+}
+
+static int chv_attach(struct backend_vm *vm, pid_t pid, int timeout_ms,
+		      void (*report)(enum backend_event ev, const char *detail, void *p), void *p)
+{
+	char *version = NULL;
+	int rc;
+
+	vm->pid = pid;
+	vm->report = report;
+	vm->report_payload = p;
+	/* CH holds its own copies now: EOF on the event pipe means it is gone,
+	 * and the socket file stays bound while CH keeps the listener. */
+	close_fd(&vm->event_wr);
+	close_fd(&vm->api_listen_fd);
+	rc = chv_api_vmm_ping(vm->api, timeout_ms, &version);
+	free(version);
+	return rc;
+}
+
+static int chv_fd(struct backend_vm *vm)
+{
+	return vm->event_rd;
+}
+
+static int chv_on_readable(struct backend_vm *vm)
+{
+	char buf[16384];
+
+	for (;;) {
+		ssize_t n = read(vm->event_rd, buf, sizeof(buf));
+
+		if (n > 0) {
+			int rc = chv_event_feed(&vm->events, buf, (size_t)n);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (n == 0)
+			return vmc_error_set(VMC_EIO, "event monitor closed");
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		return vmc_error_set_errno(VMC_EIO, errno, "event monitor");
+	}
+}
+
+static int chv_powerdown(struct backend_vm *vm)
+{
+	return chv_api_vm_power_button(vm->api, CHV_CMD_TIMEOUT_MS);
+}
+
+static int chv_pause(struct backend_vm *vm)
+{
+	return chv_api_vm_pause(vm->api, CHV_CMD_TIMEOUT_MS);
+}
+
+static int chv_resume(struct backend_vm *vm)
+{
+	return chv_api_vm_resume(vm->api, CHV_CMD_TIMEOUT_MS);
+}
+
+static int chv_quit(struct backend_vm *vm)
+{
+	return chv_api_vmm_shutdown(vm->api, CHV_CMD_TIMEOUT_MS);
+}
+
+const struct backend_ops backend_chv_ops = {
+	.name = "chv",
+	.kind = VMC_BACKEND_CHV,
+	.validate = chv_validate,
+	.prepare = chv_prepare,
+	.attach = chv_attach,
+	.fd = chv_fd,
+	.on_readable = chv_on_readable,
+	.powerdown = chv_powerdown,
+	.pause = chv_pause,
+	.resume = chv_resume,
+	.quit = chv_quit,
+	.free = chv_free,
+};
