@@ -79,6 +79,11 @@ int oci_store_remove(struct oci_store *s, const struct oci_ref *ref);
  * Either count pointer may be NULL. */
 int oci_store_prune(struct oci_store *s, size_t *blobs_removed, uint64_t *bytes_freed);
 
+struct oci_manifest;
+/* Reads image manifest `digest` from the store (digest checked again) and
+ * parses it; an index is VMC_EINVAL. *m is the caller's. */
+int oci_store_load_manifest(struct oci_store *s, const char *digest, struct oci_manifest **m);
+
 /* Shared by store.c and store_index.c only. */
 int oci_store_lock(struct oci_store *s, int exclusive, int *lock_fd);
 void oci_store_unlock(int *lock_fd);

@@ -164,8 +164,8 @@ static int same_ref(const struct oci_ref *a, const struct oci_ref *b)
 	       strcmp(a->tag, b->tag) == 0 && strcmp(a->digest, b->digest) == 0;
 }
 
-/* Parses a stored image manifest (digest checked on read). */
-static int load_manifest(struct oci_store *s, const char *digest, struct oci_manifest **m)
+/* See store.h. */
+int oci_store_load_manifest(struct oci_store *s, const char *digest, struct oci_manifest **m)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -207,7 +207,7 @@ int oci_store_record(struct oci_store *s, const struct oci_ref *ref, const char 
 	rc = oci_store_lock(s, 1, &lock);
 	if (rc < 0)
 		return rc;
-	rc = load_manifest(s, manifest_digest, &m);
+	rc = oci_store_load_manifest(s, manifest_digest, &m);
 	if (rc < 0)
 		goto out;
 	rc = require_blob(s, &m->config, "config");
@@ -303,7 +303,7 @@ int oci_store_list(struct oci_store *s, struct oci_store_image **out, size_t *n)
 	for (i = 0; i < *n; i++) {
 		struct oci_manifest *m = NULL;
 
-		if (load_manifest(s, (*out)[i].digest, &m) < 0) {
+		if (oci_store_load_manifest(s, (*out)[i].digest, &m) < 0) {
 			vmc_error_clear(); /* listed with size 0; prune keeps nothing of it */
 			continue;
 		}
@@ -381,7 +381,7 @@ int oci_store_prune(struct oci_store *s, size_t *blobs_removed, uint64_t *bytes_
 		rc = add_digest(&keep, &nkeep, ims[i].digest);
 		if (rc == 0 && ims[i].index[0])
 			rc = add_digest(&keep, &nkeep, ims[i].index);
-		if (rc < 0 || load_manifest(s, ims[i].digest, &m) < 0) {
+		if (rc < 0 || oci_store_load_manifest(s, ims[i].digest, &m) < 0) {
 			vmc_error_clear();
 			continue;
 		}

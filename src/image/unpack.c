@@ -22,6 +22,8 @@
 
 #include "core/error.h"
 #include "image/beneath.h"
+#include "image/digest.h"
+#include "image/path_set.h"
 #include "image/unpack.h"
 
 #define WH_PREFIX ".wh."
@@ -31,10 +33,11 @@
 #define UNPACK_ENTRIES_MAX (4u * 1024 * 1024)
 #define UNPACK_XATTR_MAX (64 * 1024)
 
-/* Open-addressing set of the relative paths this layer wrote. */
-struct path_set {
-	char **slot;
-	size_t cap, used;
+/* Adding entries to a directory changes its mtime, so the times a layer
+ * gives its directories are applied after its last entry. */
+struct dir_time {
+	char *rel;
+	struct timespec ts[2];
 };
 
 struct unpack_ctx {
@@ -44,73 +47,9 @@ struct unpack_ctx {
 	struct path_set seen;
 	struct unpack_stats *st;
 	int oom;
+	struct dir_time *dirs; /* directory times, set once the layer is done */
+	size_t n_dirs, cap_dirs;
 };
-
-static uint64_t path_hash(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
-static int set_has(const struct path_set *set, const char *s, size_t len)
-{
-	size_t i;
-
-	if (set->cap == 0)
-		return 0;
-	for (i = path_hash(s, len) & (set->cap - 1); set->slot[i]; i = (i + 1) & (set->cap - 1))
-		if (strncmp(set->slot[i], s, len) == 0 && set->slot[i][len] == '\0')
-			return 1;
-	return 0;
-}
-
-static int set_add(struct path_set *set, const char *s, size_t len)
-{
-	size_t i;
-	char *copy;
-
-	if (set_has(set, s, len))
-		return 0;
-	if ((set->used + 1) * 2 > set->cap) {
-		size_t ncap = set->cap ? set->cap * 2 : 256, j;
-		char **ns = calloc(ncap, sizeof(*ns));
-
-		if (!ns)
-			return vmc_error_oom();
-		for (j = 0; j < set->cap; j++) {
-			if (!set->slot[j])
-				continue;
-			for (i = path_hash(set->slot[j], strlen(set->slot[j])) & (ncap - 1); ns[i];
-			     i = (i + 1) & (ncap - 1))
-				;
-			ns[i] = set->slot[j];
-		}
-		free(set->slot);
-		set->slot = ns;
-		set->cap = ncap;
-	}
-	copy = strndup(s, len);
-	if (!copy)
-		return vmc_error_oom();
-	for (i = path_hash(s, len) & (set->cap - 1); set->slot[i]; i = (i + 1) & (set->cap - 1))
-		;
-	set->slot[i] = copy;
-	set->used++;
-	return 0;
-}
-
-static void set_free(struct path_set *set)
-{
-	size_t i;
-
-	for (i = 0; i < set->cap; i++)
-		free(set->slot[i]);
-	free(set->slot);
-}
 
 /* Remembers `rel` and all its ancestors as written by this layer. */
 static int remember(struct unpack_ctx *c, const char *rel)
@@ -120,18 +59,18 @@ static int remember(struct unpack_ctx *c, const char *rel)
 
 	for (i = 1; i < len; i++)
 		if (rel[i] == '/') {
-			rc = set_add(&c->seen, rel, i);
+			rc = path_set_add(&c->seen, rel, i);
 			if (rc < 0)
 				return rc;
 		}
-	return set_add(&c->seen, rel, len);
+	return path_set_add(&c->seen, rel, len);
 }
 
 static void remember_made(const char *path, size_t len, void *payload)
 {
 	struct unpack_ctx *c = payload;
 
-	if (set_add(&c->seen, path, len) < 0)
+	if (path_set_add(&c->seen, path, len) < 0)
 		c->oom = 1;
 }
 
@@ -167,7 +106,7 @@ static int opaque_clear(struct unpack_ctx *c, int dir, const char *rel, int dept
 			rc = vmc_error_set(VMC_EINVAL, "'%s': path too long", rel);
 			break;
 		}
-		if (!set_has(&c->seen, child, (size_t)n)) {
+		if (!path_set_has(&c->seen, child, (size_t)n)) {
 			rc = beneath_remove(dirfd(d), e->d_name);
 			continue;
 		}
@@ -330,7 +269,7 @@ out:
 }
 
 static int make_dir(struct unpack_ctx *c, struct archive_entry *e, int pfd, const char *base,
-		    const char *rel)
+		    const char *rel, const char *clean)
 {
 	int fd, rc;
 
@@ -341,7 +280,49 @@ static int make_dir(struct unpack_ctx *c, struct archive_entry *e, int pfd, cons
 		return vmc_error_set_errno(VMC_EIO, errno, "'%s': cannot open directory", rel);
 	rc = finish_fd(c, fd, e, rel);
 	close(fd);
-	return rc;
+	if (rc < 0)
+		return rc;
+	if (c->n_dirs == c->cap_dirs) {
+		size_t ncap = c->cap_dirs ? c->cap_dirs * 2 : 64;
+		struct dir_time *nd = realloc(c->dirs, ncap * sizeof(*nd));
+
+		if (!nd)
+			return vmc_error_oom();
+		c->dirs = nd;
+		c->cap_dirs = ncap;
+	}
+	c->dirs[c->n_dirs].rel = strdup(clean);
+	if (!c->dirs[c->n_dirs].rel)
+		return vmc_error_oom();
+	entry_times(e, c->dirs[c->n_dirs].ts);
+	c->n_dirs++;
+	return 0;
+}
+
+/* Sets the deferred directory times, deepest last-created first. A
+ * directory a later entry replaced or removed is skipped. */
+static int apply_dir_times(struct unpack_ctx *c)
+{
+	const char *base;
+	struct stat st;
+	size_t i;
+	int pfd, rc;
+
+	for (i = c->n_dirs; i-- > 0;) {
+		rc = beneath_parent(&c->b, c->dirs[i].rel, 0, &pfd, &base, NULL, NULL);
+		if (rc == VMC_ENOTFOUND)
+			continue;
+		if (rc < 0)
+			return rc;
+		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+		    utimensat(pfd, base, c->dirs[i].ts, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = vmc_error_set_errno(VMC_EIO, errno, "'%s': cannot set times",
+						 c->dirs[i].rel);
+		close(pfd);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int make_hardlink(struct unpack_ctx *c, const char *target, int pfd, const char *base,
@@ -469,7 +450,7 @@ static int apply_entry(struct unpack_ctx *c, struct archive *a, struct archive_e
 	else if (type == AE_IFREG)
 		rc = write_file(c, a, e, pfd, base, path);
 	else if (type == AE_IFDIR)
-		rc = make_dir(c, e, pfd, base, path);
+		rc = make_dir(c, e, pfd, base, path, rel);
 	else
 		rc = make_special(c, e, pfd, base, path, type);
 	if (rc == 0)
@@ -479,8 +460,68 @@ out:
 	return rc;
 }
 
+/* The layer stream: every byte libarchive reads passes the verifier. */
+struct layer_reader {
+	int fd;
+	int err;               /* errno of a failed read */
+	struct oci_verifier *v; /* NULL: no digest to check */
+	char buf[128 * 1024];
+};
+
+static la_ssize_t layer_read(struct archive *a, void *payload, const void **out)
+{
+	struct layer_reader *r = payload;
+	ssize_t n;
+
+	(void)a;
+	do {
+		n = read(r->fd, r->buf, sizeof(r->buf));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		r->err = errno;
+		if (a)
+			archive_set_error(a, r->err, "read failed");
+		return -1;
+	}
+	if (r->v && n > 0 && oci_verifier_update(r->v, r->buf, (size_t)n) < 0) {
+		r->err = EIO;
+		if (a)
+			archive_set_error(a, EIO, "digest update failed");
+		return -1;
+	}
+	*out = r->buf;
+	return n;
+}
+
+/* Feeds what libarchive did not need (padding after the end marker) to
+ * the verifier, then compares. */
+static int layer_verify(struct layer_reader *r, const char *digest)
+{
+	const void *p;
+	la_ssize_t n;
+	int rc;
+
+	do
+		n = layer_read(NULL, r, &p);
+	while (n > 0);
+	if (n < 0)
+		return vmc_error_set_errno(VMC_EIO, r->err, "layer %s: read", digest);
+	rc = oci_verifier_check(r->v, digest);
+	if (rc < 0)
+		return vmc_error_prefix(rc, "layer refused (throw this rootfs away)");
+	return 0;
+}
+
 int unpack_layer_fd(int root_fd, int layer_fd, unsigned int flags, struct unpack_stats *stats)
 {
+	return unpack_layer_verified(root_fd, layer_fd, NULL, flags, stats);
+}
+
+int unpack_layer_verified(int root_fd, int layer_fd, const char *digest, unsigned int flags,
+			  struct unpack_stats *stats)
+{
+	struct oci_verifier v = { NULL, 0 };
+	struct layer_reader *lr = NULL;
 	struct unpack_stats dummy;
 	struct unpack_ctx c;
 	struct archive *a = NULL;
@@ -504,7 +545,21 @@ int unpack_layer_fd(int root_fd, int layer_fd, unsigned int flags, struct unpack
 		rc = vmc_error_set(VMC_ERROR, "libarchive: %s", archive_error_string(a));
 		goto out;
 	}
-	if (archive_read_open_fd(a, layer_fd, 128 * 1024) != ARCHIVE_OK) {
+	lr = calloc(1, sizeof(*lr));
+	if (!lr) {
+		rc = vmc_error_oom();
+		goto out;
+	}
+	lr->fd = layer_fd;
+	if (digest) {
+		rc = oci_digest_validate(digest);
+		if (rc == 0)
+			rc = oci_verifier_init(&v);
+		if (rc < 0)
+			goto out;
+		lr->v = &v;
+	}
+	if (archive_read_open2(a, lr, NULL, layer_read, NULL, NULL) != ARCHIVE_OK) {
 		rc = vmc_error_set(VMC_EPROTO, "layer: %s", archive_error_string(a));
 		goto out;
 	}
@@ -526,9 +581,17 @@ int unpack_layer_fd(int root_fd, int layer_fd, unsigned int flags, struct unpack
 			goto out;
 		c.st->entries++;
 	}
+	rc = apply_dir_times(&c);
+	if (rc == 0 && digest)
+		rc = layer_verify(lr, digest);
 out:
 	archive_read_free(a);
-	set_free(&c.seen);
+	oci_verifier_free(&v);
+	free(lr);
+	path_set_free(&c.seen);
+	for (size_t i = 0; i < c.n_dirs; i++)
+		free(c.dirs[i].rel);
+	free(c.dirs);
 	return rc;
 }
 

@@ -34,6 +34,14 @@ struct unpack_stats {
  * VMC_EIO for a system failure. */
 int unpack_layer_fd(int root_fd, int layer_fd, unsigned int flags, struct unpack_stats *stats);
 
+/* Same, and hashes the layer's bytes as they are read (including any
+ * padding after the tar end marker): when they do not match `digest`
+ * (a valid "sha256:<hex>") the result is VMC_EPROTO, after the layer has
+ * been applied, since the check can only finish at the end of the stream;
+ * the rootfs must then be thrown away. */
+int unpack_layer_verified(int root_fd, int layer_fd, const char *digest, unsigned int flags,
+			  struct unpack_stats *stats);
+
 /* Same with paths; the rootfs directory must exist. */
 int unpack_layer(const char *rootfs, const char *layer_path, unsigned int flags,
 		 struct unpack_stats *stats);

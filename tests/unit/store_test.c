@@ -31,6 +31,7 @@
 #include "image/oci_manifest.h"
 #include "image/oci_ref.h"
 #include "image/store.h"
+#include "image/rootfs.h"
 #include "image/unpack.h"
 
 #define Z64 "0000000000000000000000000000000000000000000000000000000000000000"
@@ -210,7 +211,7 @@ struct image {
 	size_t layer_len[2];
 };
 
-static void make_image(struct image *im, const char *tagline)
+static void make_image_f(struct image *im, const char *tagline, int second_filter)
 {
 	int n;
 
@@ -219,8 +220,8 @@ static void make_image(struct image *im, const char *tagline)
 	digest_of(im->cfg_json, strlen(im->cfg_json), im->config);
 	im->layer_len[0] = make_layer(im->layer_buf[0], sizeof(im->layer_buf[0]), 1, "etc/hello",
 				      "hello from the gzip layer\n");
-	im->layer_len[1] = make_layer(im->layer_buf[1], sizeof(im->layer_buf[1]), 2, "etc/tag",
-				      tagline);
+	im->layer_len[1] = make_layer(im->layer_buf[1], sizeof(im->layer_buf[1]), second_filter,
+				      "etc/tag", tagline);
 	digest_of(im->layer_buf[0], im->layer_len[0], im->layer[0]);
 	digest_of(im->layer_buf[1], im->layer_len[1], im->layer[1]);
 	n = snprintf(im->man_json, sizeof(im->man_json),
@@ -229,12 +230,17 @@ static void make_image(struct image *im, const char *tagline)
 		     "\"digest\":\"%s\",\"size\":%zu},"
 		     "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
 		     "\"digest\":\"%s\",\"size\":%zu},"
-		     "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+zstd\","
+		     "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar%s\","
 		     "\"digest\":\"%s\",\"size\":%zu}]}",
-		     im->config, strlen(im->cfg_json), im->layer[0], im->layer_len[0], im->layer[1],
-		     im->layer_len[1]);
+		     im->config, strlen(im->cfg_json), im->layer[0], im->layer_len[0],
+		     second_filter == 2 ? "+zstd" : "", im->layer[1], im->layer_len[1]);
 	assert_true(n > 0 && (size_t)n < sizeof(im->man_json));
 	digest_of(im->man_json, strlen(im->man_json), im->manifest);
+}
+
+static void make_image(struct image *im, const char *tagline)
+{
+	make_image_f(im, tagline, 2);
 }
 
 static void put_image(struct fixture *f, const struct image *im)
@@ -418,38 +424,56 @@ static void store__index_file_strict(void **state)
 	}
 }
 
-/* The whole path: layers stored by digest, then unpacked from the store. */
-static void store__unpack_from_store(void **state)
+/* The whole path: layers stored by digest, then a rootfs built from them;
+ * a layer damaged on disk after it was stored is caught while it streams. */
+static void store__rootfs_from_store(void **state)
 {
 	struct fixture *f = *state;
-	struct oci_manifest *m = NULL;
+	struct unpack_stats st;
 	struct image im;
-	char *buf = NULL, rootfs[160], p[256], got[64] = "";
-	size_t len = 0, i;
-	int root, fd;
+	char rootfs[160], p[256], got[64] = "";
+	int fd;
 
+	memset(&st, 0, sizeof(st));
 	make_image(&im, "tagged");
 	put_image(f, &im);
-	assert_int_equal(oci_store_read_blob(f->s, im.manifest, OCI_MANIFEST_MAX, &buf, &len), 0);
-	assert_int_equal(oci_manifest_parse(&m, buf, len, OCI_MT_MANIFEST), 0);
-	free(buf);
 	snprintf(rootfs, sizeof(rootfs), "%s/store/rootfs", f->base);
 	assert_int_equal(mkdir(rootfs, 0755), 0);
-	root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	assert_true(root >= 0);
-	for (i = 0; i < m->n_layers; i++) {
-		assert_int_equal(oci_store_blob_open(f->s, m->layers[i].digest, &fd), 0);
-		assert_int_equal(unpack_layer_fd(root, fd, 0, NULL), 0);
-		close(fd);
-	}
-	close(root);
-	oci_manifest_free(m);
+	assert_int_equal(oci_rootfs_build(f->s, im.manifest, rootfs, 0, &st), 0);
+	assert_int_equal(st.entries, 2);
 	snprintf(p, sizeof(p), "%s/etc/tag", rootfs);
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(read(fd, got, sizeof(got)), 6);
 	close(fd);
 	assert_string_equal(got, "tagged");
+	/* a blob that is not a manifest, or a missing layer: nothing is written */
+	assert_int_equal(oci_rootfs_build(f->s, im.config, rootfs, 0, NULL), VMC_EPROTO);
+	assert_int_equal(fs_remove_tree(rootfs), 0);
+	assert_int_equal(mkdir(rootfs, 0755), 0);
+	snprintf(p, sizeof(p), "%s/blobs/sha256/%s", f->root, oci_digest_hex(im.layer[1]));
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(oci_rootfs_build(f->s, im.manifest, rootfs, 0, NULL), VMC_ENOTFOUND);
+	assert_int_equal(count_dir(rootfs), 0);
+
+	/* a plain layer whose file bytes were changed on disk: the tar still
+	 * parses, the digest does not match */
+	make_image_f(&im, "plain!", 0);
+	put_image(f, &im);
+	{
+		char *hit = memmem(im.layer_buf[1], im.layer_len[1], "plain!", 6);
+
+		assert_non_null(hit);
+		snprintf(p, sizeof(p), "%s/blobs/sha256/%s", f->root, oci_digest_hex(im.layer[1]));
+		fd = open(p, O_WRONLY | O_CLOEXEC);
+		assert_true(fd >= 0);
+		assert_int_equal(pwrite(fd, "P", 1, hit - im.layer_buf[1]), 1);
+		close(fd);
+	}
+	assert_int_equal(oci_rootfs_build(f->s, im.manifest, rootfs, 0, NULL), VMC_EPROTO);
+	assert_non_null(strstr(vmc_error_last(), "digest mismatch"));
+	assert_non_null(strstr(vmc_error_last(), "layer 2 of 2"));
+	check_outside(f);
 }
 
 /* The vmc.h surface over the same store. */
@@ -510,7 +534,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(store__record_list_remove_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(store__concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(store__index_file_strict, setup, teardown),
-		cmocka_unit_test_setup_teardown(store__unpack_from_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(store__rootfs_from_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(store__public_api, setup, teardown),
 		cmocka_unit_test(store__manifest_parse),
 		cmocka_unit_test(store__manifest_rejects),

@@ -469,6 +469,10 @@ static void unpack__layers_whiteouts_opaque(void **state)
 	assert_int_equal(s1.st_mtim.tv_sec, 1700000005);
 	assert_true(exists_rel(f, "opt/x", &s1));
 	assert_int_equal(s1.st_mode & 07777, 0700);
+	/* directory times survive the entries written into them */
+	assert_int_equal(s1.st_mtim.tv_sec, 1700000009);
+	assert_true(exists_rel(f, "etc", &s1));
+	assert_int_equal(s1.st_mtim.tv_sec, 1700000001);
 	assert_true(exists_rel(f, "run/fifo", &s1) && S_ISFIFO(s1.st_mode));
 	assert_true(exists_rel(f, "link", &s1) && S_ISLNK(s1.st_mode));
 	assert_true(exists_rel(f, "etc/owned", &s1));
