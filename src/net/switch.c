@@ -14,16 +14,15 @@
  * not there yet, gone) loses it and its tx_drops counter says so. No
  * sleeps and no timers: the loop wakes only for fds.
  *
- * A port socket is connect()ed to its peer once the peer exists. Besides
- * sparing a path lookup per frame, that makes the kernel accept datagrams
- * on the port from the peer only (unix_may_send), so nobody else can
- * inject frames into the network. Until then the ports directory (0700)
- * is what keeps strangers out.
+ * A port socket is connect()ed to its peer whenever the peer exists
+ * (switch_peer.c). Besides sparing a path lookup per frame, that makes
+ * the kernel accept datagrams on the port from the peer only
+ * (unix_may_send), so nobody else can inject frames into the network.
+ * Until then the ports directory (0700) is what keeps strangers out.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,35 +52,6 @@ void vsw_watch_del(struct vswitch *vs, struct vsw_watch *w)
 {
 	if (w->fd >= 0)
 		epoll_ctl(vs->epfd, EPOLL_CTL_DEL, w->fd, NULL);
-}
-
-/* Addresses `path` in *addr; a path too long for sun_path goes through
- * an O_PATH fd of its directory (*dirfd, the caller closes it). */
-static int sock_addr(const char *path, struct sockaddr_un *addr, int *dirfd)
-{
-	char dir[4096], base[4096];
-	size_t len = strlen(path);
-	int n;
-
-	memset(addr, 0, sizeof(*addr));
-	addr->sun_family = AF_UNIX;
-	*dirfd = -1;
-	if (len < sizeof(addr->sun_path)) {
-		memcpy(addr->sun_path, path, len + 1);
-		return 0;
-	}
-	if (len >= sizeof(dir))
-		return vmc_error_set(VMC_EINVAL, "socket path too long '%s'", path);
-	memcpy(dir, path, len + 1);
-	memcpy(base, path, len + 1);
-	*dirfd = open(dirname(dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (*dirfd < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "cannot open directory of '%s'", path);
-	n = snprintf(addr->sun_path, sizeof(addr->sun_path), "/proc/self/fd/%d/%s", *dirfd,
-		     basename(base));
-	if (n < 0 || (size_t)n >= sizeof(addr->sun_path))
-		return vmc_error_set(VMC_EINVAL, "socket name too long in '%s'", path);
-	return 0;
 }
 
 static int valid_name(const char *name)
@@ -117,25 +87,13 @@ static void port_free(struct vswitch *vs, struct vsw_port *p)
 	}
 	if (p->path)
 		unlink(p->path);
-	if (p->peer_dirfd >= 0)
-		close(p->peer_dirfd);
+	vsw_peer_fini(vs, p);
 	free(p->path);
 	free(p->peer);
 	free(p);
 }
 
 static int port_readable(struct vswitch *vs, struct vsw_watch *w, uint32_t events);
-
-/* Connects a port to its peer if it is not yet; 0 when connected. */
-static int port_connect(struct vsw_port *p)
-{
-	if (p->connected)
-		return 0;
-	if (connect(p->watch.fd, (struct sockaddr *)&p->peer_addr, sizeof(p->peer_addr)) < 0)
-		return -1;
-	p->connected = 1;
-	return 0;
-}
 
 int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, struct vsw_port **out)
 {
@@ -156,6 +114,7 @@ int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, struct 
 		return vmc_error_oom();
 	p->watch.fd = -1;
 	p->peer_dirfd = -1;
+	p->peer_wd = -1;
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	snprintf(file, sizeof(file), "%s.sock", name);
 	p->path = fs_join(vs->ports_dir, file);
@@ -164,7 +123,7 @@ int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, struct 
 		rc = vmc_error_oom();
 		goto out;
 	}
-	rc = sock_addr(peer, &p->peer_addr, &p->peer_dirfd);
+	rc = vsw_peer_init(vs, p, peer);
 	if (rc < 0)
 		goto out;
 	p->watch.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -202,7 +161,7 @@ int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, struct 
 		p->tx[i].msg_hdr.msg_iov = &p->txv[i];
 		p->tx[i].msg_hdr.msg_iovlen = 1;
 	}
-	port_connect(p); /* at once if the peer is there, else on first send */
+	vsw_peer_connect(p); /* at once if the peer is there, else when it appears */
 	vs->ports[id] = p;
 	*out = p;
 	p = NULL;
@@ -232,6 +191,7 @@ int vsw_port_remove(struct vswitch *vs, const char *name)
 	vsw_watch_del(vs, &p->watch);
 	close(p->watch.fd);
 	p->watch.fd = -1;
+	vsw_peer_fini(vs, p);
 	unlink(p->path);
 	free(p->path);
 	p->path = NULL;
@@ -243,9 +203,10 @@ int vsw_port_remove(struct vswitch *vs, const char *name)
 static void flush_port(struct vswitch *vs, struct vsw_port *p)
 {
 	unsigned sent = 0, n = p->n_tx;
+	int retried = 0;
 
 	p->n_tx = 0;
-	if (port_connect(p) < 0)
+	if (vsw_peer_connect(p) < 0)
 		goto drop_rest;
 	while (sent < n) {
 		int r = sendmmsg(p->watch.fd, p->tx + sent, n - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -260,9 +221,11 @@ static void flush_port(struct vswitch *vs, struct vsw_port *p)
 			continue;
 		if (r < 0 && (errno == ECONNREFUSED || errno == ENOTCONN || errno == ENOENT)) {
 			/* the peer went away (the kernel dropped the association);
-			 * connect again on the next frame, when it may be back */
+			 * a new one may already sit at its path: retry once */
 			p->connected = 0;
-			goto drop_rest;
+			if (retried++ || vsw_peer_connect(p) < 0)
+				goto drop_rest;
+			continue;
 		}
 		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS))
 			goto drop_rest; /* the peer is not keeping up */
@@ -372,6 +335,8 @@ static int setup(struct vswitch *vs)
 		return vmc_error_set_errno(VMC_EIO, errno, "signalfd");
 	vs->signals.handler = on_signal;
 	rc = vsw_watch_add(vs, &vs->signals, EPOLLIN);
+	if (rc == 0)
+		rc = vsw_peer_watch_start(vs);
 	if (rc < 0)
 		return rc;
 	/* the control socket first: it fails with VMC_EBUSY while another
@@ -410,6 +375,8 @@ static void teardown(struct vswitch *vs)
 	}
 	if (vs->signals.fd >= 0)
 		close(vs->signals.fd);
+	if (vs->peers.fd >= 0)
+		close(vs->peers.fd);
 	if (vs->epfd >= 0)
 		close(vs->epfd);
 	switch_core_free(vs->core);
@@ -454,7 +421,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vswitch vs = { .epfd = -1, .ports_dirfd = -1, .signals.fd = -1,
-			      .control.fd = -1 };
+			      .control.fd = -1, .peers.fd = -1 };
 	struct epoll_event evs[64];
 	int report_fd = -1, c, rc;
 

@@ -42,8 +42,10 @@ struct vsw_port {
 	char name[VSW_NAME_MAX + 1];
 	char *path;                    /* <netdir>/ports/<name>.sock */
 	char *peer;                    /* the socket the peer (QEMU) binds */
+	char peer_base[VSW_NAME_MAX * 4]; /* its file name */
 	struct sockaddr_un peer_addr;  /* peer, or /proc/self/fd/N/base if long */
 	int peer_dirfd;                /* O_PATH dir of a long peer path, or -1 */
+	int peer_wd;                   /* inotify watch of the peer's directory */
 	int connected;                 /* connect()ed to the peer */
 	unsigned n_tx;                 /* frames queued for the next flush */
 	struct mmsghdr tx[VSW_BATCH];
@@ -67,6 +69,7 @@ struct vswitch {
 	unsigned n_dirty;
 	int epfd;
 	struct vsw_watch control, signals;
+	struct vsw_watch peers;        /* inotify on the peers' directories */
 	struct vsw_port *dead;
 	struct vsw_client *clients;
 	int n_clients;
@@ -92,6 +95,14 @@ int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, struct 
  * current loop round. VMC_ENOTFOUND. */
 int vsw_port_remove(struct vswitch *vs, const char *name);
 struct vsw_port *vsw_port_find(struct vswitch *vs, const char *name);
+
+/* switch_peer.c */
+int vsw_peer_watch_start(struct vswitch *vs);
+/* Fills the port's peer address and watches the peer's directory. */
+int vsw_peer_init(struct vswitch *vs, struct vsw_port *p, const char *peer);
+void vsw_peer_fini(struct vswitch *vs, struct vsw_port *p);
+/* Connects the port to its peer if not yet; 0 when connected. */
+int vsw_peer_connect(struct vsw_port *p);
 
 /* switch_ctl.c */
 int vsw_control_listen(struct vswitch *vs);
