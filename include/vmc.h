@@ -410,7 +410,8 @@ VMC_EXTERN int vmc_seed_set_workload(vmc_seed *seed, int argc, const char *const
 /* Adds a network-config (version 2) ethernet matched by `mac`
  * ("xx:xx:xx:xx:xx:xx", unicast; written in lower case). `addr` is
  * "ADDR/PREFIX" (IPv4 or IPv6) or NULL for DHCPv4; `gateway` (an address
- * of the same family, or NULL) becomes the default route. At most
+ * of the same family, or NULL) becomes the default route (a 0.0.0.0/0
+ * route for IPv4, gateway6 for IPv6). At most
  * VMC_DEVICES_MAX NICs; VMC_EEXISTS for a MAC given twice. */
 VMC_EXTERN int vmc_seed_add_nic(vmc_seed *seed, const char *mac, const char *addr,
 				const char *gateway);

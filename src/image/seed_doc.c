@@ -240,9 +240,14 @@ static int render_network(const struct vmc_seed *s, struct yaml_buf *b)
 				return rc;
 			yaml_buf_puts(b, "\n");
 		}
+		/* IPv4: a default route. IPv6: gateway6, because cloud-init
+		 * (22.4, Debian 12) normalises a route's prefix twice and the
+		 * second pass turns "::/0" into "::/64" (prefix 0 is falsy). */
+		if (n->gateway && !strchr(n->gateway, ':'))
+			yaml_buf_puts(b, "    routes:\n      - to: \"0.0.0.0/0\"\n        via: ");
+		else if (n->gateway)
+			yaml_buf_puts(b, "    gateway6: ");
 		if (n->gateway) {
-			yaml_buf_printf(b, "    routes:\n      - to: \"%s\"\n        via: ",
-					strchr(n->gateway, ':') ? "::/0" : "0.0.0.0/0");
 			rc = yaml_quote_str(b, n->gateway);
 			if (rc < 0)
 				return rc;

@@ -299,8 +299,8 @@ static void check_documents(json_t *arr, const vmc_seed *s)
 	expect_str(net, "ethernets.nic0.nameservers.addresses.1", "2001:4860:4860::8888");
 	expect_str(net, "ethernets.nic1.match.macaddress", "52:54:00:12:34:57");
 	expect_str(net, "ethernets.nic1.addresses.0", "fd00::5/64");
-	expect_str(net, "ethernets.nic1.routes.0.to", "::/0");
-	expect_str(net, "ethernets.nic1.routes.0.via", "fd00::1");
+	expect_str(net, "ethernets.nic1.gateway6", "fd00::1");
+	assert_null(jget(net, "ethernets.nic1.routes"));
 }
 
 static void seed__iso_read_back_by_other_tools(void **state)
