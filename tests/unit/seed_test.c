@@ -416,6 +416,94 @@ static void seed__iso_written_atomically(void **state)
 	fs_remove_tree(t.path);
 }
 
+/* cloud-init's own code on the documents (opt-in: VMC_TEST_CLOUDINIT is a
+ * directory holding the cloudinit package, e.g. from
+ * `apt-get download cloud-init && dpkg -x cloud-init_*.deb DIR` with
+ * DIR/usr/lib/python3/dist-packages): user-data must pass its strict schema
+ * validation, and network-config its v2 parser, with the NICs found by
+ * MAC (lookup stubbed) and the default routes intact. Exit 77: skip. */
+static const char py_cloudinit[] =
+	"import sys, types, json, yaml\n"
+	"sys.path.insert(0, sys.argv[1])\n"
+	"try:\n"
+	"    import jsonschema\n"
+	"except ImportError:\n"
+	"    print('# skipped: python3 has no jsonschema'); sys.exit(77)\n"
+	"try:\n"
+	"    import configobj\n"
+	"except ImportError:\n"
+	"    m = types.ModuleType('configobj'); m.ConfigObj = dict; sys.modules['configobj'] = m\n"
+	"try:\n"
+	"    from cloudinit.config import schema\n"
+	"    import cloudinit.net.network_state as ns\n"
+	"except ImportError as e:\n"
+	"    print('# skipped: no cloudinit package:', e); sys.exit(77)\n"
+	"ud = yaml.safe_load(open(sys.argv[2]).read())\n"
+	"schema.validate_cloudconfig_schema(ud, schema=schema.get_schema(), strict=True)\n"
+	"macs = {'52:54:00:12:34:56': 'ens3', '52:54:00:12:34:57': 'ens4'}\n"
+	"ns.get_interfaces_by_mac = lambda: macs\n"
+	"ns.find_interface_name_from_mac = lambda mac: macs.get(mac)\n"
+	"st = ns.parse_net_config_data(yaml.safe_load(open(sys.argv[3]).read()))\n"
+	"out = {i['name']: i['subnets'] for i in st.iter_interfaces()}\n"
+	"sys.stdout.write(json.dumps(out))\n";
+
+static void seed__cloud_init_accepts_documents(void **state)
+{
+	const char *dir = getenv("VMC_TEST_CLOUDINIT");
+	char *user = NULL, *net = NULL, *text = NULL, *out = NULL;
+	struct tmpdir t;
+	json_error_t jerr;
+	json_t *j;
+	size_t len;
+	vmc_seed *s;
+	int st;
+
+	(void)state;
+	if (!dir || !dir[0]) {
+		printf("# skipped: set VMC_TEST_CLOUDINIT to a directory with cloud-init's "
+		       "python package\n");
+		skip();
+	}
+	tmpdir_make(&t);
+	s = full_seed();
+	user = tmp_file(&t, "user-data");
+	net = tmp_file(&t, "network-config");
+	assert_int_equal(seed_render(s, SEED_USER_DATA, &text, &len), 0);
+	write_text(user, text, len);
+	free(text);
+	assert_int_equal(seed_render(s, SEED_NETWORK_CONFIG, &text, &len), 0);
+	write_text(net, text, len);
+	free(text);
+	{
+		const char *argv[] = { "python3", "-c", py_cloudinit, dir, user, net, NULL };
+
+		st = run_tool(argv, &out, NULL);
+	}
+	if (st == 77) {
+		printf("%s", out);
+		free(out);
+		fs_remove_tree(t.path);
+		skip();
+	}
+	assert_int_equal(st, 0);
+	j = json_loads(out, 0, &jerr);
+	assert_non_null(j);
+	expect_str(j, "ens3.0.address", "10.0.2.15");
+	assert_int_equal(json_integer_value(jget(j, "ens3.0.prefix")), 24);
+	expect_str(j, "ens3.0.routes.0.network", "0.0.0.0");
+	assert_int_equal(json_integer_value(jget(j, "ens3.0.routes.0.prefix")), 0);
+	expect_str(j, "ens3.0.routes.0.gateway", "10.0.2.2");
+	expect_str(j, "ens3.0.dns_nameservers.0", "10.0.2.3");
+	expect_str(j, "ens4.0.address", "fd00::5");
+	expect_str(j, "ens4.0.gateway", "fd00::1");
+	json_decref(j);
+	free(out);
+	free(user);
+	free(net);
+	vmc_seed_free(s);
+	fs_remove_tree(t.path);
+}
+
 /* The ready step, run by the system's sh with the console and ttyS0
  * redirected to files: it starts the workload in the background, prints
  * the ready line once when the console is ttyS0 and twice otherwise, and
@@ -748,6 +836,7 @@ int main(void)
 		cmocka_unit_test(seed__iso_read_back_by_other_tools),
 		cmocka_unit_test(seed__iso_written_atomically),
 		cmocka_unit_test(seed__ready_script_runs),
+		cmocka_unit_test(seed__cloud_init_accepts_documents),
 		cmocka_unit_test(seed__property_hostile_values),
 	};
 
