@@ -1,7 +1,8 @@
 /*
- * store_manifest_cases.h - the manifest / index parser cases of
- * store_test.c (kept apart to keep each file readable): accepted shapes,
- * one rejection per malformed or unsupported form, platform selection.
+ * store_manifest_cases.h - the manifest / index and image config parser
+ * cases of store_test.c (kept apart to keep each file readable): accepted
+ * shapes, one rejection per malformed or unsupported form, platform
+ * selection.
  */
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
@@ -168,4 +169,63 @@ static void store__index_select(void **state)
 	assert_string_equal(host.os, "linux");
 	assert_true(host.architecture[0] != '\0');
 	oci_manifest_free(m);
+}
+
+static void store__config_parse(void **state)
+{
+	const char *full = "{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\",\"config\":{"
+			   "\"Entrypoint\":[\"/bin/sh\",\"-c\"],\"Cmd\":[\"echo hi\"],"
+			   "\"Env\":[\"PATH=/usr/bin:/bin\",\"EMPTY=\"],\"WorkingDir\":\"/srv\","
+			   "\"User\":\"1000:1000\",\"Labels\":{\"a\":\"b\"}},\"rootfs\":{\"type\":\"layers\"},"
+			   "\"history\":[]}";
+	const char *nulls = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Entrypoint\":null,"
+			    "\"Cmd\":null,\"Env\":null,\"WorkingDir\":\"\",\"User\":\"\"}}";
+	static const struct man_bad bad[] = {
+		{ "[]", NULL, VMC_EPROTO, "not a JSON object" },
+		{ "{\"os\":7}", NULL, VMC_EPROTO, "os is not a string" },
+		{ "{\"config\":[]}", NULL, VMC_EPROTO, "'config' is not an object" },
+		{ "{\"config\":{\"Cmd\":\"echo hi\"}}", NULL, VMC_EPROTO, "Cmd is not an array" },
+		{ "{\"config\":{\"Cmd\":[\"a\",1]}}", NULL, VMC_EPROTO, "Cmd is not a string" },
+		{ "{\"config\":{\"Cmd\":[\"a\\u0000b\"]}}", NULL, VMC_EPROTO, "NUL byte" },
+		{ "{\"config\":{\"Env\":[\"NOEQUALS\"]}}", NULL, VMC_EPROTO, "not KEY=VALUE" },
+		{ "{\"config\":{\"Env\":[\"=x\"]}}", NULL, VMC_EPROTO, "not KEY=VALUE" },
+		{ "{\"config\":{\"WorkingDir\":\"relative\"}}", NULL, VMC_EPROTO, "not absolute" },
+		{ "{\"config\":{\"User\":[]}}", NULL, VMC_EPROTO, "User is not a string" },
+		{ "{\"config\":{},\"config\":{}}", NULL, VMC_EPROTO, "invalid JSON" },
+	};
+	struct oci_config *c = NULL;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(oci_config_parse(&c, full, strlen(full)), 0);
+	assert_string_equal(c->platform.architecture, "arm64");
+	assert_string_equal(c->platform.variant, "v8");
+	assert_int_equal(c->n_entrypoint, 2);
+	assert_string_equal(c->entrypoint[1], "-c");
+	assert_null(c->entrypoint[2]);
+	assert_int_equal(c->n_cmd, 1);
+	assert_string_equal(c->cmd[0], "echo hi");
+	assert_int_equal(c->n_env, 2);
+	assert_string_equal(c->env[1], "EMPTY=");
+	assert_string_equal(c->working_dir, "/srv");
+	assert_string_equal(c->user, "1000:1000");
+	oci_config_free(c);
+	assert_int_equal(oci_config_parse(&c, nulls, strlen(nulls)), 0);
+	assert_null(c->entrypoint);
+	assert_null(c->cmd);
+	assert_int_equal(c->n_env, 0);
+	assert_null(c->working_dir);
+	assert_null(c->user);
+	oci_config_free(c);
+	oci_config_free(NULL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = oci_config_parse(&c, bad[i].doc, strlen(bad[i].doc));
+
+		if (rc != bad[i].rc)
+			fail_msg("config case %zu: rc %d, want %d", i, rc, bad[i].rc);
+		if (!strstr(vmc_error_last(), bad[i].why))
+			fail_msg("config case %zu: message '%s' lacks '%s'", i, vmc_error_last(),
+				 bad[i].why);
+	}
+	assert_int_equal(oci_config_parse(&c, "{}", OCI_CONFIG_MAX + 1), VMC_EINVAL);
 }

@@ -28,6 +28,7 @@
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "image/digest.h"
+#include "image/oci_config.h"
 #include "image/oci_manifest.h"
 #include "image/oci_ref.h"
 #include "image/store.h"
@@ -539,6 +540,7 @@ int main(void)
 		cmocka_unit_test(store__manifest_parse),
 		cmocka_unit_test(store__manifest_rejects),
 		cmocka_unit_test(store__index_select),
+		cmocka_unit_test(store__config_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
