@@ -1,0 +1,279 @@
+/*
+ * chv_test.c - the Cloud Hypervisor backend end to end through the public
+ * API: boot to READY, pause/resume (PAUSED, then READY again, and CH's own
+ * vm.info agreeing), graceful stop through the ACPI power button, kill (the
+ * hypervisor and everything under it gone), and a VMM-side reboot ending
+ * the VM as a guest reset. The guest has no NIC (CH has no user-mode
+ * networking), so READY carries no address.
+ *
+ * Each test runs twice: against tests/doubles/cloud-hypervisor (a TEST
+ * DOUBLE that serves CH's API and event monitor and runs the guest under
+ * QEMU/TCG; VMC_CHV_DOUBLE), and against a real Cloud Hypervisor when
+ * VMC_TEST_CHV=/path/to/cloud-hypervisor is set (it needs a usable
+ * /dev/kvm); without it that half is skipped and says why.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "backend/chv_api.h"
+#include "harness.h"
+#include "vmc.h"
+
+static struct harness H;
+
+struct target {
+	const char *label;
+	const char *binary;     /* NULL: skipped */
+	char why_not[256];
+	vmc_manager *mgr;
+};
+
+static struct target double_target = { .label = "test double" };
+static struct target real_target = { .label = "real cloud-hypervisor" };
+
+static int setup_target(void **state, struct target *t)
+{
+	*state = t;
+	if (!t->binary || !H.have_guest)
+		return 0;
+	setenv("VMC_CHV_BINARY", t->binary, 1);
+	assert_int_equal(vmc_manager_open(&t->mgr, H.state_dir), 0);
+	return 0;
+}
+
+static int setup_double(void **state)
+{
+	return setup_target(state, &double_target);
+}
+
+static int setup_real(void **state)
+{
+	return setup_target(state, &real_target);
+}
+
+static int teardown(void **state)
+{
+	struct target *t = *state;
+
+	vmc_manager_free(t->mgr);
+	t->mgr = NULL;
+	unsetenv("VMC_CHV_BINARY");
+	return 0;
+}
+
+#define NEED_TARGET(t)                                                         \
+	do {                                                                   \
+		if (!H.have_guest) {                                           \
+			print_message("skipped: %s\n", H.why_not);            \
+			skip();                                                \
+		}                                                              \
+		if (!(t)->binary) {                                            \
+			print_message("skipped (%s): %s\n", (t)->label, (t)->why_not); \
+			skip();                                                \
+		}                                                              \
+	} while (0)
+
+static vmc_config *chv_config(const char *name)
+{
+	vmc_config *cfg = NULL;
+
+	assert_int_equal(vmc_config_new(&cfg, name), 0);
+	assert_int_equal(vmc_config_set_kernel(cfg, H.guest_kernel), 0);
+	assert_int_equal(vmc_config_set_initramfs(cfg, H.guest_initramfs), 0);
+	assert_int_equal(vmc_config_set_backend(cfg, VMC_BACKEND_CHV), 0);
+	return cfg;
+}
+
+static void boot_ready(struct target *t, const char *name, vmc_state *st)
+{
+	vmc_config *cfg = chv_config(name);
+	int rc = vmc_manager_start(t->mgr, cfg);
+
+	if (rc != 0)
+		print_error("start (%s): %s\n", t->label, vmc_error_last());
+	assert_int_equal(rc, 0);
+	vmc_config_free(cfg);
+	rc = vmc_manager_wait(t->mgr, name, VMC_STATE_READY, BOOT_TIMEOUT_MS, st);
+	if (rc != 0)
+		print_error("wait %s: %s (state %s: %s)\n", name, vmc_error_last(),
+			    vmc_state_name(st->kind), st->reason);
+	assert_int_equal(rc, 0);
+	print_message("%s: boot to READY %lld ms\n", t->label, (long long)st->boot_ms);
+}
+
+/* CH's own view, over the API socket the shim bound for it. */
+static void api_state(const char *name, char out[CHV_API_STATE_MAX])
+{
+	struct chv_client *c = NULL;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/default/%s/api.sock", H.state_dir, name);
+	assert_int_equal(chv_client_new(&c, path), 0);
+	assert_int_equal(chv_api_vm_info(c, 5000, out), 0);
+	chv_client_free(c);
+}
+
+static int api_put(const char *name, const char *endpoint)
+{
+	struct chv_client *c = NULL;
+	char path[512];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/default/%s/api.sock", H.state_dir, name);
+	assert_int_equal(chv_client_new(&c, path), 0);
+	rc = chv_client_request(c, "PUT", endpoint, NULL, NULL, 0, 5000, NULL, NULL);
+	chv_client_free(c);
+	return rc;
+}
+
+/* Number of live processes whose parent is `ppid`. */
+static int count_children(pid_t ppid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		char p[300], buf[512];
+		FILE *f;
+		long pp = -1;
+		char st = '?';
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/stat", e->d_name);
+		f = fopen(p, "re");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f)) {
+			char *r = strrchr(buf, ')');
+			if (r && sscanf(r + 1, " %c %ld", &st, &pp) == 2 && pp == ppid && st != 'Z')
+				n++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void chv__boot_pause_resume_stop(void **state)
+{
+	struct target *t = *state;
+	char api[CHV_API_STATE_MAX];
+	vmc_stop_result how;
+	vmc_state st;
+
+	NEED_TARGET(t);
+	boot_ready(t, "basic", &st);
+	assert_string_equal(st.ip[0], ""); /* no NIC */
+	assert_true(st.pid > 0);
+	api_state("basic", api);
+	assert_string_equal(api, "Running");
+
+	assert_int_equal(vmc_manager_pause(t->mgr, "basic"), 0);
+	assert_int_equal(vmc_manager_state(t->mgr, "basic", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_PAUSED);
+	api_state("basic", api);
+	assert_string_equal(api, "Paused");
+	assert_int_equal(vmc_manager_pause(t->mgr, "basic"), 0); /* idempotent */
+	assert_int_equal(vmc_manager_resume(t->mgr, "basic"), 0);
+	assert_int_equal(vmc_manager_state(t->mgr, "basic", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_READY);
+	api_state("basic", api);
+	assert_string_equal(api, "Running");
+	/* CH refuses a second resume with its error chain */
+	assert_int_equal(api_put("basic", "vm.resume"), VMC_ERROR);
+	assert_non_null(strstr(vmc_error_last(), "HTTP 500"));
+
+	assert_int_equal(vmc_manager_stop(t->mgr, "basic", 30000, &how), 0);
+	assert_int_equal(how, VMC_STOP_GRACEFUL);
+	assert_int_equal(vmc_manager_state(t->mgr, "basic", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_STOPPED);
+	assert_int_equal(st.exit_code, 0);
+	assert_string_equal(st.reason, "stopped");
+	assert_int_equal(vmc_manager_remove(t->mgr, "basic", 1), 0);
+}
+
+static void chv__kill_leaves_nothing(void **state)
+{
+	struct target *t = *state;
+	vmc_state st;
+	pid_t hv;
+
+	NEED_TARGET(t);
+	boot_ready(t, "victim", &st);
+	hv = (pid_t)st.pid;
+	assert_int_equal(vmc_manager_kill(t->mgr, "victim"), 0);
+	assert_int_equal(vmc_manager_state(t->mgr, "victim", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_STOPPED);
+	assert_string_equal(st.reason, "killed");
+	assert_int_equal(kill(hv, 0), -1);
+	/* nothing the hypervisor started (QEMU under the double) survives it */
+	for (int i = 0; i < 50 && count_children(hv) > 0; i++)
+		harness_pause_ms(100);
+	assert_int_equal(count_children(hv), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "victim", 1), 0);
+}
+
+static void chv__vmm_reboot_ends_as_guest_reset(void **state)
+{
+	struct target *t = *state;
+	vmc_state st;
+
+	NEED_TARGET(t);
+	boot_ready(t, "reboot", &st);
+	assert_int_equal(api_put("reboot", "vm.reboot"), 0);
+	assert_int_equal(vmc_manager_wait(t->mgr, "reboot", VMC_STATE_STOPPED, 30000, &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_STOPPED);
+	assert_string_equal(st.reason, "guest reset");
+	assert_int_equal(vmc_manager_remove(t->mgr, "reboot", 1), 0);
+}
+
+int main(void)
+{
+	const char *dbl = getenv("VMC_CHV_DOUBLE");
+	const char *real = getenv("VMC_TEST_CHV");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(chv__boot_pause_resume_stop, setup_double, teardown),
+		cmocka_unit_test_setup_teardown(chv__kill_leaves_nothing, setup_double, teardown),
+		cmocka_unit_test_setup_teardown(chv__vmm_reboot_ends_as_guest_reset, setup_double,
+						teardown),
+		cmocka_unit_test_setup_teardown(chv__boot_pause_resume_stop, setup_real, teardown),
+		cmocka_unit_test_setup_teardown(chv__kill_leaves_nothing, setup_real, teardown),
+		cmocka_unit_test_setup_teardown(chv__vmm_reboot_ends_as_guest_reset, setup_real,
+						teardown),
+	};
+	int rc;
+
+	harness_init(&H);
+	if (dbl && access(dbl, X_OK) == 0)
+		double_target.binary = dbl;
+	else
+		snprintf(double_target.why_not, sizeof(double_target.why_not),
+			 "VMC_CHV_DOUBLE does not name an executable test double");
+	if (real && *real && access(real, X_OK) == 0)
+		real_target.binary = real;
+	else if (real && *real)
+		snprintf(real_target.why_not, sizeof(real_target.why_not),
+			 "VMC_TEST_CHV=%.200s is not executable", real);
+	else
+		snprintf(real_target.why_not, sizeof(real_target.why_not),
+			 "VMC_TEST_CHV is not set (set it to a cloud-hypervisor binary, on a host "
+			 "with /dev/kvm)");
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	harness_fini(&H);
+	return rc;
+}
