@@ -316,7 +316,7 @@ static int argv_copy(const char *what, int argc, const char *const *argv, int mi
 			return vmc_error_set(VMC_EINVAL, "seed %s: argument %d is not valid UTF-8",
 					     what, i);
 	}
-	if (i == 0 && argc == 0) {
+	if (argc == 0) {
 		*out = a;
 		return 0;
 	}

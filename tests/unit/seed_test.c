@@ -134,6 +134,14 @@ static void seed__setters_reject_bad_values(void **state)
 	assert_int_equal(vmc_seed_add_nic(s, "52:54:00:AB:CD:EF", NULL, NULL), 0);
 	assert_int_equal(vmc_seed_add_nic(s, "52:54:00:ab:cd:ef", NULL, NULL), VMC_EEXISTS);
 	assert_string_equal(s->nics[0].mac, "52:54:00:ab:cd:ef");
+	/* argc 0 clears the workload, NULL clears the hostname */
+	assert_int_equal(vmc_seed_set_workload(s, 2, argv_bad), VMC_EINVAL);
+	assert_int_equal(vmc_seed_set_workload(s, 1, argv_null), 0);
+	assert_int_equal(s->workload.argc, 1);
+	assert_int_equal(vmc_seed_set_workload(s, 0, NULL), 0);
+	assert_null(s->workload.argv);
+	assert_int_equal(vmc_seed_set_hostname(s, NULL), 0);
+	assert_null(s->hostname);
 	vmc_seed_free(s);
 }
 
