@@ -477,6 +477,18 @@ VMC_EXTERN int vmc_image_store_remove(vmc_image_store *store, const char *ref);
  * pointer may be NULL. Returns 0 or VMC_EIO. */
 VMC_EXTERN int vmc_image_store_prune(vmc_image_store *store, size_t *blobs_removed,
 				     uint64_t *bytes_freed);
+/* Imports an image from the OCI image layout directory `dir` (as written
+ * by `skopeo copy docker://REF oci:DIR:NAME`): the index.json entry whose
+ * org.opencontainers.image.ref.name annotation is `name` (NULL: the only
+ * entry), for the host platform when that entry is a multi-platform
+ * index, recorded as `ref` (normalised as above). Every blob is verified
+ * against its digest as it is copied; blobs are read only from
+ * blobs/sha256/<hex> without following symlinks. Nothing is recorded on
+ * failure. Returns 0, VMC_EINVAL, VMC_ENOTFOUND (no such name, platform or
+ * blob), VMC_EPROTO (malformed layout, digest mismatch), VMC_EUNSUPPORTED
+ * or VMC_EIO. */
+VMC_EXTERN int vmc_image_store_import_layout(vmc_image_store *store, const char *dir,
+					     const char *name, const char *ref);
 
 /* ---------------------------------------------------------------- networks */
 

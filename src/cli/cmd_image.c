@@ -1,13 +1,15 @@
 /*
- * cmd_image.c - `vmc images`, `vmc rmi REF...` and `vmc image prune`:
- * thin shells over the vmc_image_store functions of vmc.h. The store is
- * the library's default ($VMC_DATA_DIR/images, /var/lib/vmc/images for
- * root, else ~/.local/share/vmc/images). images prints REFERENCE, DIGEST
- * (first 12 hex digits) and SIZE (config + compressed layers); --json an
- * array of {"ref","digest","size"}. rmi forgets each reference (normalised
- * as Docker does: "alpine" is docker.io/library/alpine:latest) and prints
- * it; blobs go with `vmc image prune`, which prints what it freed. A
- * reference not in the store exits 3, a malformed one 2.
+ * cmd_image.c - `vmc images`, `vmc rmi REF...`, `vmc image prune` and
+ * `vmc image load`: thin shells over the vmc_image_store functions of
+ * vmc.h. The store is the library's default ($VMC_DATA_DIR/images,
+ * /var/lib/vmc/images for root, else ~/.local/share/vmc/images). images
+ * prints REFERENCE, DIGEST (first 12 hex digits) and SIZE (config +
+ * compressed layers); --json an array of {"ref","digest","size"}. rmi
+ * forgets each reference (normalised as Docker does: "alpine" is
+ * docker.io/library/alpine:latest) and prints it; blobs go with `vmc image
+ * prune`, which prints what it freed. load imports from an OCI image
+ * layout directory (no network). A reference not in the store exits 3, a
+ * malformed one 2.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -212,6 +214,67 @@ static int prune(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, c
 	return CLI_EXIT_OK;
 }
 
+enum {
+	OPT_NAME = 1,
+};
+
+static int load(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+	static const struct cli_option opts[] = { { "name", 0, 1, OPT_NAME }, { NULL, 0, 0, 0 } };
+	const char *pos[2], *name = NULL;
+	vmc_image_store *st = NULL;
+	struct cli_getopt g;
+	char *canon = NULL;
+	int n = 0, id, rc, exit_rc;
+
+	cli_getopt_init(&g, argc, argv, opts);
+	for (;;) {
+		id = cli_getopt_next(&g);
+		if (id == CLI_OPT_END)
+			break;
+		if (id == OPT_NAME) {
+			name = g.arg;
+			continue;
+		}
+		if (id == CLI_OPT_POSITIONAL) {
+			if (n >= 2)
+				return cli_usage_error(cmd, "unexpected argument '%s'", g.arg);
+			pos[n++] = g.arg;
+			continue;
+		}
+		rc = cli_common_option(ctx, cmd, &g, id);
+		if (rc >= 0)
+			return rc;
+	}
+	if (n != 2)
+		return cli_usage_error(cmd, "expected DIR REF after 'load'");
+	rc = vmc_image_ref_normalize(&canon, pos[1]);
+	if (rc < 0)
+		return cli_fail(rc, "image reference");
+	exit_rc = open_store(&st);
+	if (exit_rc)
+		goto out;
+	rc = vmc_image_store_import_layout(st, pos[0], name, pos[1]);
+	if (rc < 0) {
+		exit_rc = cli_fail(rc, "cannot load '%s'", pos[0]);
+		goto out;
+	}
+	if (ctx->json) {
+		json_t *o = json_object();
+
+		if (o)
+			json_object_set_new(o, "loaded", output_json_string(canon));
+		if (output_json_print(o, 0) < 0)
+			exit_rc = cli_error("cannot write output");
+	} else if (!ctx->quiet) {
+		printf("%s\n", canon);
+	}
+out:
+	vmc_image_store_free(st);
+	vmc_free(canon);
+	return exit_rc;
+}
+
 static int cmd_image(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
 	static const struct cli_option opts[] = { { NULL, 0, 0, 0 } };
@@ -222,7 +285,7 @@ static int cmd_image(struct cli_ctx *ctx, const struct cli_command *cmd, int arg
 	for (;;) {
 		id = cli_getopt_next(&g);
 		if (id == CLI_OPT_END)
-			return cli_usage_error(cmd, "missing subcommand (ls, rm or prune)");
+			return cli_usage_error(cmd, "missing subcommand (ls, rm, prune or load)");
 		if (id == CLI_OPT_POSITIONAL)
 			break;
 		rc = cli_common_option(ctx, cmd, &g, id);
@@ -235,7 +298,9 @@ static int cmd_image(struct cli_ctx *ctx, const struct cli_command *cmd, int arg
 		return remove_images(ctx, cmd, g.argc - g.index, g.argv + g.index);
 	if (strcmp(g.arg, "prune") == 0)
 		return prune(ctx, cmd, g.argc - g.index, g.argv + g.index);
-	return cli_usage_error(cmd, "unknown subcommand '%s' (ls, rm or prune)", g.arg);
+	if (strcmp(g.arg, "load") == 0)
+		return load(ctx, cmd, g.argc - g.index, g.argv + g.index);
+	return cli_usage_error(cmd, "unknown subcommand '%s' (ls, rm, prune or load)", g.arg);
 }
 
 const struct cli_command cli_cmd_images = {
@@ -260,9 +325,14 @@ const struct cli_command cli_cmd_rmi = {
 
 const struct cli_command cli_cmd_image = {
 	.name = "image",
-	.usage = "image ls | image rm REF... | image prune",
+	.usage = "image ls | image rm REF... | image prune | image load [--name NAME] DIR REF",
 	.help = "ls and rm are `vmc images` and `vmc rmi`. prune deletes every blob no\n"
 		"image references, and files left by interrupted downloads, and prints\n"
-		"\"removed N blobs, freed SIZE\"; --json {\"blobs_removed\",\"bytes_freed\"}.\n",
+		"\"removed N blobs, freed SIZE\"; --json {\"blobs_removed\",\"bytes_freed\"}.\n"
+		"load imports an image from the OCI image layout DIR (as written by\n"
+		"`skopeo copy docker://... oci:DIR:NAME`) as REF: the entry named NAME\n"
+		"(the only one without --name), for this host's platform when it is a\n"
+		"multi-platform index; every blob is verified against its digest.\n"
+		"Prints REF normalised.\n",
 	.fn = cmd_image,
 };

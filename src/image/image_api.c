@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "image/oci_layout.h"
 #include "image/oci_ref.h"
 #include "image/store.h"
 
@@ -146,4 +147,18 @@ int vmc_image_store_prune(vmc_image_store *store, size_t *blobs_removed, uint64_
 	if (!store)
 		return vmc_error_set(VMC_EINVAL, "missing image store");
 	return oci_store_prune(store->st, blobs_removed, bytes_freed);
+}
+
+int vmc_image_store_import_layout(vmc_image_store *store, const char *dir, const char *name,
+				  const char *ref)
+{
+	struct oci_ref r;
+	int rc;
+
+	if (!store || !dir)
+		return vmc_error_set(VMC_EINVAL, "missing image store or layout directory");
+	rc = oci_ref_parse(&r, ref);
+	if (rc < 0)
+		return rc;
+	return oci_layout_import(store->st, dir, name, NULL, &r, NULL);
 }

@@ -84,7 +84,7 @@ static int parse_platform(json_t *p, struct oci_platform *out, const char *where
 
 static int parse_descriptor(json_t *d, struct oci_descriptor *out, const char *where)
 {
-	json_t *size, *platform;
+	json_t *size, *platform, *annotations;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -112,6 +112,15 @@ static int parse_descriptor(json_t *d, struct oci_descriptor *out, const char *w
 		if (rc < 0)
 			return rc;
 		out->has_platform = 1;
+	}
+	annotations = json_object_get(d, "annotations");
+	if (annotations) {
+		if (!json_is_object(annotations))
+			return vmc_error_set(VMC_EPROTO, "%s: 'annotations' is not an object", where);
+		rc = get_str(annotations, OCI_ANNOTATION_REF_NAME, out->ref_name,
+			     sizeof(out->ref_name), 0, where);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }

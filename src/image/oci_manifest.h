@@ -17,6 +17,8 @@
 #define OCI_MANIFEST_ENTRIES_MAX 1024      /* layers of a manifest, entries of an index */
 #define OCI_MEDIA_TYPE_MAX 127
 #define OCI_PLATFORM_FIELD_MAX 31
+#define OCI_REF_NAME_ANNOTATION_MAX 255
+#define OCI_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
 
 #define OCI_MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define OCI_MT_INDEX "application/vnd.oci.image.index.v1+json"
@@ -47,6 +49,7 @@ struct oci_descriptor {
 	int has_platform;             /* index entries */
 	struct oci_platform platform;
 	enum oci_compression compression; /* layers */
+	char ref_name[OCI_REF_NAME_ANNOTATION_MAX + 1]; /* org.opencontainers.image.ref.name, or "" */
 };
 
 struct oci_manifest {

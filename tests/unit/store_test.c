@@ -29,6 +29,7 @@
 #include "core/fsutil.h"
 #include "image/digest.h"
 #include "image/oci_config.h"
+#include "image/oci_layout.h"
 #include "image/oci_manifest.h"
 #include "image/oci_ref.h"
 #include "image/store.h"
@@ -477,6 +478,111 @@ static void store__rootfs_from_store(void **state)
 	check_outside(f);
 }
 
+static void put_file(const char *dir, const char *name, const void *data, size_t len)
+{
+	char p[512];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* An OCI layout holding image `im`, listed in index.json as `index`. */
+static void write_layout(const char *dir, const struct image *im, const char *index)
+{
+	char blobs[256];
+
+	assert_int_equal(fs_remove_tree(dir), 0);
+	snprintf(blobs, sizeof(blobs), "%s/blobs/sha256", dir);
+	assert_int_equal(fs_mkdir_p(blobs, 0755), 0);
+	put_file(dir, "oci-layout", "{\"imageLayoutVersion\": \"1.0.0\"}", 31);
+	put_file(dir, "index.json", index, strlen(index));
+	put_file(blobs, oci_digest_hex(im->manifest), im->man_json, strlen(im->man_json));
+	put_file(blobs, oci_digest_hex(im->config), im->cfg_json, strlen(im->cfg_json));
+	put_file(blobs, oci_digest_hex(im->layer[0]), im->layer_buf[0], im->layer_len[0]);
+	put_file(blobs, oci_digest_hex(im->layer[1]), im->layer_buf[1], im->layer_len[1]);
+}
+
+static void store__layout_import(void **state)
+{
+	struct fixture *f = *state;
+	struct oci_store_image *list = NULL;
+	struct oci_platform amd64 = { "linux", "amd64", "" };
+	char dir[64], index[2048], multi[1024], multi_d[OCI_DIGEST_BUF], got[OCI_DIGEST_BUF];
+	char blobs[256], p[512];
+	struct image im;
+	struct oci_ref ref;
+	size_t n = 0;
+
+	snprintf(dir, sizeof(dir), "/tmp/vmc-layout-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(blobs, sizeof(blobs), "%s/blobs/sha256", dir);
+	make_image(&im, "layout");
+	assert_int_equal(oci_ref_parse(&ref, "localhost:5000/test:1"), 0);
+	snprintf(index, sizeof(index),
+		 "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" OCI_MT_MANIFEST "\","
+		 "\"digest\":\"%s\",\"size\":%zu,\"annotations\":{\"" OCI_ANNOTATION_REF_NAME
+		 "\":\"test:1\"}}]}", im.manifest, strlen(im.man_json));
+
+	/* refused: a blob whose bytes do not match, a symlinked blobs dir,
+	 * a traversal digest, an unknown name; nothing recorded, no temp left */
+	write_layout(dir, &im, index);
+	snprintf(p, sizeof(p), "%s/%s", blobs, oci_digest_hex(im.layer[0]));
+	assert_int_equal(truncate(p, 10), 0);
+	assert_int_equal(oci_layout_import(f->s, dir, NULL, NULL, &ref, NULL), VMC_EPROTO);
+	write_layout(dir, &im, index);
+	snprintf(p, sizeof(p), "%s/blobs/sha256/%s", dir, oci_digest_hex(im.layer[1]));
+	put_file(blobs, oci_digest_hex(im.layer[1]), im.layer_buf[0], im.layer_len[1]);
+	assert_int_equal(oci_layout_import(f->s, dir, "test:1", NULL, &ref, NULL), VMC_EPROTO);
+	assert_non_null(strstr(vmc_error_last(), "digest mismatch"));
+	write_layout(dir, &im, index);
+	snprintf(p, sizeof(p), "%s/blobs", dir);
+	assert_int_equal(fs_remove_tree(p), 0);
+	assert_int_equal(symlink(f->base, p), 0);
+	assert_int_equal(oci_layout_import(f->s, dir, NULL, NULL, &ref, NULL), VMC_EPROTO);
+	assert_non_null(strstr(vmc_error_last(), "symbolic link"));
+	write_layout(dir, &im, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" OCI_MT_MANIFEST
+			       "\",\"digest\":\"sha256:../../x\",\"size\":1}]}");
+	assert_int_equal(oci_layout_import(f->s, dir, NULL, NULL, &ref, NULL), VMC_EPROTO);
+	write_layout(dir, &im, index);
+	assert_int_equal(oci_layout_import(f->s, dir, "other", NULL, &ref, NULL), VMC_ENOTFOUND);
+	assert_int_equal(oci_store_list(f->s, &list, &n), 0);
+	assert_int_equal(n, 0);
+	free(list);
+	assert_int_equal(count_sub(f, "tmp"), 0);
+
+	/* accepted: by name, then through a multi-platform index */
+	assert_int_equal(oci_layout_import(f->s, dir, "test:1", NULL, &ref, got), 0);
+	assert_string_equal(got, im.manifest);
+	snprintf(multi, sizeof(multi),
+		 "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX "\",\"manifests\":["
+		 "{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"sha256:" Z64 "\",\"size\":9,"
+		 "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}},"
+		 "{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"%s\",\"size\":%zu,"
+		 "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}",
+		 im.manifest, strlen(im.man_json));
+	digest_of(multi, strlen(multi), multi_d);
+	snprintf(index, sizeof(index),
+		 "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" OCI_MT_INDEX "\","
+		 "\"digest\":\"%s\",\"size\":%zu}]}", multi_d, strlen(multi));
+	write_layout(dir, &im, index);
+	put_file(blobs, oci_digest_hex(multi_d), multi, strlen(multi));
+	assert_int_equal(oci_ref_parse(&ref, "multi"), 0);
+	assert_int_equal(oci_layout_import(f->s, dir, NULL, &amd64, &ref, got), 0);
+	assert_string_equal(got, im.manifest);
+	assert_int_equal(oci_store_list(f->s, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].ref.repository, "library/multi");
+	assert_string_equal(list[0].index, multi_d);
+	free(list);
+	assert_int_equal(count_sub(f, "blobs/sha256"), 5);
+	assert_int_equal(fs_remove_tree(dir), 0);
+	check_outside(f);
+}
+
 /* The vmc.h surface over the same store. */
 static void store__public_api(void **state)
 {
@@ -536,6 +642,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(store__concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(store__index_file_strict, setup, teardown),
 		cmocka_unit_test_setup_teardown(store__rootfs_from_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(store__layout_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(store__public_api, setup, teardown),
 		cmocka_unit_test(store__manifest_parse),
 		cmocka_unit_test(store__manifest_rejects),
