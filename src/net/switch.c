@@ -10,9 +10,10 @@
  * at a time (at most VSW_RX_ROUNDS batches per wakeup, so one busy port
  * cannot starve the others); switch_core decides the destinations; frames
  * are queued per destination and each destination gets one sendmmsg per
- * batch. Sends never block: a peer that cannot take a frame (full queue,
- * not there yet, gone) loses it and its tx_drops counter says so. No
- * sleeps and no timers: the loop wakes only for fds.
+ * batch. Sends never block: frames a peer cannot take yet wait in a short
+ * backlog sent on EPOLLOUT (switch_txq.c); beyond it, or when the peer is
+ * not there, they are dropped and its tx_drops counter says so. No sleeps
+ * and no timers: the loop wakes only for fds.
  *
  * A port socket is connect()ed to its peer whenever the peer exists
  * (switch_peer.c). Besides sparing a path lookup per frame, that makes
@@ -87,6 +88,7 @@ static void port_free(struct vswitch *vs, struct vsw_port *p)
 	}
 	if (p->path)
 		unlink(p->path);
+	vsw_txq_clear(vs, p);
 	vsw_peer_fini(vs, p);
 	free(p->path);
 	free(p->peer);
@@ -184,6 +186,7 @@ int vsw_port_remove(struct vswitch *vs, const char *name)
 			break;
 		}
 	}
+	vsw_txq_clear(vs, p); /* while its id is still its own */
 	switch_core_port_remove(vs->core, p->id);
 	vs->ports[p->id] = NULL;
 	/* the loop may still hold an event for it in this round: close now,
@@ -208,6 +211,11 @@ static void flush_port(struct vswitch *vs, struct vsw_port *p)
 	p->n_tx = 0;
 	if (vsw_peer_connect(p) < 0)
 		goto drop_rest;
+	if (p->q.n > 0) {
+		/* older frames wait in the backlog: keep the order */
+		vsw_txq_push(vs, p, p->txv, n);
+		return;
+	}
 	while (sent < n) {
 		int r = sendmmsg(p->watch.fd, p->tx + sent, n - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
 
@@ -227,8 +235,11 @@ static void flush_port(struct vswitch *vs, struct vsw_port *p)
 				goto drop_rest;
 			continue;
 		}
-		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS))
-			goto drop_rest; /* the peer is not keeping up */
+		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
+			/* the peer's queue is full: keep the rest for EPOLLOUT */
+			vsw_txq_push(vs, p, p->txv + sent, n - sent);
+			return;
+		}
 		/* anything else (EMSGSIZE, ...) is about this one frame */
 		switch_core_count_tx(vs->core, p->id, p->txv[sent].iov_len, 0);
 		sent++;
@@ -255,9 +266,12 @@ static int port_readable(struct vswitch *vs, struct vsw_watch *w, uint32_t event
 	int round, n, i, nd, k;
 	int64_t now;
 
-	(void)events;
 	if (w->fd < 0)
 		return 0; /* removed earlier in this round */
+	if (events & EPOLLOUT)
+		vsw_txq_drain(vs, in);
+	if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+		return 0;
 	for (round = 0; round < VSW_RX_ROUNDS; round++) {
 		for (i = 0; i < VSW_BATCH; i++) {
 			vs->rx[i].msg_hdr.msg_flags = 0;

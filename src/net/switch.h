@@ -27,6 +27,8 @@
 #define VSW_NAME_MAX 32
 #define VSW_CLIENT_LINE_MAX 4096
 #define VSW_MAX_CLIENTS 32
+#define VSW_TXQ_FRAMES 256        /* backlog per port (switch_txq.c) */
+#define VSW_TXQ_BYTES (1 << 20)
 
 struct vswitch;
 
@@ -34,6 +36,19 @@ struct vswitch;
 struct vsw_watch {
 	int fd;
 	int (*handler)(struct vswitch *vs, struct vsw_watch *w, uint32_t events);
+};
+
+struct vsw_qframe {
+	uint8_t *data;
+	size_t len;
+};
+
+/* Frames a port's peer could not take yet, oldest first. */
+struct vsw_txq {
+	struct vsw_qframe slot[VSW_TXQ_FRAMES];
+	unsigned head, n;
+	size_t bytes;
+	int armed;                     /* EPOLLOUT requested */
 };
 
 struct vsw_port {
@@ -50,6 +65,7 @@ struct vsw_port {
 	unsigned n_tx;                 /* frames queued for the next flush */
 	struct mmsghdr tx[VSW_BATCH];
 	struct iovec txv[VSW_BATCH];
+	struct vsw_txq q;
 	struct vsw_port *next_dead;    /* removed, freed after the loop round */
 };
 
@@ -103,6 +119,15 @@ int vsw_peer_init(struct vswitch *vs, struct vsw_port *p, const char *peer);
 void vsw_peer_fini(struct vswitch *vs, struct vsw_port *p);
 /* Connects the port to its peer if not yet; 0 when connected. */
 int vsw_peer_connect(struct vsw_port *p);
+
+/* switch_txq.c */
+/* Copies frames the peer could not take to the backlog (dropping and
+ * counting what does not fit) and asks for EPOLLOUT. */
+void vsw_txq_push(struct vswitch *vs, struct vsw_port *p, const struct iovec *v, unsigned n);
+/* Sends what it can of the backlog; stops asking for EPOLLOUT once empty. */
+void vsw_txq_drain(struct vswitch *vs, struct vsw_port *p);
+/* Drops the backlog (counted). */
+void vsw_txq_clear(struct vswitch *vs, struct vsw_port *p);
 
 /* switch_ctl.c */
 int vsw_control_listen(struct vswitch *vs);

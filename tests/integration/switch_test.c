@@ -5,7 +5,8 @@
  * echo, learning (unicast reaches one port only once learned), frame
  * size limits, counters, port removal at run time, isolation between two
  * switches, a burst that conserves frames (delivered + counted drops),
- * a peer socket replaced at the same path (a restarted QEMU), bad requests, and that shutdown (request or SIGTERM) leaves no socket
+ * a peer socket replaced at the same path (a restarted QEMU), the backlog
+ * for a peer that reads slowly, bad requests, and that shutdown (request or SIGTERM) leaves no socket
  * file behind. No guest needed; every wait is a poll with a deadline.
  */
 #include <setjmp.h>
@@ -35,6 +36,8 @@
 #include "core/unixsock.h"
 #include "switch_proc.h"
 #include "vmc.h"
+
+#define VSW_TXQ_FRAMES_SEEN 256 /* the switch's backlog per port */
 
 static const uint8_t MAC[NPORTS][6] = {
 	{ 0x02, 0, 0, 0, 0, 0x10 }, { 0x02, 0, 0, 0, 0, 0x11 }, { 0x02, 0, 0, 0, 0, 0x12 },
@@ -205,6 +208,43 @@ static void switch__peer_restart(void **state)
 	sw_finish(&s);
 }
 
+/* A peer that does not connect back to its port (QEMU's dgram netdev)
+ * takes only net.unix.max_dgram_qlen frames at a time; the switch keeps
+ * a backlog for it instead of dropping, up to its bound. */
+static void switch__slow_peer_backlog(void **state)
+{
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+	struct sw s;
+	long got = 0;
+
+	sw_start3(&s);
+	sw_nic_send(&s, 2, BCAST, MAC[2], 64); /* MAC 2 learned on p2 */
+	assert_int_equal(sw_nic_recv(&s, 0, 2000, NULL), 64);
+	assert_int_equal(sw_nic_recv(&s, 1, 2000, NULL), 64);
+	assert_int_equal(connect(s.nic[2], &sa, sizeof(sa)), 0); /* like QEMU */
+	for (int round = 0; round < 2; round++) {
+		int n = round == 0 ? 100 : 1000;
+		long long drops0 = sw_stat(&s, "p2", "tx_drops");
+
+		got = 0;
+		for (int i = 0; i < n; i++)
+			sw_nic_send(&s, 0, MAC[2], MAC[0], 64);
+		/* a broadcast behind them: once p1 has it, the switch has
+		 * dealt with every frame before it */
+		sw_nic_send(&s, 0, BCAST, MAC[0], 64);
+		assert_int_equal(sw_nic_recv(&s, 1, 2000, NULL), 64);
+		while (sw_nic_recv(&s, 2, QUIET_MS, NULL) == 64)
+			got++;
+		long long drops = sw_stat(&s, "p2", "tx_drops") - drops0;
+		assert_int_equal(got + drops, n + 1);
+		if (round == 0)
+			assert_int_equal(drops, 0);
+		else
+			assert_true(got >= VSW_TXQ_FRAMES_SEEN && drops > 0);
+	}
+	sw_finish(&s);
+}
+
 static void switch__bad_requests_and_sigterm(void **state)
 {
 	struct sw s, other;
@@ -250,6 +290,7 @@ int main(void)
 		cmocka_unit_test(switch__isolation),
 		cmocka_unit_test(switch__burst_conserves_frames),
 		cmocka_unit_test(switch__peer_restart),
+		cmocka_unit_test(switch__slow_peer_backlog),
 		cmocka_unit_test(switch__bad_requests_and_sigterm),
 	};
 
