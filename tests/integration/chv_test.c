@@ -3,7 +3,9 @@
  * API: boot to READY, pause/resume (PAUSED, then READY again, and CH's own
  * vm.info agreeing), graceful stop through the ACPI power button, kill (the
  * hypervisor and everything under it gone), and a VMM-side reboot ending
- * the VM as a guest reset. The guest has no NIC (CH has no user-mode
+ * the VM as a guest reset, and the API's error answers (400 for a body on
+ * a bodyless action, 404, CH's 500 error chain, 503 past ten connections)
+ * leaving the VM unharmed. The guest has no NIC (CH has no user-mode
  * networking), so READY carries no address.
  *
  * Each test runs twice: against tests/doubles/cloud-hypervisor (a TEST
@@ -21,11 +23,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "backend/chv_api.h"
+#include "backend/chv_http.h"
+#include "core/unixsock.h"
 #include "harness.h"
 #include "vmc.h"
 
@@ -242,6 +247,81 @@ static void chv__vmm_reboot_ends_as_guest_reset(void **state)
 	assert_int_equal(vmc_manager_remove(t->mgr, "reboot", 1), 0);
 }
 
+/* One GET vmm.ping on an open connection, left open; the HTTP status. */
+static int held_ping(int fd)
+{
+	static const char req[] = "GET /api/v1/vmm.ping HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	struct chv_http_response r;
+	char buf[4096];
+	size_t len = 0;
+	int rc = 0;
+
+	assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	while (rc == 0 && len < sizeof(buf)) {
+		ssize_t n = recv(fd, buf + len, sizeof(buf) - len, 0);
+		assert_true(n >= 0);
+		len += (size_t)n;
+		rc = chv_http_parse(buf, len, n == 0, &r);
+	}
+	assert_true(rc > 0);
+	rc = r.status;
+	chv_http_response_clear(&r);
+	return rc;
+}
+
+static void chv__api_error_paths(void **state)
+{
+	struct target *t = *state;
+	struct chv_client *c = NULL;
+	char path[512], *version = NULL;
+	int held[11], status = 0;
+	vmc_state st;
+
+	NEED_TARGET(t);
+	boot_ready(t, "errors", &st);
+	snprintf(path, sizeof(path), "%s/default/errors/api.sock", H.state_dir);
+	assert_int_equal(chv_client_new(&c, path), 0);
+	assert_int_equal(chv_api_vmm_ping(c, 5000, &version), 0);
+	print_message("%s: vmm.ping version %s\n", t->label, version);
+	free(version);
+	/* a body on a bodyless action: 400 */
+	assert_int_equal(chv_client_request(c, "PUT", "vm.pause", "{}", NULL, 0, 5000, &status,
+					    NULL), VMC_EINVAL);
+	assert_int_equal(status, 400);
+	/* an unknown endpoint: 404 */
+	assert_int_equal(chv_client_request(c, "GET", "vm.nonexistent", NULL, NULL, 0, 5000,
+					    &status, NULL), VMC_ENOTFOUND);
+	assert_int_equal(status, 404);
+	/* snapshot of a running VM: CH's error chain, 500 */
+	assert_int_equal(chv_api_vm_snapshot(c, H.state_dir, 5000), VMC_ERROR);
+	assert_non_null(strstr(vmc_error_last(), "HTTP 500"));
+	/* connections kept open (keep-alive, each after one answered ping):
+	 * the server takes at most ten, the next gets 503 */
+	int n_held = 0, refused = 0;
+	while (n_held < 11 && !refused) {
+		held[n_held] = -1;
+		assert_int_equal(unix_connect(path, &held[n_held]), 0);
+		status = held_ping(held[n_held++]);
+		refused = status == 503;
+		if (!refused)
+			assert_int_equal(status, 200);
+	}
+	print_message("%s: connection %d refused with 503\n", t->label, n_held);
+	assert_true(refused);
+	for (int i = 0; i < n_held; i++)
+		close(held[i]);
+	/* served again once they are gone (the server notices the closes) */
+	for (int i = 0; i < 50 && chv_api_vmm_ping(c, 5000, NULL) == VMC_EBUSY; i++)
+		harness_pause_ms(100);
+	assert_int_equal(chv_api_vmm_ping(c, 5000, NULL), 0);
+	/* the VM is unharmed by all this */
+	assert_int_equal(vmc_manager_state(t->mgr, "errors", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_READY);
+	chv_client_free(c);
+	assert_int_equal(vmc_manager_kill(t->mgr, "errors"), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "errors", 1), 0);
+}
+
 int main(void)
 {
 	const char *dbl = getenv("VMC_CHV_DOUBLE");
@@ -251,10 +331,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(chv__kill_leaves_nothing, setup_double, teardown),
 		cmocka_unit_test_setup_teardown(chv__vmm_reboot_ends_as_guest_reset, setup_double,
 						teardown),
+		cmocka_unit_test_setup_teardown(chv__api_error_paths, setup_double, teardown),
 		cmocka_unit_test_setup_teardown(chv__boot_pause_resume_stop, setup_real, teardown),
 		cmocka_unit_test_setup_teardown(chv__kill_leaves_nothing, setup_real, teardown),
 		cmocka_unit_test_setup_teardown(chv__vmm_reboot_ends_as_guest_reset, setup_real,
 						teardown),
+		cmocka_unit_test_setup_teardown(chv__api_error_paths, setup_real, teardown),
 	};
 	int rc;
 
