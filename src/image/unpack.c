@@ -210,12 +210,17 @@ static int check_ids(struct archive_entry *e, const char *rel)
 /* Ownership, mode, xattrs, times on an fd opened on the new object. */
 static int finish_fd(struct unpack_ctx *c, int fd, struct archive_entry *e, const char *rel)
 {
+	mode_t mode = archive_entry_perm(e) & 07777;
 	struct timespec ts[2];
 	int rc;
 
+	/* Without root, a directory we cannot write (Fedora's 0555 /usr/bin)
+	 * would stop this and later layers: keep it owner-rwx. */
+	if (!c->is_root && archive_entry_filetype(e) == AE_IFDIR)
+		mode |= 0700;
 	if (c->is_root && fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "'%s': cannot set owner", rel);
-	if (fchmod(fd, archive_entry_perm(e) & 07777) < 0)
+	if (fchmod(fd, mode) < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "'%s': cannot set mode", rel);
 	rc = set_xattrs(c, fd, e, rel);
 	if (rc < 0)

@@ -28,7 +28,9 @@ struct unpack_stats {
 
 /* Applies the layer read from `layer_fd` (any position; read to the end)
  * on top of the directory `root_fd` (opened with O_PATH or O_RDONLY and
- * O_DIRECTORY). Ownership is applied only when running as root. `stats`
+ * O_DIRECTORY). Ownership is applied only when running as root; without
+ * root, directories also keep owner rwx (a 0555 directory becomes 0755)
+ * so later entries and layers can be written into them. `stats`
  * may be NULL; it is added to, not reset. Returns 0, VMC_EINVAL for a
  * refused entry (the message names it), VMC_EPROTO for a corrupt archive,
  * VMC_EIO for a system failure. */

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -562,6 +563,52 @@ static void unpack__corrupt_and_missing(void **state)
 	check_sentinel(f, "corrupt");
 }
 
+/* Without root, read-only directories (Fedora's 0555 /usr/bin) must not
+ * stop later entries; they stay owner-writable. */
+static void unpack__readonly_dirs_unprivileged(void **state)
+{
+	struct fixture *f = *state;
+	struct tent l1[] = { { 'd', "usr", NULL, 0555 }, { 'd', "usr/bin", NULL, 0555 },
+			     { 'f', "usr/bin/a", "a", 0755 } };
+	struct tent l2[] = { { 'f', "usr/bin/b", "b", 0755 } };
+	char layer2[160];
+	struct stat st;
+	pid_t pid;
+	int status = 0;
+
+	reset_rootfs(f);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(f->rootfs, 65534, 65534), 0);
+		assert_int_equal(chmod(f->base, 0755), 0);
+	}
+	snprintf(layer2, sizeof(layer2), "%s/layer2.tar", f->base);
+	build_layer(f->layer, F_NONE, l1, 3);
+	build_layer(layer2, F_GZIP, l2, 1);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int rc;
+
+		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(10);
+		rc = unpack_layer(f->rootfs, f->layer, 0, NULL);
+		if (rc == 0)
+			rc = unpack_layer(f->rootfs, layer2, 0, NULL);
+		if (rc < 0)
+			fprintf(stderr, "unprivileged unpack: %s\n", vmc_error_last());
+		_exit(rc == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 10)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(exists_rel(f, "usr/bin/a", NULL));
+	assert_true(exists_rel(f, "usr/bin/b", NULL));
+	assert_true(exists_rel(f, "usr/bin", &st));
+	assert_int_equal(st.st_mode & 07777, 0755);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +617,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unpack__layers_whiteouts_opaque, setup, teardown),
 		cmocka_unit_test_setup_teardown(unpack__opaque_keeps_same_layer, setup, teardown),
 		cmocka_unit_test_setup_teardown(unpack__corrupt_and_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(unpack__readonly_dirs_unprivileged, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
