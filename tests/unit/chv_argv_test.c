@@ -292,6 +292,23 @@ static void chv_argv__version_parse(void **state)
 	assert_int_equal(chv_version_parse("cloud-hypervisor v99999999999", &ma, &mi), VMC_EPROTO);
 }
 
+static void chv_argv__double_version_accepted(void **state)
+{
+	const char *data = getenv("VMC_TEST_DATA");
+	char dbl[512];
+	int ma = 0, mi = 0;
+
+	(void)state;
+	if (!data) {
+		print_message("skipped: VMC_TEST_DATA is not set\n");
+		skip();
+	}
+	/* tests/unit/data -> tests/doubles/cloud-hypervisor */
+	snprintf(dbl, sizeof(dbl), "%s/../../doubles/cloud-hypervisor", data);
+	assert_int_equal(chv_version_check(dbl, 10000, &ma, &mi), 0);
+	assert_int_equal(ma, CHV_MIN_MAJOR);
+}
+
 static void chv_argv__auto_picks_chv_when_found(void **state)
 {
 	struct vmc_config *cfg = NULL;
@@ -449,6 +466,7 @@ int main(void)
 		T(chv_argv__old_version_refused),
 		T(chv_argv__missing_binary_refused),
 		T(chv_argv__version_parse),
+		T(chv_argv__double_version_accepted),
 		T(chv_argv__auto_picks_chv_when_found),
 		T(chv_event__stream_shapes),
 		T(chv_event__map),
