@@ -116,9 +116,11 @@ int oci_store_tmp_fd(const struct oci_store *s)
 	return s->tmp_fd;
 }
 
-int oci_store_lock(struct oci_store *s, int exclusive, int *lock_fd)
+int oci_store_lock(struct oci_store *s, enum oci_store_lock_kind kind, int exclusive,
+		   int *lock_fd)
 {
-	int fd = openat(s->root_fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	const char *name = kind == OCI_LOCK_INDEX ? "index.lock" : "lock";
+	int fd = openat(s->root_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 
 	if (fd < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "image store: cannot open its lock");
@@ -168,7 +170,7 @@ int oci_store_blob_begin(struct oci_store *s, const char *digest, int64_t size,
 	rc = oci_verifier_init(&w->v);
 	if (rc < 0)
 		goto fail;
-	rc = oci_store_lock(s, 0, &w->lock_fd);
+	rc = oci_store_lock(s, OCI_LOCK_BLOBS, 0, &w->lock_fd);
 	if (rc < 0)
 		goto fail;
 	w->fd = openat(s->tmp_fd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,

@@ -3,7 +3,8 @@
  *   blobs/sha256/<hex>   blobs (manifests, configs, layers) by digest only
  *   tmp/                 unique temporary files being written
  *   index.json           image records: registry + repository + tag -> manifest
- *   lock                 flock: blob writers share it, index changes and prune own it
+ *   lock                 flock: blob writers and recorders share it, prune owns it
+ *   index.lock           flock: owned by whoever rewrites index.json
  * A blob reaches its name only from a validated digest, only after its
  * bytes hashed to that digest while they streamed (never whole in memory),
  * and only by rename of an fsync'ed temporary file created with O_EXCL, so
@@ -85,7 +86,13 @@ struct oci_manifest;
 int oci_store_load_manifest(struct oci_store *s, const char *digest, struct oci_manifest **m);
 
 /* Shared by store.c and store_index.c only. */
-int oci_store_lock(struct oci_store *s, int exclusive, int *lock_fd);
+enum oci_store_lock_kind {
+	OCI_LOCK_BLOBS = 0, /* shared: blobs being written or relied on; exclusive: prune */
+	OCI_LOCK_INDEX = 1, /* exclusive: index.json being rewritten */
+};
+/* Take the blobs lock before the index lock, never the other way round. */
+int oci_store_lock(struct oci_store *s, enum oci_store_lock_kind kind, int exclusive,
+		   int *lock_fd);
 void oci_store_unlock(int *lock_fd);
 int oci_store_root_fd(const struct oci_store *s);
 int oci_store_blobs_fd(const struct oci_store *s);

@@ -1,12 +1,14 @@
 /*
  * store_index.c - the records half of the content store (see store.h):
  * index.json (image reference -> manifest digest), written atomically
- * under the exclusive store lock, read strictly (every field validated
- * again, since the file is on disk and may have been edited), and prune,
- * which deletes blobs no record reaches and stale temporary files. Prune
- * holds the exclusive lock, so no blob writer is mid-write while it runs;
- * a pull that stored blobs but has not recorded yet may lose them and
- * finds that out when oci_store_record() checks presence.
+ * under the index lock, read strictly (every field validated again,
+ * since the file is on disk and may have been edited), and prune, which
+ * deletes blobs no record reaches and stale temporary files. Prune holds
+ * the blobs lock exclusively, so no blob writer is mid-write and no
+ * record is between its presence check and its write while it runs;
+ * recording shares the blobs lock, so it never waits for other pulls'
+ * downloads. A pull that stored blobs but has not recorded yet may lose
+ * them to a prune and finds that out when oci_store_record() checks.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -202,11 +204,15 @@ int oci_store_record(struct oci_store *s, const struct oci_ref *ref, const char 
 	struct oci_store_image *ims = NULL, *grown;
 	struct oci_manifest *m = NULL;
 	size_t n = 0, i;
-	int lock = -1, rc;
+	int blobs_lock = -1, lock = -1, rc;
 
-	rc = oci_store_lock(s, 1, &lock);
+	/* shared with writers (a concurrent pull is not waited for), excluding
+	 * prune from the presence check until the record is written */
+	rc = oci_store_lock(s, OCI_LOCK_BLOBS, 0, &blobs_lock);
+	if (rc == 0)
+		rc = oci_store_lock(s, OCI_LOCK_INDEX, 1, &lock);
 	if (rc < 0)
-		return rc;
+		goto out;
 	rc = oci_store_load_manifest(s, manifest_digest, &m);
 	if (rc < 0)
 		goto out;
@@ -243,6 +249,7 @@ int oci_store_record(struct oci_store *s, const struct oci_ref *ref, const char 
 	rc = save_index(s, ims, n);
 out:
 	oci_store_unlock(&lock);
+	oci_store_unlock(&blobs_lock);
 	oci_manifest_free(m);
 	free(ims);
 	if (rc < 0) {
@@ -323,7 +330,7 @@ int oci_store_remove(struct oci_store *s, const struct oci_ref *ref)
 	size_t n = 0, i;
 	int lock = -1, rc;
 
-	rc = oci_store_lock(s, 1, &lock);
+	rc = oci_store_lock(s, OCI_LOCK_INDEX, 1, &lock);
 	if (rc < 0)
 		return rc;
 	rc = load_index(s, &ims, &n);
@@ -369,11 +376,13 @@ int oci_store_prune(struct oci_store *s, size_t *blobs_removed, uint64_t *bytes_
 	uint64_t freed = 0;
 	struct dirent *e;
 	DIR *d = NULL;
-	int lock = -1, fd, rc;
+	int blobs_lock = -1, lock = -1, fd, rc;
 
-	rc = oci_store_lock(s, 1, &lock);
+	rc = oci_store_lock(s, OCI_LOCK_BLOBS, 1, &blobs_lock);
+	if (rc == 0)
+		rc = oci_store_lock(s, OCI_LOCK_INDEX, 1, &lock);
 	if (rc < 0)
-		return rc;
+		goto out;
 	rc = load_index(s, &ims, &n);
 	for (i = 0; rc == 0 && i < n; i++) {
 		struct oci_manifest *m = NULL;
@@ -431,6 +440,7 @@ int oci_store_prune(struct oci_store *s, size_t *blobs_removed, uint64_t *bytes_
 		rc = vmc_error_set_errno(VMC_EIO, errno, "image store: fsync");
 out:
 	oci_store_unlock(&lock);
+	oci_store_unlock(&blobs_lock);
 	free(ims);
 	free(keep);
 	if (blobs_removed)

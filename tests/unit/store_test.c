@@ -315,7 +315,15 @@ static void store__record_list_remove_prune(void **state)
 	assert_int_equal(oci_ref_parse(&ra, "localhost:5000/test:1"), 0);
 	assert_int_equal(oci_ref_parse(&rb, "alpine"), 0);
 	assert_int_equal(oci_ref_parse(&rc_, "ghcr.io/o/r@sha256:" Z64), 0);
-	assert_int_equal(oci_store_record(f->s, &ra, a.manifest, NULL), 0);
+	/* recording does not wait for another pull's download in progress */
+	{
+		struct oci_blob_writer *w = NULL;
+
+		digest_of("in flight", 9, d);
+		assert_int_equal(oci_store_blob_begin(f->s, d, 9, &w), 0);
+		assert_int_equal(oci_store_record(f->s, &ra, a.manifest, NULL), 0);
+		oci_blob_abort(w);
+	}
 	assert_int_equal(oci_store_record(f->s, &rb, b.manifest, NULL), 0);
 	assert_int_equal(oci_store_record(f->s, &rb, b.manifest, NULL), 0); /* idempotent */
 	assert_int_equal(oci_store_record(f->s, &rc_, b.manifest, NULL), 0);
