@@ -42,6 +42,7 @@ struct fixture {
 	char base[64];
 	char root[128];
 	struct oci_store *s;
+	struct stat sentinel; /* base/x as created */
 };
 
 static int setup(void **state)
@@ -59,6 +60,7 @@ static int setup(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "sentinel", 8), 8);
 	close(fd);
+	assert_int_equal(lstat(p, &f->sentinel), 0);
 	assert_int_equal(oci_store_open(&f->s, f->root), 0);
 	*state = f;
 	return 0;
@@ -96,14 +98,22 @@ static size_t count_sub(struct fixture *f, const char *sub)
 	return count_dir(p);
 }
 
-/* Nothing next to the store changed: only "store" and the sentinel "x". */
+/* Nothing next to the store changed: only "store" and the sentinel "x",
+ * with its bytes, size, mode and mtime. */
 static void check_outside(struct fixture *f)
 {
 	char p[160], buf[16] = "";
+	struct stat st;
 	int fd;
 
 	assert_int_equal(count_dir(f->base), 2);
 	snprintf(p, sizeof(p), "%s/x", f->base);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(st.st_size, f->sentinel.st_size);
+	assert_int_equal(st.st_mode, f->sentinel.st_mode);
+	assert_int_equal(st.st_mtim.tv_sec, f->sentinel.st_mtim.tv_sec);
+	assert_int_equal(st.st_mtim.tv_nsec, f->sentinel.st_mtim.tv_nsec);
+	assert_int_equal(st.st_ino, f->sentinel.st_ino);
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(read(fd, buf, sizeof(buf)), 8);

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -563,6 +564,36 @@ static void unpack__corrupt_and_missing(void **state)
 	check_sentinel(f, "corrupt");
 }
 
+/* Device nodes only with UNPACK_ALLOW_DEVICES (and the privilege). */
+static void unpack__devices_when_allowed(void **state)
+{
+	struct fixture *f = *state;
+	struct tent l[] = { { 'c', "dev/null", NULL, 0 }, { 'p', "dev/fifo", NULL, 0 } };
+	struct unpack_stats st;
+	struct stat s1;
+	int rc;
+
+	reset_rootfs(f);
+	memset(&st, 0, sizeof(st));
+	build_layer(f->layer, F_GZIP, l, 2);
+	assert_int_equal(unpack_layer(f->rootfs, f->layer, 0, &st), 0);
+	assert_int_equal(st.skipped_devices, 1);
+	assert_false(exists_rel(f, "dev/null", NULL));
+	assert_true(exists_rel(f, "dev/fifo", &s1) && S_ISFIFO(s1.st_mode));
+	reset_rootfs(f);
+	rc = unpack_layer(f->rootfs, f->layer, UNPACK_ALLOW_DEVICES, &st);
+	if (rc == VMC_EIO && strstr(vmc_error_last(), "cannot create device")) {
+		print_message("mknod not permitted here: %s\n", vmc_error_last());
+		skip();
+	}
+	assert_int_equal(rc, 0);
+	assert_true(exists_rel(f, "dev/null", &s1));
+	assert_true(S_ISCHR(s1.st_mode));
+	assert_int_equal(major(s1.st_rdev), 1);
+	assert_int_equal(minor(s1.st_rdev), 3);
+	assert_int_equal(s1.st_mode & 07777, 0600);
+}
+
 /* Without root, read-only directories (Fedora's 0555 /usr/bin) must not
  * stop later entries; they stay owner-writable. */
 static void unpack__readonly_dirs_unprivileged(void **state)
@@ -617,6 +648,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unpack__layers_whiteouts_opaque, setup, teardown),
 		cmocka_unit_test_setup_teardown(unpack__opaque_keeps_same_layer, setup, teardown),
 		cmocka_unit_test_setup_teardown(unpack__corrupt_and_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(unpack__devices_when_allowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(unpack__readonly_dirs_unprivileged, setup, teardown),
 	};
 
