@@ -9,10 +9,15 @@
  * libvdeplug does: a request_v3 naming our bound datagram socket, the
  * reply naming the switch's data socket, which we connect to). After both
  * MACs are learned (a broadcast from each side), per frame size:
- *   - throughput: a sender thread pushes unicast A->B frames with blocking
- *     sendmmsg (32 per call) for --seconds; the main thread receives on B
- *     with recvmmsg until 200 ms of silence after the sender stopped.
- *     frames/s = delivered / (last receive - first send).
+ *   - throughput: one thread drives both ends, sendmmsg on A (32 frames a
+ *     call, non-blocking) and recvmmsg on B, keeping at most --window
+ *     frames in flight, for --seconds; then it waits out the stragglers
+ *     (200 ms of silence ends the run). frames/s = delivered / (last
+ *     receive - first send). One thread, so on a 2-CPU machine the
+ *     generator has one CPU and the switch the other.
+ *   - switch CPU per frame: the switch process's on-CPU time during the
+ *     run (/proc/PID/schedstat) over the frames delivered; this is far
+ *     less sensitive to other load on the machine than frames/s.
  *   - latency: --pings single frames, each sent on A and waited for on B
  *     (poll) before the next; one-way time through the switch, p50/p99.
  * Runs alternate vmc / vde, --rounds times; the median rate is reported.

@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 #include "core/line_reader.h"
@@ -61,6 +62,8 @@ struct vsw_port {
 	struct sockaddr_un peer_addr;  /* peer, or /proc/self/fd/N/base if long */
 	int peer_dirfd;                /* O_PATH dir of a long peer path, or -1 */
 	int peer_wd;                   /* inotify watch of the peer's directory */
+	dev_t peer_dev;                /* the socket file connected to */
+	ino_t peer_ino;
 	int connected;                 /* connect()ed to the peer */
 	unsigned n_tx;                 /* frames queued for the next flush */
 	struct mmsghdr tx[VSW_BATCH];

@@ -6,13 +6,20 @@
  * port from that peer only. But a connected unix datagram socket keeps
  * pointing at a peer that has closed, and then refuses everyone else
  * (EPERM): a restarted QEMU binding the same path could never send to the
- * port. So the peer's directory is watched with inotify: when the peer's
- * socket file appears the port connects to it (again), when it goes the
- * port disconnects. Sending to a dead peer (ECONNREFUSED) also makes
- * switch.c reconnect through vsw_peer_connect(). What is left is a window
- * of microseconds between a new peer's bind() and the switch reading the
- * inotify event, in which the new peer's own sends are refused; QEMU binds
- * at start-up, long before its guest sends a frame.
+ * port. So the peer's directory is watched with inotify, and when a socket
+ * file with the peer's name appears that is not the one the port talks to
+ * (another inode), the port connects to it. Sending to a dead peer
+ * (ECONNREFUSED) also makes switch.c reconnect through vsw_peer_connect().
+ *
+ * Never disconnect (AF_UNSPEC) or re-connect a port without cause: the
+ * kernel then purges the port's receive queue (unix_dgram_disconnected),
+ * losing frames the peer already sent, and reports ECONNRESET to a peer
+ * connected back to the port. A deleted peer file is therefore ignored:
+ * the association stays until a new socket shows up or a send is refused.
+ * What is left is a window of microseconds between a new peer's bind()
+ * and the switch reading the inotify event, in which the new peer's own
+ * sends are refused; QEMU binds at start-up, long before its guest sends
+ * a frame.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,30 +30,56 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.h"
 #include "net/switch.h"
 
-#define PEER_EVENTS (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
+#define PEER_EVENTS (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR)
 
-int vsw_peer_connect(struct vsw_port *p)
+/* The peer socket file's identity, or 0. */
+static int peer_stat(const struct vsw_port *p, dev_t *dev, ino_t *ino)
 {
-	if (p->connected)
-		return 0;
-	if (connect(p->watch.fd, (struct sockaddr *)&p->peer_addr, sizeof(p->peer_addr)) < 0)
+	struct stat st;
+
+	if (stat(p->peer_addr.sun_path, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return -1;
-	p->connected = 1;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
 	return 0;
 }
 
-/* Drops the association, so whoever binds the peer path next may send. */
-static void peer_disconnect(struct vsw_port *p)
+int vsw_peer_connect(struct vsw_port *p)
 {
-	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+	dev_t dev = 0;
+	ino_t ino = 0;
 
-	if (connect(p->watch.fd, &sa, sizeof(sa)) == 0 || errno != EINTR)
-		p->connected = 0;
+	if (p->connected)
+		return 0;
+	if (peer_stat(p, &dev, &ino) < 0)
+		return -1;
+	if (connect(p->watch.fd, (struct sockaddr *)&p->peer_addr, sizeof(p->peer_addr)) < 0)
+		return -1;
+	p->connected = 1;
+	p->peer_dev = dev;
+	p->peer_ino = ino;
+	return 0;
+}
+
+/* A socket file may have appeared at the peer path: follow it if it is
+ * not the one the port already talks to. */
+static void peer_check(struct vsw_port *p)
+{
+	dev_t dev;
+	ino_t ino;
+
+	if (peer_stat(p, &dev, &ino) < 0)
+		return;
+	if (p->connected && dev == p->peer_dev && ino == p->peer_ino)
+		return;
+	p->connected = 0;
+	vsw_peer_connect(p);
 }
 
 int vsw_peer_init(struct vswitch *vs, struct vsw_port *p, const char *peer)
@@ -107,17 +140,10 @@ static void peer_event(struct vswitch *vs, const struct inotify_event *ev)
 
 		if (!p || p->watch.fd < 0)
 			continue;
-		if (ev->mask & IN_Q_OVERFLOW) {
-			/* events were lost: start over with every port */
-			peer_disconnect(p);
-			vsw_peer_connect(p);
-			continue;
-		}
-		if (ev->wd != p->peer_wd || ev->len == 0 || strcmp(ev->name, p->peer_base) != 0)
-			continue;
-		peer_disconnect(p);
-		if (ev->mask & (IN_CREATE | IN_MOVED_TO))
-			vsw_peer_connect(p); /* a new peer socket: talk to it */
+		if (ev->mask & IN_Q_OVERFLOW)
+			peer_check(p); /* events were lost: look at every port */
+		else if (ev->wd == p->peer_wd && ev->len > 0 && strcmp(ev->name, p->peer_base) == 0)
+			peer_check(p);
 	}
 }
 
