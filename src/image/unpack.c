@@ -79,8 +79,8 @@ static void remember_made(const char *path, size_t len, void *payload)
  * them. */
 static int opaque_clear(struct unpack_ctx *c, int dir, const char *rel, int depth)
 {
-	char child[PATH_MAX];
 	struct dirent *e;
+	char *child;
 	DIR *d;
 	int fd, rc = 0;
 
@@ -94,15 +94,20 @@ static int opaque_clear(struct unpack_ctx *c, int dir, const char *rel, int dept
 		close(fd);
 		return vmc_error_set_errno(VMC_EIO, errno, "'%s': cannot read", rel);
 	}
+	child = malloc(PATH_MAX); /* not on the stack: this recurses */
+	if (!child) {
+		closedir(d);
+		return vmc_error_oom();
+	}
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		struct stat st;
 		int n, sub;
 
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		n = rel[0] ? snprintf(child, sizeof(child), "%s/%s", rel, e->d_name)
-			   : snprintf(child, sizeof(child), "%s", e->d_name);
-		if (n < 0 || (size_t)n >= sizeof(child)) {
+		n = rel[0] ? snprintf(child, PATH_MAX, "%s/%s", rel, e->d_name)
+			   : snprintf(child, PATH_MAX, "%s", e->d_name);
+		if (n < 0 || n >= PATH_MAX) {
 			rc = vmc_error_set(VMC_EINVAL, "'%s': path too long", rel);
 			break;
 		}
@@ -120,6 +125,7 @@ static int opaque_clear(struct unpack_ctx *c, int dir, const char *rel, int dept
 		rc = opaque_clear(c, sub, child, depth + 1);
 		close(sub);
 	}
+	free(child);
 	closedir(d);
 	return rc;
 }
