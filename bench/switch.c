@@ -17,7 +17,11 @@
  *     generator has one CPU and the switch the other.
  *   - switch CPU per frame: the switch process's on-CPU time during the
  *     run (/proc/PID/schedstat) over the frames delivered; this is far
- *     less sensitive to other load on the machine than frames/s.
+ *     less sensitive to other load on the machine than frames/s. "busy"
+ *     is that CPU time over the run's length: well under 100 % means the
+ *     generator (or other load), not the switch, set the frame rate, and
+ *     1e9 / (cpu ns per frame) is what the switch would forward with a CPU
+ *     of its own.
  *   - latency: --pings single frames, each sent on A and waited for on B
  *     (poll) before the next; one-way time through the switch, p50/p99.
  * Runs alternate vmc / vde, --rounds times; the median rate is reported.
@@ -523,8 +527,9 @@ static void print_row(const char *label, size_t size, struct result *r)
 	qsort(r->rate, (size_t)r->n, sizeof(double), cmp_double);
 	qsort(r->cpu_ns, (size_t)r->n, sizeof(double), cmp_double);
 	med = r->rate[r->n / 2];
-	printf("%5zu  %-11s %12.0f %9.1f %8.0f %11llu %11llu %6.2f%% %9.1f %8.1f\n", size, label,
-	       med, med * (double)size * 8 / 1e6, r->cpu_ns[r->n / 2],
+	printf("%5zu  %-11s %12.0f %9.1f %8.0f %5.0f%% %11llu %11llu %6.2f%% %9.1f %8.1f\n", size,
+	       label, med, med * (double)size * 8 / 1e6, r->cpu_ns[r->n / 2],
+	       r->cpu_ns[r->n / 2] * med / 1e7,
 	       (unsigned long long)r->sent,
 	       (unsigned long long)r->delivered,
 	       r->sent ? 100.0 * (double)(r->sent - r->delivered) / (double)r->sent : 0.0,
@@ -624,8 +629,8 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("%5s  %-11s %12s %9s %8s %11s %11s %7s %9s %8s\n", "size", "switch", "frames/s",
-	       "Mbit/s", "cpu ns/f", "sent", "delivered", "loss", "p50 us", "p99 us");
+	printf("%5s  %-11s %12s %9s %8s %6s %11s %11s %7s %9s %8s\n", "size", "switch", "frames/s",
+	       "Mbit/s", "cpu ns/f", "busy", "sent", "delivered", "loss", "p50 us", "p99 us");
 	for (size_t si = 0; si < 2; si++)
 		for (int w = 0; w < 2; w++)
 			if (res[si][w].n > 0)
