@@ -172,13 +172,13 @@ static int read_response(int fd, int64_t deadline, struct chv_http_response *res
 			break;
 		}
 	}
+	/* The same bytes without EOF asked for more: the peer closed mid-way,
+	 * i.e. the VMM went away (not a protocol error). */
+	if (rc == VMC_EPROTO && eof && chv_http_parse(buf ? buf : "", len, 0, resp) == 0)
+		rc = vmc_error_set(VMC_EIO, "connection closed %s",
+				   len ? "in the middle of the response" : "before a response");
 	free(buf);
-	if (rc > 0)
-		return 0;
-	/* a closed connection before/within a response is the VMM going away */
-	if (rc == VMC_EPROTO && eof && !strncmp(vmc_error_last(), "connection closed", 17))
-		return vmc_error_set(VMC_EIO, "%s", vmc_error_last());
-	return rc;
+	return rc > 0 ? 0 : rc;
 }
 
 /* Appends printable bytes of s[0..n) to out (bounded). */

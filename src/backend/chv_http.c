@@ -4,6 +4,7 @@
  * every length is checked against the bytes present and the bounds before
  * it is used, and nothing is allocated until a response is complete.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +295,8 @@ int chv_http_parse(const char *buf, size_t len, int eof, struct chv_http_respons
 
 	memset(out, 0, sizeof(*out));
 	memset(&h, 0, sizeof(h));
+	if (len > INT_MAX)
+		return vmc_error_set(VMC_EINVAL, "response buffer too large");
 	rc = find_head_end(buf, len, eof, &head_len);
 	if (rc <= 0)
 		return rc;

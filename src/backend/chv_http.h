@@ -28,8 +28,8 @@ struct chv_http_response {
  * bytes are needed, the number of bytes the response took (> 0) with *out
  * filled (free its body with chv_http_response_clear), or VMC_EPROTO
  * (malformed, or closed mid-response), VMC_EINVAL (over a bound) or
- * VMC_ENOMEM, with a message. An interim 1xx response is returned like any
- * other: the caller skips it. */
+ * VMC_ENOMEM, with a message (VMC_EINVAL also for len > INT_MAX). An
+ * interim 1xx response is returned like any other: the caller skips it. */
 int chv_http_parse(const char *buf, size_t len, int eof, struct chv_http_response *out);
 
 void chv_http_response_clear(struct chv_http_response *r);

@@ -110,11 +110,27 @@ static int read_output(int fd, char *buf, size_t cap, int64_t deadline)
 	return 0;
 }
 
+/* 1 if child `pid` exits (becomes waitable) before the deadline. */
+static int exited_by(pid_t pid, int64_t deadline)
+{
+	int pidfd = spawn_pidfd_open(pid), n;
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd < 0)
+		return 1; /* no pidfds: fall back to a plain wait */
+	do
+		n = poll(&pfd, 1, clock_remaining_ms(deadline));
+	while (n < 0 && errno == EINTR);
+	close(pidfd);
+	return n > 0;
+}
+
 int chv_version_check(const char *binary, int timeout_ms, int *major, int *minor)
 {
 	const char *argv[] = { binary, "--version", NULL };
 	struct spawn_opts so;
 	char out[512];
+	int64_t deadline = clock_deadline(timeout_ms);
 	int pipefd[2] = { -1, -1 }, rc, status;
 	pid_t pid = -1;
 
@@ -129,7 +145,11 @@ int chv_version_check(const char *binary, int timeout_ms, int *major, int *minor
 	close(pipefd[1]);
 	if (rc < 0)
 		goto out;
-	rc = read_output(pipefd[0], out, sizeof(out), clock_deadline(timeout_ms));
+	rc = read_output(pipefd[0], out, sizeof(out), deadline);
+	/* It must also exit in time: a binary that closes stdout and hangs
+	 * (or writes more than we read) is killed, never waited on forever. */
+	if (rc == 0 && !exited_by(pid, deadline))
+		rc = vmc_error_set(VMC_ETIMEOUT, "--version did not exit in time");
 	if (rc < 0)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -267,6 +267,20 @@ static void chv_argv__old_version_refused(void **state)
 	expect_refused(base_config(), VMC_EPROTO, "--version");
 }
 
+static void chv_argv__hanging_binary_times_out(void **state)
+{
+	static const char script[] = "#!/bin/sh\necho 'cloud-hypervisor v53.0'\n"
+				     "exec sleep 30 >/dev/null\n";
+	const char *p = in_dir(7, "hangs");
+	int ma, mi;
+
+	(void)state;
+	write_file(p, script, strlen(script), 0755);
+	/* stdout closed but still running: killed at the deadline */
+	assert_int_equal(chv_version_check(p, 300, &ma, &mi), VMC_ETIMEOUT);
+	assert_non_null(strstr(vmc_error_last(), "did not exit in time"));
+}
+
 static void chv_argv__missing_binary_refused(void **state)
 {
 	(void)state;
@@ -464,6 +478,7 @@ int main(void)
 		T(chv_argv__share_refused),
 		T(chv_argv__tcg_refused),
 		T(chv_argv__old_version_refused),
+		T(chv_argv__hanging_binary_times_out),
 		T(chv_argv__missing_binary_refused),
 		T(chv_argv__version_parse),
 		T(chv_argv__double_version_accepted),
