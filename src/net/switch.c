@@ -97,17 +97,69 @@ static void port_free(struct vswitch *vs, struct vsw_port *p)
 
 static int port_readable(struct vswitch *vs, struct vsw_watch *w, uint32_t events);
 
-int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, struct vsw_port **out)
+/* The path mode: a socket bound at <netdir>/ports/<name>.sock that sends
+ * to the socket the peer binds at `peer`. */
+static int open_path_port(struct vswitch *vs, struct vsw_port *p, const char *peer)
 {
-	struct vsw_port *p = NULL;
 	struct sockaddr_un addr;
 	char file[VSW_NAME_MAX + 8];
-	unsigned id;
 	int rc, n;
 
+	snprintf(file, sizeof(file), "%s.sock", p->name);
+	p->peer = strdup(peer);
+	if (!p->peer)
+		return vmc_error_oom();
+	rc = vsw_peer_init(vs, p, peer);
+	if (rc < 0)
+		return rc;
+	p->watch.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (p->watch.fd < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "socket");
+	/* bound relative to the ports directory: never too long */
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	n = snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s",
+		     vs->ports_dirfd, file);
+	if (n < 0 || (size_t)n >= sizeof(addr.sun_path))
+		return vmc_error_set(VMC_EINVAL, "port name too long '%s'", p->name);
+	unlinkat(vs->ports_dirfd, file, 0); /* left by a switch that died */
+	if (bind(p->watch.fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "cannot bind port '%s'", p->name);
+	p->path = fs_join(vs->ports_dir, file); /* ours to unlink from now on */
+	if (!p->path)
+		return vmc_error_oom();
+	vsw_peer_connect(p); /* at once if the peer is there, else when it appears */
+	return 0;
+}
+
+/* The socketpair mode (VZ's file-handle NIC): the other end goes to the
+ * caller, who hands it to the hypervisor. Connected both ways from birth. */
+static int open_pair_port(struct vsw_port *p, int *give_fd)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "socketpair");
+	p->watch.fd = sv[0];
+	*give_fd = sv[1];
+	if (fcntl(p->watch.fd, F_SETFL, O_NONBLOCK) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "fcntl");
+	p->connected = 1;
+	return 0;
+}
+
+int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, int *give_fd,
+		 struct vsw_port **out)
+{
+	struct vsw_port *p = NULL;
+	unsigned id;
+	int rc;
+
+	if (give_fd)
+		*give_fd = -1;
 	if (!valid_name(name))
 		return vmc_error_set(VMC_EINVAL, "invalid port name '%s'", name);
-	if (!peer || peer[0] != '/')
+	if (!give_fd && (!peer || peer[0] != '/'))
 		return vmc_error_set(VMC_EINVAL, "peer socket path must be absolute");
 	if (vsw_port_find(vs, name))
 		return vmc_error_set(VMC_EEXISTS, "port '%s' already exists", name);
@@ -118,37 +170,9 @@ int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, struct 
 	p->peer_dirfd = -1;
 	p->peer_wd = -1;
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(file, sizeof(file), "%s.sock", name);
-	p->path = fs_join(vs->ports_dir, file);
-	p->peer = strdup(peer);
-	if (!p->path || !p->peer) {
-		rc = vmc_error_oom();
-		goto out;
-	}
-	rc = vsw_peer_init(vs, p, peer);
+	rc = give_fd ? open_pair_port(p, give_fd) : open_path_port(vs, p, peer);
 	if (rc < 0)
 		goto out;
-	p->watch.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (p->watch.fd < 0) {
-		rc = vmc_error_set_errno(VMC_EIO, errno, "socket");
-		goto out;
-	}
-	/* bound relative to the ports directory: never too long */
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	n = snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s",
-		     vs->ports_dirfd, file);
-	if (n < 0 || (size_t)n >= sizeof(addr.sun_path)) {
-		rc = vmc_error_set(VMC_EINVAL, "port name too long '%s'", name);
-		goto out;
-	}
-	unlinkat(vs->ports_dirfd, file, 0); /* left by a switch that died */
-	if (bind(p->watch.fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot bind '%s'", p->path);
-		free(p->path);
-		p->path = NULL; /* not ours to unlink */
-		goto out;
-	}
 	rc = switch_core_port_add(vs->core, &id);
 	if (rc < 0)
 		goto out;
@@ -163,11 +187,14 @@ int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, struct 
 		p->tx[i].msg_hdr.msg_iov = &p->txv[i];
 		p->tx[i].msg_hdr.msg_iovlen = 1;
 	}
-	vsw_peer_connect(p); /* at once if the peer is there, else when it appears */
 	vs->ports[id] = p;
 	*out = p;
 	p = NULL;
 out:
+	if (rc < 0 && give_fd && *give_fd >= 0) {
+		close(*give_fd);
+		*give_fd = -1;
+	}
 	port_free(vs, p);
 	return rc;
 }
@@ -195,7 +222,8 @@ int vsw_port_remove(struct vswitch *vs, const char *name)
 	close(p->watch.fd);
 	p->watch.fd = -1;
 	vsw_peer_fini(vs, p);
-	unlink(p->path);
+	if (p->path)
+		unlink(p->path);
 	free(p->path);
 	p->path = NULL;
 	p->next_dead = vs->dead;

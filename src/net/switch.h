@@ -56,8 +56,8 @@ struct vsw_port {
 	struct vsw_watch watch;        /* the bound datagram socket */
 	unsigned id;                   /* switch_core port id */
 	char name[VSW_NAME_MAX + 1];
-	char *path;                    /* <netdir>/ports/<name>.sock */
-	char *peer;                    /* the socket the peer (QEMU) binds */
+	char *path;                    /* <netdir>/ports/<name>.sock; NULL: socketpair */
+	char *peer;                    /* the socket the peer (QEMU) binds, or NULL */
 	char peer_base[VSW_NAME_MAX * 4]; /* its file name */
 	struct sockaddr_un peer_addr;  /* peer, or /proc/self/fd/N/base if long */
 	int peer_dirfd;                /* O_PATH dir of a long peer path, or -1 */
@@ -105,11 +105,14 @@ struct vswitch {
 /* switch.c */
 int vsw_watch_add(struct vswitch *vs, struct vsw_watch *w, uint32_t events);
 void vsw_watch_del(struct vswitch *vs, struct vsw_watch *w);
-/* Creates port `name` (its socket <netdir>/ports/<name>.sock) whose
- * frames go to the socket the peer binds at `peer` (it need not exist
- * yet). 0, VMC_EINVAL (bad name or path), VMC_EEXISTS, VMC_EBUSY (no
- * free port) or VMC_EIO. *out is borrowed. */
-int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, struct vsw_port **out);
+/* Creates port `name`. Path mode (give_fd NULL): its socket is
+ * <netdir>/ports/<name>.sock and its frames go to the socket the peer binds
+ * at `peer` (which need not exist yet). Socketpair mode (give_fd set,
+ * peer ignored): *give_fd gets the other end of a datagram socketpair, the
+ * caller's to pass on and close. 0, VMC_EINVAL (bad name or path),
+ * VMC_EEXISTS, VMC_EBUSY (no free port) or VMC_EIO. *out is borrowed. */
+int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, int *give_fd,
+		 struct vsw_port **out);
 /* Removes a port: its socket file goes at once, its memory after the
  * current loop round. VMC_ENOTFOUND. */
 int vsw_port_remove(struct vswitch *vs, const char *name);

@@ -2,11 +2,14 @@
  * switch_ctl.c - vmc-switch's control socket (<netdir>/switch.sock): one
  * JSON object per line in each direction, like the shim's. Requests:
  *   {"op":"add_port","name":N,"peer":PATH}  -> {"ok":true,"port":{...}}
+ *   {"op":"add_port","name":N,"socketpair":true} -> the same, with the
+ *       other end of a datagram socketpair attached (SCM_RIGHTS) for a
+ *       hypervisor that takes a file handle (VZ)
  *   {"op":"remove_port","name":N}           -> {"ok":true}
  *   {"op":"ports"}   -> {"ok":true,"ports":[{...}],"macs":M,...}
  *   {"op":"shutdown"} -> {"ok":true}, then the switch exits cleanly
  * A port object: name, path (the switch's socket, which the peer sends
- * to), peer, connected, rx_frames, rx_bytes, rx_drops, tx_frames,
+ * to; null for a socketpair port), peer (null likewise), connected, rx_frames, rx_bytes, rx_drops, tx_frames,
  * tx_bytes, tx_drops. Failures carry "ok":false, "code" and "error". The
  * protocol is internal to vmc. A client that sends garbage or too long a
  * line, or does not read its replies, is disconnected; the switch never
@@ -43,11 +46,17 @@ static void client_close(struct vswitch *vs, struct vsw_client *c)
 	vs->n_clients--;
 }
 
-/* Sends obj + "\n" and steals obj; on failure closes the client and
- * returns 1. */
-static int client_send(struct vswitch *vs, struct vsw_client *c, json_t *obj)
+/* Sends obj + "\n", with `fd` attached (SCM_RIGHTS) unless it is -1, and
+ * steals obj; on failure closes the client and returns 1. */
+static int client_send_fd(struct vswitch *vs, struct vsw_client *c, json_t *obj, int fd)
 {
 	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov;
+	struct msghdr msg;
 	size_t len;
 	ssize_t n;
 
@@ -58,13 +67,35 @@ static int client_send(struct vswitch *vs, struct vsw_client *c, json_t *obj)
 	}
 	len = strlen(text);
 	text[len] = '\n'; /* json_dumps leaves room for the NUL we overwrite */
-	n = send(c->watch.fd, text, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	iov.iov_base = text;
+	iov.iov_len = len + 1;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (fd >= 0) {
+		struct cmsghdr *cm;
+
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	n = sendmsg(c->watch.fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 	free(text);
 	if (n != (ssize_t)(len + 1)) {
 		client_close(vs, c);
 		return 1;
 	}
 	return 0;
+}
+
+static int client_send(struct vswitch *vs, struct vsw_client *c, json_t *obj)
+{
+	return client_send_fd(vs, c, obj, -1);
 }
 
 static json_t *error_reply(int code)
@@ -79,7 +110,7 @@ static json_t *port_json(struct vswitch *vs, const struct vsw_port *p)
 
 	if (!c)
 		c = &zero;
-	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:s, s:s?, s:s?, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "name", p->name, "path", p->path, "peer", p->peer,
 			 "connected", p->connected,
 			 "rx_frames", (json_int_t)c->rx_frames, "rx_bytes", (json_int_t)c->rx_bytes,
@@ -119,12 +150,18 @@ static int handle_request(struct vswitch *vs, struct vsw_client *c, const char *
 	}
 	if (!strcmp(op, "add_port")) {
 		const char *peer = json_string_value(json_object_get(req, "peer"));
+		int pair = json_is_true(json_object_get(req, "socketpair")), fd = -1;
 		struct vsw_port *p = NULL;
 
-		r = name ? vsw_port_add(vs, name, peer, &p)
+		r = name ? vsw_port_add(vs, name, peer, pair ? &fd : NULL, &p)
 			 : vmc_error_set(VMC_EINVAL, "add_port needs a name");
 		rep = r < 0 ? error_reply(r)
 			    : json_pack("{s:b, s:o}", "ok", 1, "port", port_json(vs, p));
+		rc = client_send_fd(vs, c, rep, fd);
+		if (fd >= 0)
+			close(fd); /* the client has its copy, or is gone */
+		json_decref(req);
+		return rc;
 	} else if (!strcmp(op, "remove_port")) {
 		r = name ? vsw_port_remove(vs, name)
 			 : vmc_error_set(VMC_EINVAL, "remove_port needs a name");

@@ -91,27 +91,42 @@ int sw_start(struct sw *s, const char *dir, char *line, size_t line_len)
 }
 
 /* Sends one request line and returns the reply (caller decrefs). */
-json_t *sw_req(struct sw *s, const char *fmt, ...)
+/* Sends text, reads one reply line; an fd passed along with it (SCM_RIGHTS)
+ * goes to *fd when fd is not NULL. */
+static json_t *request(struct sw *s, const char *text, size_t tlen, int *fd)
 {
-	char text[1024];
-	size_t tlen;
 	struct pollfd pfd = { .fd = s->ctl, .events = POLLIN };
 	int64_t deadline = clock_deadline(5000);
-	va_list ap;
 	char *nl;
 
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text) - 1, fmt, ap);
-	va_end(ap);
-	tlen = strlen(text);
-	text[tlen++] = '\n';
+	if (fd)
+		*fd = -1;
 	assert_int_equal(unix_send_all(s->ctl, text, tlen), 0);
 	while ((nl = memchr(s->buf, '\n', s->len)) == NULL) {
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} ctl;
+		struct iovec iov = { .iov_base = s->buf + s->len, .iov_len = sizeof(s->buf) - s->len };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+				      .msg_controllen = sizeof(ctl.buf) };
+		struct cmsghdr *cm;
 		ssize_t n;
 
 		assert_int_equal(poll(&pfd, 1, clock_remaining_ms(deadline)), 1);
-		n = read(s->ctl, s->buf + s->len, sizeof(s->buf) - s->len);
+		n = recvmsg(s->ctl, &msg, MSG_CMSG_CLOEXEC);
 		assert_true(n > 0);
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+				int got;
+
+				memcpy(&got, CMSG_DATA(cm), sizeof(got));
+				if (fd && *fd < 0)
+					*fd = got;
+				else
+					close(got);
+			}
+		}
 		s->len += (size_t)n;
 	}
 	*nl = '\0';
@@ -120,6 +135,31 @@ json_t *sw_req(struct sw *s, const char *fmt, ...)
 	s->len -= (size_t)(nl + 1 - s->buf);
 	memmove(s->buf, nl + 1, s->len);
 	return rep;
+}
+
+json_t *sw_req(struct sw *s, const char *fmt, ...)
+{
+	char text[1024];
+	size_t tlen;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text) - 1, fmt, ap);
+	va_end(ap);
+	tlen = strlen(text);
+	text[tlen++] = '\n';
+	return request(s, text, tlen, NULL);
+}
+
+json_t *sw_req_fd(struct sw *s, int *fd, const char *line)
+{
+	char text[1024];
+	size_t tlen = strlen(line);
+
+	assert_true(tlen + 1 < sizeof(text));
+	memcpy(text, line, tlen);
+	text[tlen++] = '\n';
+	return request(s, text, tlen, fd);
 }
 
 int sw_reply_ok(json_t *rep)

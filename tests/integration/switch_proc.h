@@ -36,6 +36,9 @@ void sw_make_dir(char *dir, size_t len);
 /* Sends one request (printf format, no newline) and returns the reply;
  * the caller decrefs. */
 json_t *sw_req(struct sw *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for one literal request line, receiving the fd the switch may
+ * pass along with the reply (-1 if none) in *fd. */
+json_t *sw_req_fd(struct sw *s, int *fd, const char *line);
 /* "ok" / "code" of a reply, which they release. */
 int sw_reply_ok(json_t *rep);
 int sw_reply_code(json_t *rep);

@@ -6,7 +6,8 @@
  * size limits, counters, port removal at run time, isolation between two
  * switches, a burst that conserves frames (delivered + counted drops),
  * a peer socket replaced at the same path (a restarted QEMU), the backlog
- * for a peer that reads slowly, bad requests, and that shutdown (request or SIGTERM) leaves no socket
+ * for a peer that reads slowly, a socketpair port passed over the control
+ * socket (SCM_RIGHTS, for VZ), bad requests, and that shutdown (request or SIGTERM) leaves no socket
  * file behind. No guest needed; every wait is a poll with a deadline.
  */
 #include <setjmp.h>
@@ -245,6 +246,47 @@ static void switch__slow_peer_backlog(void **state)
 	sw_finish(&s);
 }
 
+/* A socketpair port (VZ's file-handle NIC): the switch passes its other
+ * end over the control socket; frames flow both ways with path ports. */
+static void switch__socketpair_port(void **state)
+{
+	static const uint8_t mac_vz[6] = { 0x02, 0, 0, 0, 0, 0x20 };
+	uint8_t buf[128], src[6];
+	struct sw s;
+	json_t *rep, *p;
+	int fd = -1;
+
+	sw_start3(&s);
+	rep = sw_req_fd(&s, &fd, "{\"op\":\"add_port\",\"name\":\"vz\",\"socketpair\":true}");
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	assert_true(json_is_null(json_object_get(json_object_get(rep, "port"), "path")));
+	json_decref(rep);
+	assert_true(fd >= 0);
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, BCAST, 6);
+	memcpy(buf + 6, mac_vz, 6);
+	assert_int_equal(send(fd, buf, 64, MSG_NOSIGNAL), 64);
+	assert_int_equal(sw_nic_recv(&s, 0, 2000, src), 64);
+	assert_memory_equal(src, mac_vz, 6);
+	assert_int_equal(sw_nic_recv(&s, 1, 2000, NULL), 64);
+	/* unicast back to it, learned */
+	sw_nic_send(&s, 2, mac_vz, MAC[2], 100);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 100);
+	assert_memory_equal(buf + 6, MAC[2], 6);
+	assert_int_equal(sw_nic_recv(&s, 0, QUIET_MS, NULL), -1);
+	p = sw_port_stats(&s, "vz");
+	assert_int_equal(json_integer_value(json_object_get(p, "rx_frames")), 1);
+	assert_int_equal(json_integer_value(json_object_get(p, "tx_frames")), 1);
+	json_decref(p);
+	/* removed: the switch's end is closed */
+	assert_true(sw_reply_ok(sw_req(&s, "{\"op\":\"remove_port\",\"name\":\"vz\"}")));
+	assert_int_equal(send(fd, buf, 64, MSG_NOSIGNAL), -1);
+	close(fd);
+	sw_finish(&s);
+}
+
 static void switch__bad_requests_and_sigterm(void **state)
 {
 	struct sw s, other;
@@ -291,6 +333,7 @@ int main(void)
 		cmocka_unit_test(switch__burst_conserves_frames),
 		cmocka_unit_test(switch__peer_restart),
 		cmocka_unit_test(switch__slow_peer_backlog),
+		cmocka_unit_test(switch__socketpair_port),
 		cmocka_unit_test(switch__bad_requests_and_sigterm),
 	};
 
