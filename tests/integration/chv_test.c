@@ -68,8 +68,14 @@ static int setup_real(void **state)
 
 static int teardown(void **state)
 {
+	static const char *const names[] = { "basic", "victim", "reboot", "errors" };
 	struct target *t = *state;
 
+	/* a failed test must not leave its VM running */
+	for (size_t i = 0; t->mgr && i < sizeof(names) / sizeof(names[0]); i++) {
+		(void)vmc_manager_kill(t->mgr, names[i]);     /* VMC_ENOTFOUND: it was removed */
+		(void)vmc_manager_remove(t->mgr, names[i], 1);
+	}
 	vmc_manager_free(t->mgr);
 	t->mgr = NULL;
 	unsetenv("VMC_CHV_BINARY");
