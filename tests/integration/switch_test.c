@@ -7,7 +7,8 @@
  * switches, a burst that conserves frames (delivered + counted drops),
  * a peer socket replaced at the same path (a restarted QEMU), the backlog
  * for a peer that reads slowly, a socketpair port passed over the control
- * socket (SCM_RIGHTS, for VZ), bad requests, and that shutdown (request or SIGTERM) leaves no socket
+ * socket (SCM_RIGHTS, for VZ), a restart over a killed switch's files, bad
+ * requests, and that shutdown (request or SIGTERM) leaves no socket
  * file behind. No guest needed; every wait is a poll with a deadline.
  */
 #include <setjmp.h>
@@ -287,6 +288,29 @@ static void switch__socketpair_port(void **state)
 	sw_finish(&s);
 }
 
+/* A switch killed outright leaves its socket files; the next one on the
+ * same directory replaces them and serves the same port names. */
+static void switch__restart_after_kill(void **state)
+{
+	struct sw s, again;
+	char line[256];
+
+	sw_start3(&s);
+	assert_int_equal(kill(s.pid, SIGKILL), 0);
+	assert_int_equal(sw_wait_exit(&s, 5000), 128 + SIGKILL);
+	close(s.ctl);
+	close(s.pidfd);
+	sw_close_nics(&s);
+	if (sw_start(&again, s.dir, line, sizeof(line)) != 0)
+		fail_msg("vmc-switch did not start over a dead one: '%s'", line);
+	for (int i = 0; i < NPORTS; i++)
+		sw_nic_attach(&again, i);
+	sw_nic_send(&again, 0, BCAST, MAC[0], 64);
+	assert_int_equal(sw_nic_recv(&again, 1, 2000, NULL), 64);
+	assert_int_equal(sw_nic_recv(&again, 2, 2000, NULL), 64);
+	sw_finish(&again);
+}
+
 static void switch__bad_requests_and_sigterm(void **state)
 {
 	struct sw s, other;
@@ -334,6 +358,7 @@ int main(void)
 		cmocka_unit_test(switch__peer_restart),
 		cmocka_unit_test(switch__slow_peer_backlog),
 		cmocka_unit_test(switch__socketpair_port),
+		cmocka_unit_test(switch__restart_after_kill),
 		cmocka_unit_test(switch__bad_requests_and_sigterm),
 	};
 
