@@ -1,7 +1,8 @@
 /*
  * oci_ref_test.c - image references (Docker normalisation, the grammar's
- * edge cases, one clear error per malformed form) and digests (the one
- * accepted form, incremental SHA-256 against known vectors).
+ * edge cases, one clear error per malformed form), digests (the one
+ * accepted form, incremental SHA-256 against known vectors) and the
+ * registry's WWW-Authenticate challenges.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 
 #include "core/error.h"
 #include "image/digest.h"
+#include "image/oci_challenge.h"
 #include "image/oci_ref.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -248,6 +250,80 @@ static void digest__sha256_incremental(void **state)
 	oci_verifier_free(NULL);
 }
 
+static int challenge(struct oci_challenge *ch, const char *s)
+{
+	return oci_challenge_parse(ch, s, strlen(s));
+}
+
+static void challenge__parses(void **state)
+{
+	struct oci_challenge ch;
+
+	(void)state;
+	assert_int_equal(challenge(&ch, "Bearer realm=\"https://auth.docker.io/token\","
+				   "service=\"registry.docker.io\",scope=\"repository:library/alpine:pull\""), 0);
+	assert_int_equal(ch.scheme, OCI_AUTH_BEARER);
+	assert_string_equal(ch.realm, "https://auth.docker.io/token");
+	assert_string_equal(ch.service, "registry.docker.io");
+	assert_string_equal(ch.scope, "repository:library/alpine:pull");
+	/* case-insensitive names, spaces around '=', tokens, escapes, repeated scopes */
+	assert_int_equal(challenge(&ch, "bearer  Realm = \"https://r.example/t\" , service=reg.example, SCOPE=\"a:b:pull\", "
+				   "scope=\"c:d:pull,push\",error=\"insufficient_scope\",x=\"q\\\"q\""), 0);
+	assert_string_equal(ch.realm, "https://r.example/t");
+	assert_string_equal(ch.scope, "a:b:pull c:d:pull,push");
+	assert_string_equal(ch.error, "insufficient_scope");
+	assert_string_equal(ch.service, "reg.example");
+	/* several challenges: Bearer wins over Basic, unknown schemes skipped */
+	assert_int_equal(challenge(&ch, "Basic realm=\"Registry\", Foo a=b, Bearer realm=\"https://x/t\""), 0);
+	assert_int_equal(ch.scheme, OCI_AUTH_BEARER);
+	assert_string_equal(ch.realm, "https://x/t");
+	assert_int_equal(challenge(&ch, "Basic realm=\"Registry Realm\""), 0);
+	assert_int_equal(ch.scheme, OCI_AUTH_BASIC);
+	assert_string_equal(ch.realm, "Registry Realm");
+	assert_int_equal(challenge(&ch, "Basic"), 0);
+	assert_int_equal(ch.scheme, OCI_AUTH_BASIC);
+}
+
+static void challenge__rejects(void **state)
+{
+	static const struct bad_case bad[] = {
+		{ "", "unsupported authentication scheme" },
+		{ "Negotiate", "unsupported authentication scheme" },
+		{ "Bearer service=\"x\"", "Bearer without a realm" },
+		{ "Bearer realm=\"https://x", "unterminated realm" },
+		{ "Bearer realm=\"https://x\\", "unterminated realm" },
+		{ "Bearer realm=", "realm has no value" },
+		{ "Bearer realm=\"a\" junk", "expected ','" },
+		{ "Bearer realm=\"a\nb\"", "control character" },
+		{ "Bearer\x01 realm=a", "control character" },
+		{ "Bearer/ realm=a", "junk after the scheme" },
+		{ "=x", "expected a scheme" },
+		{ "Bearer realm=a, ;", "unexpected character ';'" },
+		{ "Bearer realm=https://x/t", "expected ','" }, /* a URL must be quoted */
+	};
+	char big[OCI_CHALLENGE_HEADER_MAX + 2], realm[OCI_CHALLENGE_REALM_MAX + 40];
+	struct oci_challenge ch;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = challenge(&ch, bad[i].in);
+
+		if (rc >= 0)
+			fail_msg("'%s' accepted", bad[i].in);
+		if (!strstr(vmc_error_last(), bad[i].why))
+			fail_msg("'%s': message '%s' lacks '%s'", bad[i].in, vmc_error_last(), bad[i].why);
+	}
+	memset(big, 'a', sizeof(big));
+	assert_int_equal(oci_challenge_parse(&ch, big, sizeof(big)), VMC_EPROTO);
+	snprintf(realm, sizeof(realm), "Bearer realm=\"");
+	memset(realm + strlen(realm), 'r', OCI_CHALLENGE_REALM_MAX + 1);
+	realm[sizeof(realm) - 2] = '"';
+	realm[sizeof(realm) - 1] = '\0';
+	assert_int_equal(challenge(&ch, realm), VMC_EPROTO);
+	assert_non_null(strstr(vmc_error_last(), "realm longer than"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +333,8 @@ int main(void)
 		cmocka_unit_test(oci_ref__limits_exact),
 		cmocka_unit_test(digest__validation),
 		cmocka_unit_test(digest__sha256_incremental),
+		cmocka_unit_test(challenge__parses),
+		cmocka_unit_test(challenge__rejects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
