@@ -549,7 +549,7 @@ int main(int argc, char **argv)
 	static const size_t sizes[] = { 64, 1500 };
 	const char *given = NULL, *bin;
 	double seconds = 1.0;
-	int rounds = 3, pings = 2000, window = 64, c, vde_ok = 1, rc = 0;
+	int rounds = 3, pings = 2000, window = 256, c, vde_ok = 1, rc = 0;
 	char base[] = "/tmp/vmc-bench-switch-XXXXXX", why[512] = "";
 	struct result res[2][2];
 

@@ -173,6 +173,10 @@ int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, int *gi
 	rc = give_fd ? open_pair_port(p, give_fd) : open_path_port(vs, p, peer);
 	if (rc < 0)
 		goto out;
+	/* room for a burst in flight to a peer that reads in batches; the
+	 * kernel caps it at net.core.wmem_max, and only what is queued counts */
+	int sndbuf = VSW_SNDBUF;
+	setsockopt(p->watch.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	rc = switch_core_port_add(vs->core, &id);
 	if (rc < 0)
 		goto out;

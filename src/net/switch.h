@@ -30,6 +30,7 @@
 #define VSW_MAX_CLIENTS 32
 #define VSW_TXQ_FRAMES 256        /* backlog per port (switch_txq.c) */
 #define VSW_TXQ_BYTES (1 << 20)
+#define VSW_SNDBUF (1 << 20)       /* SO_SNDBUF of a port socket */
 
 struct vswitch;
 
