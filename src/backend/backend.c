@@ -44,6 +44,18 @@ static const char *backend_label(vmc_backend b)
 	}
 }
 
+/* What Cloud Hypervisor lacks, by capability (not by files: a missing
+ * kernel is reported by the backend AUTO picked). */
+static int chv_can_run(const struct vmc_config *cfg)
+{
+	if (cfg->accel == VMC_ACCEL_TCG || cfg->n_shares > 0 || cfg->n_forwards > 0)
+		return 0;
+	for (size_t i = 0; i < cfg->n_nics; i++)
+		if (cfg->nics[i].kind == VMC_NIC_USER)
+			return 0;
+	return 1;
+}
+
 int backend_for_config(const struct backend_ops **out, const struct vmc_config *cfg)
 {
 	vmc_backend want = cfg->backend;
@@ -55,12 +67,15 @@ int backend_for_config(const struct backend_ops **out, const struct vmc_config *
 		if (rc < 0)
 			return rc;
 	}
-	/* AUTO: Cloud Hypervisor when its binary is found, else QEMU (VZ is
-	 * not built yet). */
+	/* AUTO: Cloud Hypervisor when its binary is found and it can run this
+	 * config (it has no user-mode network, no TCG, no shares yet), else
+	 * QEMU. VZ is not built yet. */
 	if (want == VMC_BACKEND_AUTO) {
 		char chv[4096];
 
-		want = chv_binary_find(chv, sizeof(chv)) == 0 ? VMC_BACKEND_CHV : VMC_BACKEND_QEMU;
+		want = VMC_BACKEND_QEMU;
+		if (chv_binary_find(chv, sizeof(chv)) == 0 && chv_can_run(cfg))
+			want = VMC_BACKEND_CHV;
 		vmc_error_clear();
 	}
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {

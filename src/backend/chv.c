@@ -375,8 +375,12 @@ static int chv_resume(struct backend_vm *vm)
 	return chv_api_vm_resume(vm->api, CHV_CMD_TIMEOUT_MS);
 }
 
+/* The forced path of a stop: shut the VM down, then the VMM process
+ * (the VM alone would leave CH running with a Created VM). */
 static int chv_quit(struct backend_vm *vm)
 {
+	if (chv_api_vm_shutdown(vm->api, CHV_CMD_TIMEOUT_MS) < 0)
+		vmc_error_clear(); /* not running any more: the VMM still must go */
 	return chv_api_vmm_shutdown(vm->api, CHV_CMD_TIMEOUT_MS);
 }
 

@@ -246,10 +246,18 @@ int shim_on_timer(struct shim *shim, struct shim_watch *w, uint32_t events)
 	(void)events;
 	(void)!read(w->fd, &ticks, sizeof(ticks));
 	if (w == &shim->stop_timer) {
-		if (!shim->hv_gone) {
-			shim->stop_timed_out = 1;
-			kill_hypervisor(shim);
+		if (shim->hv_gone)
+			return 0;
+		shim->stop_timed_out = 1;
+		/* The guest ignored the power button: ask the hypervisor to quit
+		 * (QMP quit; CH vm.shutdown + vmm.shutdown), then SIGKILL. */
+		if (!shim->quit_sent && shim->bvm && shim->ops->quit(shim->bvm) == 0) {
+			shim->quit_sent = 1;
+			timer_arm(&shim->stop_timer, SHIM_QUIT_GRACE_MS);
+			return 0;
 		}
+		vmc_error_clear();
+		kill_hypervisor(shim);
 	} else if (w == &shim->boot_timer) {
 		if (shim->state.kind == VMC_STATE_STARTING || shim->state.kind == VMC_STATE_RUNNING) {
 			shim->boot_timed_out = 1;
@@ -311,7 +319,8 @@ static void final_state(struct shim *shim, const siginfo_t *si, vmc_state_kind *
 		*kind = VMC_STATE_STOPPED;
 		*result = "killed";
 		shim->state.signal = by_signal ? code : 0;
-		snprintf(reason, len, "killed: the guest did not power off in time");
+		snprintf(reason, len, "%s: the guest did not power off in time",
+			 shim->quit_sent && !by_signal ? "stopped by the hypervisor" : "killed");
 	} else if (shim->boot_timed_out) {
 		*kind = VMC_STATE_FAILED;
 		shim->state.signal = by_signal ? code : 0;

@@ -21,6 +21,7 @@
 #define SHIM_LOG_MAX (64LL * 1024 * 1024) /* serial.log stops growing here */
 #define SHIM_CLIENT_LINE_MAX 4096
 #define SHIM_MAX_CLIENTS 64
+#define SHIM_QUIT_GRACE_MS 2000    /* after quit, before SIGKILL */
 
 struct shim;
 
@@ -79,6 +80,7 @@ struct shim {
 	int kill_requested;          /* vmc kill */
 	int stop_requested;          /* vmc stop */
 	int stop_timed_out;
+	int quit_sent;               /* stop timed out: the hypervisor was told to quit */
 	int boot_timed_out;
 	char fail_reason[200];       /* set when the shim gives up on the VM */
 	int hv_gone;

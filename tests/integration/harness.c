@@ -213,3 +213,24 @@ long harness_record_int(const struct harness *h, const char *name, const char *k
 	json_decref(obj);
 	return v;
 }
+
+int harness_console_wait(const struct harness *h, const char *name, const char *text,
+			 int timeout_ms)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/default/%s/serial.log", h->state_dir, name);
+	for (int waited = 0; waited <= timeout_ms; waited += 50) {
+		char *buf = NULL;
+		size_t len = 0;
+		int found = 0;
+
+		if (fs_read_file(path, 16 << 20, &buf, &len) == 0)
+			found = memmem(buf, len, text, strlen(text)) != NULL;
+		free(buf);
+		if (found)
+			return 0;
+		harness_pause_ms(50);
+	}
+	return -1;
+}

@@ -38,6 +38,10 @@ int harness_count_procs(const char *needle);
 int harness_cli(const struct harness *h, char *out, size_t out_len, const char *const *args);
 /* Bytes in the VM's serial.log, or -1. */
 long harness_console_size(const struct harness *h, const char *ns, const char *name);
+/* Waits until the VM's console log (namespace default) contains `text`;
+ * 0, or -1 after timeout_ms. Re-reads the log every 50 ms. */
+int harness_console_wait(const struct harness *h, const char *name, const char *text,
+			 int timeout_ms);
 /* Waits up to ms without spinning (for observing silence). */
 void harness_pause_ms(int ms);
 /* Reads a top-level integer of the VM's state.json ("shim_pid", "hv_pid"). */

@@ -502,6 +502,31 @@ static void lifecycle__shares_read_write_and_read_only(void **state)
 	fs_remove_tree(ro);
 }
 
+static void lifecycle__stop_timeout_forces_the_end(void **state)
+{
+	struct fixture *fx = *state;
+	/* vmc-init gives a TERM-ignoring workload vmc.stop_timeout (2 s) before
+	 * SIGKILL; a 300 ms stop timeout runs out first */
+	const char *stubborn[] = { "/bin/sh", "-c", "trap '' TERM; echo trap-set; sleep 600; sleep 600",
+				   NULL };
+	vmc_stop_result how;
+	vmc_state st;
+
+	NEED_GUEST();
+	start_ok(fx->mgr, harness_config(&H, "stubborn", stubborn));
+	wait_ready(fx->mgr, "stubborn", &st);
+	/* READY comes before the workload runs: wait until its trap is set */
+	assert_int_equal(harness_console_wait(&H, "stubborn", "trap-set", 30000), 0);
+	assert_int_equal(vmc_manager_stop(fx->mgr, "stubborn", 300, &how), 0);
+	assert_int_equal(vmc_manager_state(fx->mgr, "stubborn", &st), 0);
+	print_message("stop after 300 ms: %s (%s)\n", how == VMC_STOP_KILLED ? "forced" : "graceful",
+		      st.reason);
+	assert_int_equal(how, VMC_STOP_KILLED);
+	assert_int_equal(st.kind, VMC_STATE_STOPPED);
+	assert_non_null(strstr(st.reason, "did not power off in time"));
+	remove_ok(fx->mgr, "stubborn");
+}
+
 struct seen {
 	int ready, stopped;
 };
@@ -547,22 +572,26 @@ static void lifecycle__soak_leaves_nothing_behind(void **state)
 	const char *env = getenv("VMC_SOAK_CYCLES");
 	int cycles = env ? atoi(env) : 50;
 	int fds_before, fds_after;
+	char name[32], qemu_tag[64];
 	vmc_state st;
 
 	NEED_GUEST();
+	/* unique, so QEMUs of other test runs on this machine do not count */
+	snprintf(name, sizeof(name), "soak-%d", (int)getpid());
+	snprintf(qemu_tag, sizeof(qemu_tag), "guest=default/%s", name);
 	fds_before = harness_count_fds();
 	for (int i = 0; i < cycles; i++) {
-		start_ok(fx->mgr, harness_config(&H, "soak", NULL));
-		wait_ready(fx->mgr, "soak", &st);
-		assert_int_equal(vmc_manager_stop(fx->mgr, "soak", 30000, NULL), 0);
-		remove_ok(fx->mgr, "soak");
+		start_ok(fx->mgr, harness_config(&H, name, NULL));
+		wait_ready(fx->mgr, name, &st);
+		assert_int_equal(vmc_manager_stop(fx->mgr, name, 30000, NULL), 0);
+		remove_ok(fx->mgr, name);
 	}
 	fds_after = harness_count_fds();
 	print_message("soak: %d cycles, fds %d -> %d, processes left %d\n", cycles, fds_before,
 		      fds_after, harness_count_procs(H.state_dir));
 	assert_int_equal(fds_before, fds_after);
 	assert_int_equal(harness_count_procs(H.state_dir), 0);     /* shims */
-	assert_int_equal(harness_count_procs("guest=default/soak"), 0); /* QEMUs */
+	assert_int_equal(harness_count_procs(qemu_tag), 0);       /* QEMUs */
 	assert_int_equal(dir_entries(H.state_dir), 0);
 }
 
@@ -589,6 +618,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lifecycle__port_forward_reaches_guest_server, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(lifecycle__shares_read_write_and_read_only, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__stop_timeout_forces_the_end, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(lifecycle__soak_leaves_nothing_behind, setup, teardown),
 	};

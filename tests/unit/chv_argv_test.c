@@ -344,6 +344,10 @@ static void chv_argv__auto_picks_chv_when_found(void **state)
 	setenv("PATH", dir, 1);                          /* the fake is on PATH */
 	assert_int_equal(backend_for_config(&ops, cfg), 0);
 	assert_string_equal(ops->name, "chv");
+	/* a config Cloud Hypervisor cannot run goes to QEMU even then */
+	assert_int_equal(vmc_config_add_nic(cfg, VMC_NIC_USER, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(backend_for_config(&ops, cfg), 0);
+	assert_string_equal(ops->name, "qemu");
 	if (old_path)
 		setenv("PATH", old_path, 1);
 	free(old_path);
