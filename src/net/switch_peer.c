@@ -96,6 +96,13 @@ int vsw_peer_init(struct vswitch *vs, struct vsw_port *p, const char *peer)
 	if (n < 0 || (size_t)n >= sizeof(p->peer_base) || p->peer_base[0] == '\0')
 		return vmc_error_set(VMC_EINVAL, "bad peer socket name in '%s'", peer);
 	dirname(dir);
+	/* a port whose peer is one of the switch's own port sockets would
+	 * feed the switch its own frames: a loop */
+	struct stat st_dir, st_ports;
+	if (stat(dir, &st_dir) == 0 && fstat(vs->ports_dirfd, &st_ports) == 0 &&
+	    st_dir.st_dev == st_ports.st_dev && st_dir.st_ino == st_ports.st_ino)
+		return vmc_error_set(VMC_EINVAL, "peer '%s' is inside the switch's ports directory",
+				     peer);
 	memset(&p->peer_addr, 0, sizeof(p->peer_addr));
 	p->peer_addr.sun_family = AF_UNIX;
 	if (len < sizeof(p->peer_addr.sun_path)) {

@@ -324,6 +324,8 @@ static void switch__bad_requests_and_sigterm(void **state)
 					      "\"peer\":\"/tmp/x.sock\"}")), VMC_EEXISTS);
 	assert_int_equal(sw_reply_code(sw_req(&s, "{\"op\":\"add_port\",\"name\":\"q\","
 					      "\"peer\":\"relative.sock\"}")), VMC_EINVAL);
+	assert_int_equal(sw_reply_code(sw_req(&s, "{\"op\":\"add_port\",\"name\":\"loop\","
+					      "\"peer\":\"%s/ports/p0.sock\"}", s.net)), VMC_EINVAL);
 	assert_int_equal(sw_reply_code(sw_req(&s, "{\"op\":\"remove_port\",\"name\":\"zz\"}")),
 			 VMC_ENOTFOUND);
 	assert_int_equal(sw_reply_code(sw_req(&s, "{\"op\":\"frobnicate\"}")), VMC_EINVAL);
