@@ -4,8 +4,9 @@
  * directly, each with `-netdev dgram` to a switch port and a static
  * address from vmc.net=: A (10.9.0.1) and B (10.9.0.2) on one switch,
  * C (10.9.0.3) on another. A and B ping each other and B sends A 4 MiB of
- * random bytes over TCP (busybox nc), both sides printing md5sums; C
- * pings A and must fail. Each guest's workload (vmc.exec) prints
+ * random bytes over TCP (busybox nc), both sides printing md5sums, while a
+ * silent third port on their switch sees only the broadcasts; C pings A
+ * and must fail. Each guest's workload (vmc.exec) prints
  * "NETTEST key=value" lines this test reads from the console. Skips,
  * saying why, without a default guest.
  */
@@ -243,6 +244,7 @@ static void net_guest__ping_tcp_and_isolation(void **state)
 	add_port(&net1, "a", local[0], remote[0], sizeof(local[0]));
 	add_port(&net1, "b", local[1], remote[1], sizeof(local[1]));
 	add_port(&net2, "c", local[2], remote[2], sizeof(local[2]));
+	sw_nic_attach(&net1, 0); /* a silent third port on A and B's network */
 	assert_int_equal(guest_start(&g[0], "A", kernel, initramfs, "10.9.0.1", "52:54:00:09:00:01",
 				     local[0], remote[0], SCRIPT_A), 0);
 	assert_int_equal(guest_start(&g[1], "B", kernel, initramfs, "10.9.0.2", "52:54:00:09:00:02",
@@ -268,6 +270,15 @@ static void net_guest__ping_tcp_and_isolation(void **state)
 	assert_string_not_equal(must(&g[2], "ping", v, sizeof(v)), "0");
 	assert_true(sw_stat(&net2, "c", "rx_frames") > 0); /* it did try */
 	assert_int_equal(sw_stat(&net2, "c", "tx_frames"), 0);
+	/* learning: the third port saw the broadcasts (ARP), not the
+	 * thousands of unicast frames between A and B */
+	long spy = 0;
+	while (sw_nic_recv(&net1, 0, 0, NULL) > 0)
+		spy++;
+	printf("# third port on switch 1 got %ld frames\n", spy);
+	assert_true(spy > 0);
+	assert_true(spy < 100);
+	assert_true(sw_stat(&net1, "a", "tx_frames") > 2000);
 	printf("# switch 1: a rx %lld tx %lld tx_drops %lld; b rx %lld tx %lld tx_drops %lld\n",
 	       sw_stat(&net1, "a", "rx_frames"), sw_stat(&net1, "a", "tx_frames"),
 	       sw_stat(&net1, "a", "tx_drops"), sw_stat(&net1, "b", "rx_frames"),
