@@ -15,8 +15,11 @@
  * not there, they are dropped and its tx_drops counter says so. No sleeps
  * and no timers: the loop wakes only for fds.
  *
- * A port socket is connect()ed to its peer whenever the peer exists
- * (switch_peer.c). Besides sparing a path lookup per frame, that makes
+ * A port is a datagram socket in one of two modes: bound at
+ * NETDIR/ports/<name>.sock and sending to the socket its peer binds (QEMU's
+ * `-netdev dgram`), or one end of a socketpair whose other end the control
+ * client receives (VZ's file-handle NIC). A path-mode port socket is
+ * connect()ed to its peer whenever the peer exists (switch_peer.c). Besides sparing a path lookup per frame, that makes
  * the kernel accept datagrams on the port from the peer only
  * (unix_may_send), so nobody else can inject frames into the network.
  * Until then the ports directory (0700) is what keeps strangers out.

@@ -5,10 +5,13 @@
  * `-netdev dgram` and VZ's file-handle NIC format) as switch_core
  * decides, and serves a control socket (switch.sock, JSON lines) to add
  * and remove ports, read counters and shut down. All of its files live in
- * the network directory given on the command line:
+ * the network directory given on the command line (created 0700):
  *
- *   <netdir>/switch.sock          control socket (0600)
- *   <netdir>/ports/<name>.sock    the switch's end of port <name>
+ *   <netdir>/switch.sock          control socket
+ *   <netdir>/ports/<name>.sock    the switch's end of port <name> (path mode)
+ *
+ * A socketpair-mode port has no file: its other end went to whoever asked
+ * for it, over the control socket.
  *
  * Everything here is internal to the vmc-switch executable.
  */
