@@ -273,6 +273,21 @@ VMC_EXTERN int vmc_manager_resume(vmc_manager *mgr, const char *vm);
  * first. */
 VMC_EXTERN int vmc_manager_remove(vmc_manager *mgr, const char *vm, int force);
 
+/* Saves the VM's memory and device state into the directory `dir`, which
+ * must not exist yet (it is created, 0700). A running VM is paused for the
+ * copy and resumed after; a paused one stays paused. The VM's disks are
+ * not copied: restore with them unchanged. Returns 0, VMC_EEXISTS,
+ * VMC_EINVALSTATE (not running or paused), VMC_EUNSUPPORTED (backend). On
+ * failure nothing is left at `dir`. */
+VMC_EXTERN int vmc_manager_snapshot(vmc_manager *mgr, const char *vm, const char *dir);
+/* Starts a new VM from a snapshot directory, named `name` (NULL: the name
+ * it was saved under), in the state it was saved in: a READY VM is READY
+ * again with its addresses (its guest does not boot again). *out (may be
+ * NULL) receives the new VM's "namespace/name", to vmc_free(). Returns as
+ * vmc_manager_start(). */
+VMC_EXTERN int vmc_manager_restore(vmc_manager *mgr, const char *dir, const char *name,
+				   char **out);
+
 /* The config a VM was started with; *out is the caller's. */
 VMC_EXTERN int vmc_manager_config(vmc_manager *mgr, const char *vm, vmc_config **out);
 /* Path of the VM's console log (caller frees with vmc_free()). */

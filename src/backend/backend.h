@@ -41,6 +41,7 @@ struct backend_launch {
 	int n_pass_fds;
 	struct backend_sidecar sidecars[VMC_DEVICES_MAX];
 	int n_sidecars;
+	const char *restore_dir; /* set: start from this snapshot (see restore) */
 };
 
 struct backend_ops {
@@ -68,6 +69,13 @@ struct backend_ops {
 	int (*pause)(struct backend_vm *vm);
 	int (*resume)(struct backend_vm *vm);
 	int (*quit)(struct backend_vm *vm);       /* hypervisor exits now, no guest involvement */
+	/* Saves the paused VM's memory and device state into the existing
+	 * directory `dir` (the backend's own files; the shim adds the VM's
+	 * config and state). NULL: snapshots are not supported. */
+	int (*snapshot)(struct backend_vm *vm, const char *dir, int timeout_ms);
+	/* After attach, for a launch with restore_dir: loads the state; the VM
+	 * is left paused. */
+	int (*restore)(struct backend_vm *vm, int timeout_ms);
 	void (*free)(struct backend_vm *vm);
 };
 

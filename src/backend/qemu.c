@@ -22,12 +22,16 @@
 #include "backend/guest_cmdline.h"
 #include "backend/qmp.h"
 #include "backend/virtiofs.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "core/unixsock.h"
 
 #define QEMU_BINARY "qemu-system-x86_64"
 #define QMP_PASS_FD 3
+#define RESTORE_PASS_FD 4     /* the snapshot's memory file, for -incoming */
+#define SNAPSHOT_FDNAME "vmc-snapshot"
+#define SNAPSHOT_MEMORY "memory"
 #define QMP_CMD_TIMEOUT_MS 5000
 
 struct backend_vm {
@@ -40,6 +44,8 @@ struct backend_vm {
 	size_t argc, argv_cap;
 	void (*report)(enum backend_event ev, const char *detail, void *p);
 	void *report_payload;
+	int restore_fd;             /* snapshot memory file being restored */
+	char migration[32];         /* last MIGRATION event status */
 };
 
 /* ------------------------------------------------------------ argv */
@@ -236,6 +242,11 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg)
 	}
 	ADD("-append");
 	ADD("%s", cmdline);
+	if (vm->restore_fd >= 0) {
+		/* migrate-incoming is sent after attach, once events are on */
+		ADD("-incoming");
+		ADD("defer");
+	}
 #undef ADD
 	rc = add_disks(vm, cfg);
 	if (rc == 0)
@@ -331,6 +342,8 @@ static void qemu_free(struct backend_vm *vm)
 	qmp_free(vm->qmp);
 	if (vm->qmp_listen_fd >= 0)
 		close(vm->qmp_listen_fd);
+	if (vm->restore_fd >= 0)
+		close(vm->restore_fd);
 	if (vm->qmp_path) {
 		unlink(vm->qmp_path);
 		free(vm->qmp_path);
@@ -352,6 +365,7 @@ static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	if (!vm)
 		return vmc_error_oom();
 	vm->qmp_listen_fd = -1;
+	vm->restore_fd = -1;
 	for (size_t i = 0; i < VMC_DEVICES_MAX; i++)
 		vm->vfs[i].listen_fd = -1;
 	vm->qmp_path = fs_join(launch->vm_dir, "qmp.sock");
@@ -373,6 +387,17 @@ static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 								       : NULL;
 	}
 	launch->n_sidecars = (int)vm->n_vfs;
+	if (launch->restore_dir) {
+		char *mem = fs_join(launch->restore_dir, SNAPSHOT_MEMORY);
+		vm->restore_fd = mem ? open(mem, O_RDONLY | O_CLOEXEC) : -1;
+		if (vm->restore_fd < 0) {
+			rc = mem ? vmc_error_set_errno(VMC_ENOTFOUND, errno, "snapshot memory '%s'", mem)
+				 : vmc_error_oom();
+			free(mem);
+			goto out;
+		}
+		free(mem);
+	}
 	rc = build_argv(vm, cfg);
 	if (rc < 0)
 		goto out;
@@ -390,6 +415,11 @@ static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	launch->pass_fds[0] = vm->qmp_listen_fd;
 	launch->pass_to[0] = QMP_PASS_FD;
 	launch->n_pass_fds = 1;
+	if (vm->restore_fd >= 0) {
+		launch->pass_fds[1] = vm->restore_fd;
+		launch->pass_to[1] = RESTORE_PASS_FD;
+		launch->n_pass_fds = 2;
+	}
 	*out = vm;
 	vm = NULL;
 out:
@@ -406,6 +436,11 @@ static void on_qmp_event(const char *name, json_t *data, void *payload)
 		return;
 	if (data)
 		reason = json_string_value(json_object_get(data, "reason"));
+	if (!strcmp(name, "MIGRATION")) {
+		const char *st = data ? json_string_value(json_object_get(data, "status")) : NULL;
+		snprintf(vm->migration, sizeof(vm->migration), "%s", st ? st : "");
+		return;
+	}
 	if (!strcmp(name, "STOP"))
 		vm->report(BACKEND_EV_PAUSED, NULL, vm->report_payload);
 	else if (!strcmp(name, "RESUME"))
@@ -481,6 +516,111 @@ static int qemu_quit(struct backend_vm *vm)
 	return qemu_command(vm, "quit");
 }
 
+/* Migration with events on; the MIGRATION event then says how it ended. */
+static int migration_events_on(struct backend_vm *vm)
+{
+	json_t *caps = json_pack("{s:[{s:s, s:b}]}", "capabilities", "capability", "events",
+				 "state", 1);
+	int rc = caps ? qmp_execute(vm->qmp, "migrate-set-capabilities", caps, QMP_CMD_TIMEOUT_MS,
+				    NULL)
+		      : vmc_error_oom();
+
+	json_decref(caps);
+	vm->migration[0] = '\0';
+	return rc;
+}
+
+static int migration_wait(struct backend_vm *vm, int timeout_ms, const char *what)
+{
+	int64_t deadline = clock_deadline(timeout_ms);
+	int rc;
+
+	for (;;) {
+		if (!strcmp(vm->migration, "completed"))
+			return 0;
+		if (!strcmp(vm->migration, "failed") || !strcmp(vm->migration, "cancelled"))
+			return vmc_error_set(VMC_ERROR, "%s %s (see vmm.log)", what, vm->migration);
+		if (deadline >= 0 && clock_remaining_ms(deadline) == 0)
+			return vmc_error_set(VMC_ETIMEOUT, "%s did not finish in %d ms", what,
+					     timeout_ms);
+		rc = qmp_wait_dispatch(vm->qmp, clock_remaining_ms(deadline));
+		if (rc < 0)
+			return vmc_error_prefix(rc, "%s", what);
+	}
+}
+
+/* The migration stream goes to a file QEMU receives over the QMP socket
+ * (getfd): QEMU needs no access to the snapshot directory. */
+static int qemu_snapshot(struct backend_vm *vm, const char *dir, int timeout_ms)
+{
+	char *tmp = fs_join(dir, SNAPSHOT_MEMORY ".tmp"), *final = fs_join(dir, SNAPSHOT_MEMORY);
+	json_t *args = NULL;
+	int fd = -1, rc;
+
+	if (!tmp || !final) {
+		rc = vmc_error_oom();
+		goto out;
+	}
+	if (!vm->qmp) {
+		rc = vmc_error_set(VMC_EINVALSTATE, "qmp is not connected");
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", tmp);
+		goto out;
+	}
+	rc = migration_events_on(vm);
+	if (rc < 0)
+		goto out;
+	args = json_pack("{s:s}", "fdname", SNAPSHOT_FDNAME);
+	rc = qmp_execute_fd(vm->qmp, "getfd", args, fd, QMP_CMD_TIMEOUT_MS, NULL);
+	json_decref(args);
+	if (rc < 0)
+		goto out;
+	args = json_pack("{s:s}", "uri", "fd:" SNAPSHOT_FDNAME);
+	rc = qmp_execute(vm->qmp, "migrate", args, QMP_CMD_TIMEOUT_MS, NULL);
+	json_decref(args);
+	if (rc == 0)
+		rc = migration_wait(vm, timeout_ms, "snapshot");
+	if (rc == 0 && fsync(fd) < 0)
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot write '%s'", tmp);
+	if (rc == 0 && rename(tmp, final) < 0)
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot rename '%s'", tmp);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp)
+		unlink(tmp);
+	free(tmp);
+	free(final);
+	return rc;
+}
+
+/* QEMU was started with -incoming defer and the memory file as fd 4. */
+static int qemu_restore(struct backend_vm *vm, int timeout_ms)
+{
+	json_t *args;
+	char uri[32];
+	int rc;
+
+	if (vm->restore_fd < 0)
+		return vmc_error_set(VMC_EINVAL, "not started from a snapshot");
+	rc = migration_events_on(vm);
+	if (rc < 0)
+		return rc;
+	snprintf(uri, sizeof(uri), "fd:%d", RESTORE_PASS_FD);
+	args = json_pack("{s:s}", "uri", uri);
+	rc = qmp_execute(vm->qmp, "migrate-incoming", args, QMP_CMD_TIMEOUT_MS, NULL);
+	json_decref(args);
+	if (rc == 0)
+		rc = migration_wait(vm, timeout_ms, "restore");
+	close(vm->restore_fd);
+	vm->restore_fd = -1;
+	return rc;
+}
+
+
 const struct backend_ops backend_qemu_ops = {
 	.name = "qemu",
 	.kind = VMC_BACKEND_QEMU,
@@ -493,5 +633,7 @@ const struct backend_ops backend_qemu_ops = {
 	.pause = qemu_pause,
 	.resume = qemu_resume,
 	.quit = qemu_quit,
+	.snapshot = qemu_snapshot,
+	.restore = qemu_restore,
 	.free = qemu_free,
 };

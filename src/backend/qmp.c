@@ -288,13 +288,52 @@ static int qmp_wait(struct qmp *q, short events, int64_t deadline, const char *w
 	}
 }
 
-static int qmp_send(struct qmp *q, const char *data, size_t len, int64_t deadline)
+/* Sends one byte with `fd` attached as SCM_RIGHTS (QEMU takes an fd that
+ * arrives with any byte of a command). Returns 1 sent, 0 retry, < 0. */
+static int qmp_send_fd_byte(struct qmp *q, const char *data, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(q->fd, &mh, MSG_NOSIGNAL) == 1)
+		return 1;
+	if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+		return 0;
+	return qmp_kill(q, vmc_error_set_errno(VMC_EIO, errno, "qmp: sendmsg"));
+}
+
+static int qmp_send(struct qmp *q, const char *data, size_t len, int64_t deadline, int pass_fd)
 {
 	size_t off = 0;
 
 	while (off < len) {
-		ssize_t n = send(q->fd, data + off, len - off, MSG_NOSIGNAL);
+		ssize_t n;
 		int rc;
+
+		if (pass_fd >= 0) {
+			rc = qmp_send_fd_byte(q, data, pass_fd);
+			if (rc < 0)
+				return rc;
+			if (rc == 1) {
+				off = 1;
+				pass_fd = -1;
+				continue;
+			}
+			rc = qmp_wait(q, POLLOUT, deadline, "the socket to accept a command");
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		n = send(q->fd, data + off, len - off, MSG_NOSIGNAL);
 
 		if (n >= 0) {
 			off += (size_t)n;
@@ -329,8 +368,8 @@ static int qmp_cmd_valid(const char *cmd)
 	return 1;
 }
 
-static int qmp_execute_until(struct qmp *q, const char *cmd, json_t *args, int64_t deadline,
-			     json_t **result)
+static int qmp_execute_until(struct qmp *q, const char *cmd, json_t *args, int pass_fd,
+			     int64_t deadline, json_t **result)
 {
 	json_t *msg = NULL, *err, *ret;
 	char what[QMP_CMD_MAX + 24];
@@ -363,7 +402,7 @@ static int qmp_execute_until(struct qmp *q, const char *cmd, json_t *args, int64
 	}
 	len = strlen(text);
 	text[len] = '\n'; /* replaces the NUL; the length is kept in len */
-	rc = qmp_send(q, text, len + 1, deadline);
+	rc = qmp_send(q, text, len + 1, deadline, pass_fd);
 	if (rc < 0)
 		goto out;
 	/* Lines left in the buffer after the greeting come first. */
@@ -404,7 +443,30 @@ out:
 
 int qmp_execute(struct qmp *q, const char *cmd, json_t *args, int timeout_ms, json_t **result)
 {
-	return qmp_execute_until(q, cmd, args, qmp_deadline(timeout_ms), result);
+	return qmp_execute_until(q, cmd, args, -1, qmp_deadline(timeout_ms), result);
+}
+
+int qmp_wait_dispatch(struct qmp *q, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
+	int n;
+
+	if (q->dead)
+		return qmp_dead_error(q);
+	n = poll(&pfd, 1, timeout_ms);
+	if (n < 0 && errno != EINTR)
+		return qmp_kill(q, vmc_error_set_errno(VMC_EIO, errno, "qmp: poll"));
+	if (n <= 0)
+		return 0;
+	return qmp_dispatch(q);
+}
+
+int qmp_execute_fd(struct qmp *q, const char *cmd, json_t *args, int fd, int timeout_ms,
+		   json_t **result)
+{
+	if (fd < 0)
+		return vmc_error_set(VMC_EINVAL, "qmp %s: no fd to pass", cmd);
+	return qmp_execute_until(q, cmd, args, fd, qmp_deadline(timeout_ms), result);
 }
 
 int qmp_open(struct qmp **out, int fd, int timeout_ms)
@@ -436,7 +498,7 @@ int qmp_open(struct qmp **out, int fd, int timeout_ms)
 		if (rc < 0)
 			goto out;
 	}
-	rc = qmp_execute_until(q, "qmp_capabilities", NULL, deadline, NULL);
+	rc = qmp_execute_until(q, "qmp_capabilities", NULL, -1, deadline, NULL);
 	if (rc < 0)
 		goto out;
 	*out = q;

@@ -74,4 +74,14 @@ int qmp_dispatch(struct qmp *q);
 int qmp_execute(struct qmp *q, const char *cmd, json_t *args, int timeout_ms,
 		json_t **result);
 
+/* qmp_execute, with `fd` sent along as SCM_RIGHTS (for getfd / add-fd).
+ * The caller keeps its copy of fd. */
+int qmp_execute_fd(struct qmp *q, const char *cmd, json_t *args, int fd, int timeout_ms,
+		   json_t **result);
+
+/* Waits up to timeout_ms for the socket to become readable and dispatches
+ * what arrived (events go to the handler). 0 also on timeout; < 0 as
+ * qmp_dispatch. For callers waiting on an event. */
+int qmp_wait_dispatch(struct qmp *q, int timeout_ms);
+
 #endif

@@ -54,6 +54,8 @@ extern const struct cli_command cli_cmd_kill;
 extern const struct cli_command cli_cmd_pause;
 extern const struct cli_command cli_cmd_resume;
 extern const struct cli_command cli_cmd_rm;
+extern const struct cli_command cli_cmd_snapshot;
+extern const struct cli_command cli_cmd_restore;
 /* disks (issue 8) -- add declarations below this line */
 extern const struct cli_command cli_cmd_disk;
 /* images (issue 7) -- add declarations below this line */

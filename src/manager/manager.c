@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -278,7 +279,8 @@ static int read_report(int fd, const char *name)
 			     name);
 }
 
-int vmc_manager_start(vmc_manager *mgr, const vmc_config *cfg)
+/* Starts cfg's shim; with restore_dir, from that snapshot. */
+static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore_dir)
 {
 	const struct backend_ops *ops;
 	char *ns_dir = NULL, *dir = NULL, *vmm_log = NULL, *shim = NULL;
@@ -324,7 +326,8 @@ int vmc_manager_start(vmc_manager *mgr, const vmc_config *cfg)
 		rc = vmc_error_set_errno(VMC_EIO, errno, "pipe");
 		goto out;
 	}
-	const char *argv[] = { shim, "--vm-dir", dir, "--report-fd", "3", NULL };
+	const char *argv[] = { shim, "--vm-dir", dir, "--report-fd", "3",
+			       restore_dir ? "--restore" : NULL, restore_dir, NULL };
 	memset(&so, 0, sizeof(so));
 	so.argv = argv;
 	so.stdin_fd = -1;
@@ -356,5 +359,42 @@ out:
 	free(dir);
 	free(vmm_log);
 	free(shim);
+	return rc;
+}
+
+int vmc_manager_start(vmc_manager *mgr, const vmc_config *cfg)
+{
+	return start_vm(mgr, cfg, NULL);
+}
+
+int vmc_manager_restore(vmc_manager *mgr, const char *dir, const char *name, char **out)
+{
+	char abs[PATH_MAX], *path = NULL, *text = NULL;
+	vmc_config *cfg = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!dir || !realpath(dir, abs))
+		return vmc_error_set(VMC_ENOTFOUND, "no snapshot at '%s'", dir ? dir : "");
+	path = fs_join(abs, "config.json");
+	if (!path)
+		return vmc_error_oom();
+	rc = fs_read_file(path, MGR_CONFIG_MAX, &text, NULL);
+	if (rc == VMC_ENOTFOUND)
+		rc = vmc_error_set(VMC_ENOTFOUND, "'%s' is not a vmc snapshot (no config.json)", abs);
+	if (rc == 0)
+		rc = vmc_config_from_json(&cfg, text);
+	if (rc == 0 && name)
+		rc = vmc_config_set_name(cfg, name);
+	if (rc == 0)
+		rc = start_vm(mgr, cfg, abs);
+	if (rc == 0 && out && asprintf(out, "%s/%s", cfg->ns, cfg->name) < 0) {
+		*out = NULL;
+		rc = vmc_error_oom();
+	}
+	vmc_config_free(cfg);
+	free(text);
+	free(path);
 	return rc;
 }

@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 #define OPS_REQUEST_TIMEOUT_MS 15000
 #define OPS_KILL_TIMEOUT_MS 15000
 #define OPS_SHIM_EXIT_MS 5000
+#define OPS_SNAPSHOT_TIMEOUT_MS 180000
 
 int vmc_manager_state(vmc_manager *mgr, const char *vm, vmc_state *out)
 {
@@ -202,6 +204,29 @@ int vmc_manager_stop(vmc_manager *mgr, const char *vm, int timeout_ms, vmc_stop_
 		     : !strcmp(result, "killed") ? VMC_STOP_KILLED : VMC_STOP_ALREADY;
 	json_decref(reply);
 	return 0;
+}
+
+int vmc_manager_snapshot(vmc_manager *mgr, const char *vm, const char *dir)
+{
+	char abs[PATH_MAX], cwd[PATH_MAX];
+	json_t *reply = NULL;
+	int n, rc;
+
+	if (!dir || !*dir)
+		return vmc_error_set(VMC_EINVAL, "no snapshot directory given");
+	/* the shim has its own working directory: send an absolute path */
+	if (dir[0] == '/')
+		n = snprintf(abs, sizeof(abs), "%s", dir);
+	else if (getcwd(cwd, sizeof(cwd)))
+		n = snprintf(abs, sizeof(abs), "%s/%s", cwd, dir);
+	else
+		return vmc_error_set_errno(VMC_EIO, errno, "getcwd");
+	if (n < 0 || (size_t)n >= sizeof(abs))
+		return vmc_error_set(VMC_EINVAL, "snapshot path too long");
+	rc = vm_request(mgr, vm, json_pack("{s:s, s:s}", "op", "snapshot", "dir", abs),
+			OPS_SNAPSHOT_TIMEOUT_MS, &reply);
+	json_decref(reply);
+	return rc;
 }
 
 int vmc_manager_kill(vmc_manager *mgr, const char *vm)

@@ -2,7 +2,8 @@
  * control.c - the shim's control socket (shim.sock): one JSON object per
  * line in each direction. Requests: {"op":"state"}, {"op":"watch"} (the
  * reply, then {"event":"state","state":{...}} on every change until the
- * VM ends), {"op":"pause"}, {"op":"resume"}, {"op":"stop","timeout_ms":N}
+ * VM ends), {"op":"pause"}, {"op":"resume"}, {"op":"snapshot","dir":D}
+ * (answered once the snapshot is written), {"op":"stop","timeout_ms":N}
  * and {"op":"kill"} (answered when the hypervisor has exited, with
  * "result": "graceful" | "killed" | "already"). Replies carry "ok", and
  * "code" + "error" on failure. The protocol is internal to vmc; managers
@@ -99,6 +100,9 @@ static int handle_request(struct shim *shim, struct shim_client *c, const char *
 		rc = client_send(shim, c, state_reply(shim));
 	} else if (!strcmp(op, "pause") || !strcmp(op, "resume")) {
 		int r = !strcmp(op, "pause") ? shim_pause(shim) : shim_resume(shim);
+		rc = client_send(shim, c, r < 0 ? error_reply(r) : state_reply(shim));
+	} else if (!strcmp(op, "snapshot")) {
+		int r = shim_snapshot(shim, json_string_value(json_object_get(req, "dir")));
 		rc = client_send(shim, c, r < 0 ? error_reply(r) : state_reply(shim));
 	} else if (!strcmp(op, "stop") || !strcmp(op, "kill")) {
 		int is_stop = !strcmp(op, "stop");

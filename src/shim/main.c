@@ -157,6 +157,12 @@ static int start_hypervisor(struct shim *shim)
 	rc = backend_for_config(&shim->ops, shim->cfg);
 	if (rc < 0)
 		return rc;
+	if (shim->restore_dir) {
+		rc = shim_restore_read(shim, shim->restore_dir);
+		if (rc < 0)
+			return rc;
+		launch.restore_dir = shim->restore_dir;
+	}
 	rc = shim->ops->prepare(&shim->bvm, shim->cfg, &launch);
 	if (rc < 0)
 		return rc;
@@ -249,11 +255,14 @@ static void run_loop(struct shim *shim)
 	}
 }
 
-static int parse_args(int argc, char **argv, char **vm_dir, int *report_fd)
+static int parse_args(int argc, char **argv, char **vm_dir, int *report_fd,
+		      const char **restore_dir)
 {
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--vm-dir") && i + 1 < argc) {
 			*vm_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--restore") && i + 1 < argc) {
+			*restore_dir = argv[++i];
 		} else if (!strcmp(argv[i], "--report-fd") && i + 1 < argc) {
 			char *end;
 			long v = strtol(argv[++i], &end, 10);
@@ -277,8 +286,8 @@ int main(int argc, char **argv)
 	shim.epfd = shim.console.fd = shim.backend.fd = shim.pidfd.fd = -1;
 	shim.control.fd = shim.signals.fd = shim.stop_timer.fd = shim.boot_timer.fd = -1;
 	shim.log_fd = shim.user_log_fd = -1;
-	if (parse_args(argc, argv, &vm_dir, &report_fd) < 0) {
-		fprintf(stderr, "usage: vmc-shim --vm-dir DIR [--report-fd N]\n");
+	if (parse_args(argc, argv, &vm_dir, &report_fd, &shim.restore_dir) < 0) {
+		fprintf(stderr, "usage: vmc-shim --vm-dir DIR [--report-fd N] [--restore SNAPSHOT]\n");
 		return 2;
 	}
 	if (report_fd >= 0)
@@ -329,8 +338,17 @@ int main(int argc, char **argv)
 		shim.backend.handler = shim_on_backend;
 		if (shim.backend.fd >= 0)
 			shim_watch_add(&shim, &shim.backend, EPOLLIN);
-		if (shim.state.kind == VMC_STATE_STARTING)
+		if (shim.restore_dir) {
+			rc = shim_restore_finish(&shim);
+			if (rc < 0) {
+				snprintf(shim.fail_reason, sizeof(shim.fail_reason),
+					 "cannot restore '%s': %s", shim.restore_dir, vmc_error_last());
+				shim_request_kill(&shim);
+				shim.kill_requested = 0;
+			}
+		} else if (shim.state.kind == VMC_STATE_STARTING) {
 			shim_set_state(&shim, VMC_STATE_RUNNING, "");
+		}
 	}
 	if (shim.cfg->boot_timeout_ms > 0) {
 		struct itimerspec its = { 0 };

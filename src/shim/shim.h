@@ -69,6 +69,8 @@ struct shim {
 	int64_t t_read_us;           /* the last console read */
 
 	vmc_state state;
+	vmc_state restored;          /* the state a restored snapshot was saved in */
+	const char *restore_dir;
 	vmc_state_kind resume_to;    /* RUNNING or READY, for resume */
 	struct ready_scanner scanner;
 
@@ -107,6 +109,11 @@ void shim_log(struct shim *shim, const char *fmt, ...) __attribute__((format(pri
 
 /* Kills and reaps the sidecar processes (after the hypervisor). */
 void shim_stop_sidecars(struct shim *shim);
+
+/* snapshot.c */
+int shim_snapshot(struct shim *shim, const char *dir);
+int shim_restore_read(struct shim *shim, const char *dir);
+int shim_restore_finish(struct shim *shim);
 
 /* console.c */
 int shim_console_readable(struct shim *shim, struct shim_watch *w, uint32_t events);

@@ -527,6 +527,51 @@ static void lifecycle__stop_timeout_forces_the_end(void **state)
 	remove_ok(fx->mgr, "stubborn");
 }
 
+static void lifecycle__snapshot_and_restore(void **state)
+{
+	struct fixture *fx = *state;
+	const char *counter[] = { "/bin/sh", "-c",
+				  "i=0; while :; do i=$((i+1)); echo count-$i; sleep 1; done", NULL };
+	char dir[300], bad[300], *restored = NULL;
+	vmc_state st;
+
+	NEED_GUEST();
+	snprintf(dir, sizeof(dir), "%s-snap", H.state_dir);
+	snprintf(bad, sizeof(bad), "%s-notasnap", H.state_dir);
+	start_ok(fx->mgr, harness_config(&H, "orig", counter));
+	wait_ready(fx->mgr, "orig", &st);
+	assert_int_equal(harness_console_wait(&H, "orig", "count-2", 30000), 0);
+	assert_int_equal(vmc_manager_snapshot(fx->mgr, "orig", dir), 0);
+	assert_int_equal(vmc_manager_state(fx->mgr, "orig", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_READY); /* it ran on after the copy */
+	assert_int_equal(vmc_manager_snapshot(fx->mgr, "orig", dir), VMC_EEXISTS);
+	assert_int_equal(vmc_manager_kill(fx->mgr, "orig"), 0);
+	assert_int_equal(vmc_manager_snapshot(fx->mgr, "orig", bad), VMC_EINVALSTATE);
+	assert_int_not_equal(access(bad, F_OK), 0);
+
+	assert_int_equal(vmc_manager_restore(fx->mgr, dir, "copy", &restored), 0);
+	assert_string_equal(restored, "default/copy");
+	vmc_free(restored);
+	/* READY again with its address, without booting: the guest goes on
+	 * counting where it was and never prints its ready line again */
+	wait_ready(fx->mgr, "copy", &st);
+	assert_string_equal(st.ip[0], "10.0.2.15");
+	assert_int_equal(harness_console_wait(&H, "copy", "count-", 30000), 0);
+	assert_int_not_equal(harness_console_wait(&H, "copy", "VMC_READY", 0), 0);
+	assert_int_not_equal(harness_console_wait(&H, "copy", "count-1\r", 0), 0);
+	/* the restored VM is a full VM: stop it gracefully */
+	assert_int_equal(vmc_manager_stop(fx->mgr, "copy", 30000, NULL), 0);
+	remove_ok(fx->mgr, "copy");
+	remove_ok(fx->mgr, "orig");
+
+	/* not a snapshot: a clear error and no VM left */
+	assert_int_equal(mkdir(bad, 0700), 0);
+	assert_int_equal(vmc_manager_restore(fx->mgr, bad, "nope", NULL), VMC_ENOTFOUND);
+	assert_int_equal(vmc_manager_state(fx->mgr, "nope", &st), VMC_ENOTFOUND);
+	fs_remove_tree(bad);
+	fs_remove_tree(dir);
+}
+
 struct seen {
 	int ready, stopped;
 };
@@ -621,6 +666,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(lifecycle__stop_timeout_forces_the_end, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(lifecycle__snapshot_and_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(lifecycle__soak_leaves_nothing_behind, setup, teardown),
 	};
 	int failed;
