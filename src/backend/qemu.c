@@ -27,26 +27,7 @@
 #include "core/fsutil.h"
 #include "core/unixsock.h"
 
-#define QEMU_BINARY "qemu-system-x86_64"
-#define QMP_PASS_FD 3
-#define RESTORE_PASS_FD 4     /* the snapshot's memory file, for -incoming */
-#define SNAPSHOT_FDNAME "vmc-snapshot"
-#define SNAPSHOT_MEMORY "memory"
-#define QMP_CMD_TIMEOUT_MS 5000
-
-struct backend_vm {
-	struct qmp *qmp;
-	struct virtiofs_daemon vfs[VMC_DEVICES_MAX];
-	size_t n_vfs;
-	int qmp_listen_fd;
-	char *qmp_path;
-	char **argv;
-	size_t argc, argv_cap;
-	void (*report)(enum backend_event ev, const char *detail, void *p);
-	void *report_payload;
-	int restore_fd;             /* snapshot memory file being restored */
-	char migration[32];         /* last MIGRATION event status */
-};
+#include "backend/qemu_vm.h"
 
 /* ------------------------------------------------------------ argv */
 
@@ -489,7 +470,7 @@ static int qemu_on_readable(struct backend_vm *vm)
 	return qmp_dispatch(vm->qmp);
 }
 
-static int qemu_command(struct backend_vm *vm, const char *cmd)
+int qemu_command(struct backend_vm *vm, const char *cmd)
 {
 	if (!vm->qmp)
 		return vmc_error_set(VMC_EINVALSTATE, "qmp is not connected");
@@ -515,111 +496,6 @@ static int qemu_quit(struct backend_vm *vm)
 {
 	return qemu_command(vm, "quit");
 }
-
-/* Migration with events on; the MIGRATION event then says how it ended. */
-static int migration_events_on(struct backend_vm *vm)
-{
-	json_t *caps = json_pack("{s:[{s:s, s:b}]}", "capabilities", "capability", "events",
-				 "state", 1);
-	int rc = caps ? qmp_execute(vm->qmp, "migrate-set-capabilities", caps, QMP_CMD_TIMEOUT_MS,
-				    NULL)
-		      : vmc_error_oom();
-
-	json_decref(caps);
-	vm->migration[0] = '\0';
-	return rc;
-}
-
-static int migration_wait(struct backend_vm *vm, int timeout_ms, const char *what)
-{
-	int64_t deadline = clock_deadline(timeout_ms);
-	int rc;
-
-	for (;;) {
-		if (!strcmp(vm->migration, "completed"))
-			return 0;
-		if (!strcmp(vm->migration, "failed") || !strcmp(vm->migration, "cancelled"))
-			return vmc_error_set(VMC_ERROR, "%s %s (see vmm.log)", what, vm->migration);
-		if (deadline >= 0 && clock_remaining_ms(deadline) == 0)
-			return vmc_error_set(VMC_ETIMEOUT, "%s did not finish in %d ms", what,
-					     timeout_ms);
-		rc = qmp_wait_dispatch(vm->qmp, clock_remaining_ms(deadline));
-		if (rc < 0)
-			return vmc_error_prefix(rc, "%s", what);
-	}
-}
-
-/* The migration stream goes to a file QEMU receives over the QMP socket
- * (getfd): QEMU needs no access to the snapshot directory. */
-static int qemu_snapshot(struct backend_vm *vm, const char *dir, int timeout_ms)
-{
-	char *tmp = fs_join(dir, SNAPSHOT_MEMORY ".tmp"), *final = fs_join(dir, SNAPSHOT_MEMORY);
-	json_t *args = NULL;
-	int fd = -1, rc;
-
-	if (!tmp || !final) {
-		rc = vmc_error_oom();
-		goto out;
-	}
-	if (!vm->qmp) {
-		rc = vmc_error_set(VMC_EINVALSTATE, "qmp is not connected");
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", tmp);
-		goto out;
-	}
-	rc = migration_events_on(vm);
-	if (rc < 0)
-		goto out;
-	args = json_pack("{s:s}", "fdname", SNAPSHOT_FDNAME);
-	rc = qmp_execute_fd(vm->qmp, "getfd", args, fd, QMP_CMD_TIMEOUT_MS, NULL);
-	json_decref(args);
-	if (rc < 0)
-		goto out;
-	args = json_pack("{s:s}", "uri", "fd:" SNAPSHOT_FDNAME);
-	rc = qmp_execute(vm->qmp, "migrate", args, QMP_CMD_TIMEOUT_MS, NULL);
-	json_decref(args);
-	if (rc == 0)
-		rc = migration_wait(vm, timeout_ms, "snapshot");
-	if (rc == 0 && fsync(fd) < 0)
-		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot write '%s'", tmp);
-	if (rc == 0 && rename(tmp, final) < 0)
-		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot rename '%s'", tmp);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp)
-		unlink(tmp);
-	free(tmp);
-	free(final);
-	return rc;
-}
-
-/* QEMU was started with -incoming defer and the memory file as fd 4. */
-static int qemu_restore(struct backend_vm *vm, int timeout_ms)
-{
-	json_t *args;
-	char uri[32];
-	int rc;
-
-	if (vm->restore_fd < 0)
-		return vmc_error_set(VMC_EINVAL, "not started from a snapshot");
-	rc = migration_events_on(vm);
-	if (rc < 0)
-		return rc;
-	snprintf(uri, sizeof(uri), "fd:%d", RESTORE_PASS_FD);
-	args = json_pack("{s:s}", "uri", uri);
-	rc = qmp_execute(vm->qmp, "migrate-incoming", args, QMP_CMD_TIMEOUT_MS, NULL);
-	json_decref(args);
-	if (rc == 0)
-		rc = migration_wait(vm, timeout_ms, "restore");
-	close(vm->restore_fd);
-	vm->restore_fd = -1;
-	return rc;
-}
-
 
 const struct backend_ops backend_qemu_ops = {
 	.name = "qemu",
