@@ -4,7 +4,8 @@
  * listens on NETDIR/switch.sock (switch_ctl.c speaks the protocol), writes
  * one line to fd N once it serves ("ok <pid>" or "error <code> <msg>"),
  * and runs until a "shutdown" request or SIGTERM/SIGINT/SIGHUP, after
- * which no socket file of its own is left behind.
+ * which no socket file of its own is left behind. Port sockets a killed
+ * predecessor left in NETDIR/ports are removed at start.
  *
  * Data path: a readable port is drained with recvmmsg, VSW_BATCH frames
  * at a time (at most VSW_RX_ROUNDS batches per wakeup, so one busy port
@@ -24,6 +25,7 @@
  * (unix_may_send), so nobody else can inject frames into the network.
  * Until then the ports directory (0700) is what keeps strangers out.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -353,6 +355,28 @@ static int on_signal(struct vswitch *vs, struct vsw_watch *w, uint32_t events)
 	return 0;
 }
 
+/* Port sockets left by a switch that died. We hold the control socket,
+ * so no live switch owns any of them; only sockets are removed. */
+static void remove_stale_ports(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	struct stat st;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISSOCK(st.st_mode))
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 static int setup(struct vswitch *vs)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };
@@ -402,6 +426,7 @@ static int setup(struct vswitch *vs)
 	vs->ports_dirfd = open(vs->ports_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (vs->ports_dirfd < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", vs->ports_dir);
+	remove_stale_ports(vs->ports_dir);
 	return 0;
 }
 

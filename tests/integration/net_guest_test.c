@@ -6,7 +6,8 @@
  * C (10.9.0.3) on another. A and B ping each other and B sends A 4 MiB of
  * random bytes over TCP (busybox nc), both sides printing md5sums, while a
  * silent third port on their switch sees only the broadcasts; C pings A
- * and must fail. Each guest's workload (vmc.exec) prints
+ * and must fail. Then A and B's switch is killed and a new one started
+ * on the same directory: B's pings to A get through again. Each guest's workload (vmc.exec) prints
  * "NETTEST key=value" lines this test reads from the console. Skips,
  * saying why, without a default guest.
  */
@@ -54,7 +55,7 @@ static const char SCRIPT_B[] =
 	" dd if=/dev/urandom of=/tmp/f bs=1024 count=4096 2> /dev/null;"
 	" set -- $(md5sum < /tmp/f); echo NETTEST tx=$1;"
 	" t=0; until nc -w 5 10.9.0.1 5000 < /tmp/f; do t=$((t+1)); [ $t -gt 20 ] && break;"
-	" sleep 1; done; echo NETTEST nc=$t; echo NETTEST done=1; sleep 120";
+	" sleep 1; done; echo NETTEST nc=$t; echo NETTEST done=1; ping -i 0.3 10.9.0.1";
 static const char SCRIPT_C[] =
 	"sleep 5; ping -c 3 -w 8 10.9.0.1 > /dev/null; echo NETTEST ping=$?; echo NETTEST done=1;"
 	" sleep 120";
@@ -175,6 +176,43 @@ static const char *must(struct guest *g, const char *key, char *out, size_t len)
 	return out;
 }
 
+/* Reads the consoles for ms, or until g has printed `text` at least
+ * `min` times; returns how many times it has. */
+static int pump_count(struct guest *gs, int n, struct guest *g, const char *text, int min,
+		      int ms)
+{
+	int64_t deadline = clock_deadline(ms);
+
+	for (;;) {
+		struct pollfd pfd[8];
+		int count = 0;
+
+		for (const char *p = g->log; (p = strstr(p, text)) != NULL; p++)
+			count++;
+		if ((min > 0 && count >= min) || clock_remaining_ms(deadline) == 0)
+			return count;
+		for (int i = 0; i < n; i++) {
+			pfd[i].fd = gs[i].exited ? -1 : gs[i].con;
+			pfd[i].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)n, clock_remaining_ms(deadline)) <= 0)
+			continue;
+		for (int i = 0; i < n; i++) {
+			ssize_t r;
+
+			if (!pfd[i].revents)
+				continue;
+			r = read(gs[i].con, gs[i].log + gs[i].len, LOG_MAX - gs[i].len);
+			if (r > 0) {
+				gs[i].len += (size_t)r;
+				gs[i].log[gs[i].len] = '\0';
+			} else if (r == 0 || gs[i].len == LOG_MAX) {
+				gs[i].exited = 1;
+			}
+		}
+	}
+}
+
 /* Reads every console until each guest printed "NETTEST done=1". */
 static int wait_done(struct guest *gs, int n, int timeout_ms)
 {
@@ -283,6 +321,23 @@ static void net_guest__ping_tcp_and_isolation(void **state)
 	       sw_stat(&net1, "a", "rx_frames"), sw_stat(&net1, "a", "tx_frames"),
 	       sw_stat(&net1, "a", "tx_drops"), sw_stat(&net1, "b", "rx_frames"),
 	       sw_stat(&net1, "b", "tx_frames"), sw_stat(&net1, "b", "tx_drops"));
+	/* the switch dies under running guests (B pings A all the time now);
+	 * a new one on the same directory with the same ports carries their
+	 * traffic again: QEMU sends by path, the ports find QEMU's sockets */
+	assert_int_equal(kill(net1.pid, SIGKILL), 0);
+	assert_int_equal(sw_wait_exit(&net1, 5000), 128 + SIGKILL);
+	close(net1.ctl);
+	close(net1.pidfd);
+	sw_close_nics(&net1);
+	int before = pump_count(g, 3, &g[1], "bytes from 10.9.0.1", 0, 1500); /* in flight */
+	if (sw_start(&net1, d1, line, sizeof(line)) != 0)
+		fail_msg("vmc-switch did not restart: '%s'", line);
+	add_port(&net1, "a", local[0], remote[0], sizeof(local[0]));
+	add_port(&net1, "b", local[1], remote[1], sizeof(local[1]));
+	int after = pump_count(g, 3, &g[1], "bytes from 10.9.0.1", before + 3, 30000);
+	printf("# B's ping replies: %d before the switch was killed, %d after it restarted\n",
+	       before, after);
+	assert_true(after >= before + 3);
 	for (i = 0; i < 3; i++)
 		guest_stop(&g[i]);
 	sw_finish(&net1);

@@ -293,7 +293,8 @@ static void switch__socketpair_port(void **state)
 static void switch__restart_after_kill(void **state)
 {
 	struct sw s, again;
-	char line[256];
+	char line[256], path[160];
+	struct stat st;
 
 	sw_start3(&s);
 	assert_int_equal(kill(s.pid, SIGKILL), 0);
@@ -303,6 +304,8 @@ static void switch__restart_after_kill(void **state)
 	sw_close_nics(&s);
 	if (sw_start(&again, s.dir, line, sizeof(line)) != 0)
 		fail_msg("vmc-switch did not start over a dead one: '%s'", line);
+	snprintf(path, sizeof(path), "%s/ports/p0.sock", again.net);
+	assert_int_equal(lstat(path, &st), -1); /* the dead one's port socket went */
 	for (int i = 0; i < NPORTS; i++)
 		sw_nic_attach(&again, i);
 	sw_nic_send(&again, 0, BCAST, MAC[0], 64);
