@@ -8,6 +8,7 @@ Prints each skipped case with its reason, then "N passed, N failed,
 N skipped". Exits 1 if anything failed or a log is missing.
 """
 import json
+import os
 import re
 import sys
 
@@ -17,6 +18,7 @@ def main(paths):
     passed = failed = skipped = 0
     bad = False
     for path in paths:
+        build = os.path.basename(os.path.dirname(os.path.dirname(os.path.abspath(path))))
         try:
             lines = open(path, encoding="utf-8").read().splitlines()
         except OSError as e:
@@ -26,27 +28,34 @@ def main(paths):
         for line in lines:
             t = json.loads(line)
             out = t.get("stdout", "") or ""
-            cases = {}
-            last_reason = ""
+            # cmocka prints each case's result on stdout once (the closing
+            # "listed below" summary goes to stderr); a binary may run the
+            # same case twice (e.g. against a double, then the real thing),
+            # so every result line counts.
+            results = []
+            last_text = ""
             for l in out.splitlines():
-                if l.startswith("skipped:"):
-                    last_reason = l
                 m = CASE.match(l)
                 if m:
-                    cases[m.group(2)] = (m.group(1), last_reason)
+                    results.append((m.group(1), m.group(2), last_text))
+                    last_text = ""
+                elif l.startswith("[ RUN"):
+                    last_text = ""
+                elif l.strip() and not l.startswith("["):
+                    last_text = l.strip()
             result = t.get("result")
-            if cases:
-                for name, (r, why) in cases.items():
+            if results:
+                for r, name, why in results:
                     if r == "OK":
                         passed += 1
                     elif r == "SKIPPED":
                         skipped += 1
-                        print(f"skipped {t['name']}/{name}: {why}")
+                        print(f"skipped [{build}] {t['name']}/{name}: {why}")
                     else:
                         failed += 1
-                        print(f"failed {t['name']}/{name}")
+                        print(f"failed [{build}] {t['name']}/{name}")
                 if result not in ("OK", "SKIP", "EXPECTEDFAIL") and not any(
-                        r == "FAILED" for r, _ in cases.values()):
+                        r == "FAILED" for r, _, _ in results):
                     failed += 1
                     print(f"failed {t['name']}: {result}")
             elif result == "OK":
