@@ -71,7 +71,7 @@ int beneath_open1(struct beneath *b, int dir_fd, const char *name, int flags)
 		errno = EXDEV;
 		return -1;
 	}
-	return openat(dir_fd, name, flags);
+	return openat(dir_fd, name, flags); /* cloexec: flags has O_CLOEXEC */
 }
 
 /* Opens one directory component, refusing symlinks and non-directories. */

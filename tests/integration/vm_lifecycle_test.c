@@ -615,7 +615,7 @@ static void lifecycle__soak_leaves_nothing_behind(void **state)
 {
 	struct fixture *fx = *state;
 	const char *env = getenv("VMC_SOAK_CYCLES");
-	int cycles = env ? atoi(env) : 50;
+	long cycles = env ? strtol(env, NULL, 10) : 50;
 	int fds_before, fds_after;
 	char name[32], qemu_tag[64];
 	vmc_state st;
@@ -625,14 +625,14 @@ static void lifecycle__soak_leaves_nothing_behind(void **state)
 	snprintf(name, sizeof(name), "soak-%d", (int)getpid());
 	snprintf(qemu_tag, sizeof(qemu_tag), "guest=default/%s", name);
 	fds_before = harness_count_fds();
-	for (int i = 0; i < cycles; i++) {
+	for (long i = 0; i < cycles; i++) {
 		start_ok(fx->mgr, harness_config(&H, name, NULL));
 		wait_ready(fx->mgr, name, &st);
 		assert_int_equal(vmc_manager_stop(fx->mgr, name, 30000, NULL), 0);
 		remove_ok(fx->mgr, name);
 	}
 	fds_after = harness_count_fds();
-	print_message("soak: %d cycles, fds %d -> %d, processes left %d\n", cycles, fds_before,
+	print_message("soak: %ld cycles, fds %d -> %d, processes left %d\n", cycles, fds_before,
 		      fds_after, harness_count_procs(H.state_dir));
 	assert_int_equal(fds_before, fds_after);
 	assert_int_equal(harness_count_procs(H.state_dir), 0);     /* shims */

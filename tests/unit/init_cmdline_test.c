@@ -183,7 +183,7 @@ static void init_cmdline__exec_overlong_and_too_many_args(void **state)
 	char *line = malloc(n + 16);
 
 	assert_non_null(line);
-	strcpy(line, "vmc.exec=");
+	memcpy(line, "vmc.exec=", sizeof("vmc.exec="));
 	memset(line + 9, 'a', n);
 	line[9 + n] = '\0';
 	assert_int_equal(parse(line), 1);
