@@ -211,6 +211,35 @@ int cli_common_option(struct cli_ctx *ctx, const struct cli_command *cmd, struct
 	}
 }
 
+int cli_collect(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
+		const struct cli_option *opts, const char **pos, int max, int *n,
+		const char **values)
+{
+	struct cli_getopt g;
+	int id, rc;
+
+	*n = 0;
+	cli_getopt_init(&g, argc, argv, opts);
+	for (;;) {
+		id = cli_getopt_next(&g);
+		if (id == CLI_OPT_END)
+			return -1;
+		if (id == CLI_OPT_POSITIONAL) {
+			if (*n >= max)
+				return cli_usage_error(cmd, "unexpected argument '%s'", g.arg);
+			pos[(*n)++] = g.arg;
+			continue;
+		}
+		if (values && id > 0 && id < CLI_COLLECT_MAX_ID) {
+			values[id] = g.arg;
+			continue;
+		}
+		rc = cli_common_option(ctx, cmd, &g, id);
+		if (rc >= 0)
+			return rc;
+	}
+}
+
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	unsigned long v;

@@ -63,6 +63,15 @@ int cli_getopt_next(struct cli_getopt *g);
 int cli_common_option(struct cli_ctx *ctx, const struct cli_command *cmd, struct cli_getopt *g,
 		      int id);
 
+/* The common case of a command: its positionals (at most `max`, into
+ * pos[0..*n-1]) and options whose value lands in values[id] (values may be
+ * NULL when `opts` has none; ids must be < CLI_COLLECT_MAX_ID), global
+ * options handled. Returns -1 to go on, or the exit code to return. */
+#define CLI_COLLECT_MAX_ID 16
+int cli_collect(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
+		const struct cli_option *opts, const char **pos, int max, int *n,
+		const char **values);
+
 /* Prints "vmc: <what>" and the command's usage line to stderr; returns 2. */
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

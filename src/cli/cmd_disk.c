@@ -57,35 +57,17 @@ static int report(int rc)
 	return cli_exit_code(rc);
 }
 
-/* Collects exactly `want` positionals after the subcommand. Returns -1 to
- * go on or an exit code. */
+/* Exactly `want` positionals after the subcommand. Returns -1 to go on or
+ * an exit code. */
 static int get_args(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
 		    const char **pos, int want, const char *what)
 {
 	static const struct cli_option opts[] = { { NULL, 0, 0, 0 } };
-	struct cli_getopt g;
-	int n = 0, id, rc;
+	int n, rc = cli_collect(ctx, cmd, argc, argv, opts, pos, want, &n, NULL);
 
-	cli_getopt_init(&g, argc, argv, opts);
-	for (;;) {
-		id = cli_getopt_next(&g);
-		switch (id) {
-		case CLI_OPT_END:
-			if (n != want)
-				return cli_usage_error(cmd, "expected %s", what);
-			return -1;
-		case CLI_OPT_POSITIONAL:
-			if (n >= want)
-				return cli_usage_error(cmd, "unexpected argument '%s'", g.arg);
-			pos[n++] = g.arg;
-			break;
-		default:
-			rc = cli_common_option(ctx, cmd, &g, id);
-			if (rc >= 0)
-				return rc;
-			break;
-		}
-	}
+	if (rc >= 0)
+		return rc;
+	return n == want ? -1 : cli_usage_error(cmd, "expected %s", what);
 }
 
 static int disk_create(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)

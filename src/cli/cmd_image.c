@@ -28,31 +28,12 @@ static int open_store(vmc_image_store **st)
 	return 0;
 }
 
-/* Parses options and returns -1 to go on (positionals in pos[0..*n-1])
- * or an exit code. */
 static int parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
 		 const char **pos, int max, int *n)
 {
 	static const struct cli_option opts[] = { { NULL, 0, 0, 0 } };
-	struct cli_getopt g;
-	int id, rc;
 
-	*n = 0;
-	cli_getopt_init(&g, argc, argv, opts);
-	for (;;) {
-		id = cli_getopt_next(&g);
-		if (id == CLI_OPT_END)
-			return -1;
-		if (id == CLI_OPT_POSITIONAL) {
-			if (*n >= max)
-				return cli_usage_error(cmd, "unexpected argument '%s'", g.arg);
-			pos[(*n)++] = g.arg;
-			continue;
-		}
-		rc = cli_common_option(ctx, cmd, &g, id);
-		if (rc >= 0)
-			return rc;
-	}
+	return cli_collect(ctx, cmd, argc, argv, opts, pos, max, n, NULL);
 }
 
 static void human_size(char *buf, size_t size, uint64_t bytes)

@@ -19,44 +19,13 @@ static const struct cli_option restore_options[] = {
 	{ NULL, 0, 0, 0 },
 };
 
-/* Collects up to `max` positionals (and --name); -1 to go on, or an exit
- * code. */
-static int parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
-		 const struct cli_option *opts, const char **pos, int max, int *n,
-		 const char **name)
-{
-	struct cli_getopt g;
-	int id, rc;
-
-	*n = 0;
-	cli_getopt_init(&g, argc, argv, opts);
-	for (;;) {
-		id = cli_getopt_next(&g);
-		if (id == CLI_OPT_END)
-			return -1;
-		if (id == CLI_OPT_POSITIONAL) {
-			if (*n >= max)
-				return cli_usage_error(cmd, "unexpected argument '%s'", g.arg);
-			pos[(*n)++] = g.arg;
-			continue;
-		}
-		if (id == OPT_NAME && name) {
-			*name = g.arg;
-			continue;
-		}
-		rc = cli_common_option(ctx, cmd, &g, id);
-		if (rc >= 0)
-			return rc;
-	}
-}
-
 static int cmd_snapshot(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
 	const char *pos[2];
 	char vm[2 * VMC_NAME_MAX + 2];
 	int n, rc;
 
-	rc = parse(ctx, cmd, argc, argv, snapshot_options, pos, 2, &n, NULL);
+	rc = cli_collect(ctx, cmd, argc, argv, snapshot_options, pos, 2, &n, NULL);
 	if (rc >= 0)
 		return rc;
 	if (n != 2)
@@ -81,12 +50,12 @@ static int cmd_snapshot(struct cli_ctx *ctx, const struct cli_command *cmd, int 
 
 static int cmd_restore(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-	const char *pos[1], *name = NULL;
+	const char *pos[1], *values[CLI_COLLECT_MAX_ID] = { NULL };
 	char *vm = NULL;
 	vmc_state st;
 	int n, rc;
 
-	rc = parse(ctx, cmd, argc, argv, restore_options, pos, 1, &n, &name);
+	rc = cli_collect(ctx, cmd, argc, argv, restore_options, pos, 1, &n, values);
 	if (rc >= 0)
 		return rc;
 	if (n != 1)
@@ -94,7 +63,7 @@ static int cmd_restore(struct cli_ctx *ctx, const struct cli_command *cmd, int a
 	rc = cli_manager(ctx);
 	if (rc)
 		return rc;
-	rc = vmc_manager_restore(ctx->mgr, pos[0], name, &vm);
+	rc = vmc_manager_restore(ctx->mgr, pos[0], values[OPT_NAME], &vm);
 	if (rc < 0)
 		return cli_fail(rc, "restore '%s'", pos[0]);
 	rc = CLI_EXIT_OK;
