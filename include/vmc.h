@@ -440,6 +440,49 @@ VMC_EXTERN int vmc_seed_add_dns(vmc_seed *seed, const char *addr);
  * VMC_ENOTFOUND (directory missing), VMC_EIO or VMC_ENOMEM. */
 VMC_EXTERN int vmc_seed_write_iso(const vmc_seed *seed, const char *path);
 
+/* The format of a disk image. Always explicit: vmc never probes a format,
+ * so a guest cannot turn a raw disk into a qcow2 header pointing at host
+ * files. Append only. */
+typedef enum {
+	VMC_DISK_RAW = 0,   /* the default; every backend */
+	VMC_DISK_QCOW2 = 1, /* QEMU only; other backends give VMC_EUNSUPPORTED */
+} vmc_disk_format;
+
+/* As vmc_config_add_disk(), with the image's format. Returns 0 or
+ * VMC_EINVAL (unknown format, bad path, too many disks, path added twice).
+ * Whether the backend takes the format is checked at start
+ * (VMC_EUNSUPPORTED). */
+VMC_EXTERN int vmc_config_add_disk_format(vmc_config *cfg, const char *path, int read_only,
+					  vmc_disk_format format);
+
+/* Attaches a cloud-init NoCloud seed to the VM: the config keeps a copy of
+ * the seed's content (not its instance-id; it round-trips through the
+ * config's JSON as "cloud_init"). When the VM is started, the manager
+ * writes <vm dir>/seed.iso from it with a fresh instance-id, adding a
+ * network-config entry, matched by MAC, for every NIC of the config the
+ * seed does not name itself (a user-mode NIC gets 10.0.2.15/24 via
+ * 10.0.2.2 and DNS 10.0.2.3; others their configured address, else DHCP),
+ * and local-hostname = the VM name when the seed has none and the name is
+ * a valid host name. The backend attaches the ISO as a read-only raw disk
+ * after the config's disks (QEMU; VMC_EUNSUPPORTED elsewhere). NULL
+ * detaches it. Returns 0, VMC_EINVAL or VMC_ENOMEM. */
+VMC_EXTERN int vmc_config_set_cloud_init(vmc_config *cfg, const vmc_seed *seed);
+
+/* SSH access to guests. vmc keeps one ed25519 key pair, id_ed25519 (mode
+ * 0600, OpenSSH "openssh-key-v1" format, unencrypted) and id_ed25519.pub
+ * (0644, "ssh-ed25519 BASE64 vmc"), in `dir` (NULL: the data directory,
+ * $VMC_DATA_DIR, else /var/lib/vmc for root, else
+ * ${XDG_DATA_HOME:-~/.local/share}/vmc; created 0700 if missing). The pair
+ * is generated with OpenSSL on first use and written atomically (temporary
+ * files, fsync, rename; the public key last), so concurrent first uses
+ * each see a complete pair. The private key is never logged.
+ * *key_path (may be NULL) receives the private key's path and *public_key
+ * (may be NULL) the public key line without newline; both are the
+ * caller's (vmc_free()). Returns 0, VMC_EINVAL (no data directory),
+ * VMC_EPROTO (an existing public key file is malformed), VMC_EIO or
+ * VMC_ENOMEM. */
+VMC_EXTERN int vmc_ssh_key_ensure(const char *dir, char **key_path, char **public_key);
+
 
 /* ---------------------------------------------------------------- images */
 

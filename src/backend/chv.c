@@ -187,6 +187,14 @@ static int chv_validate(const struct vmc_config *cfg)
 		rc = check_file("disk", cfg->disks[i].path, !cfg->disks[i].read_only);
 	if (rc < 0)
 		return rc;
+	for (size_t i = 0; i < cfg->n_disks; i++)
+		if (cfg->disks[i].format != VMC_DISK_RAW)
+			return vmc_error_set(VMC_EUNSUPPORTED, "disk '%s': the chv backend takes raw "
+					     "disks only; use the qemu backend for qcow2",
+					     cfg->disks[i].path);
+	if (cfg->cloud_init)
+		return vmc_error_set(VMC_EUNSUPPORTED, "the chv backend does not attach cloud-init "
+				     "seeds yet; use the qemu backend");
 	for (size_t i = 0; i < cfg->n_nics; i++)
 		if (cfg->nics[i].kind != VMC_NIC_TAP)
 			return vmc_error_set(VMC_EUNSUPPORTED, "Cloud Hypervisor has no user-mode "

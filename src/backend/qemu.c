@@ -26,6 +26,7 @@
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "core/unixsock.h"
+#include "image/seed_attach.h"
 
 #include "backend/qemu_vm.h"
 
@@ -140,8 +141,10 @@ static int add_disks(struct backend_vm *vm, const struct vmc_config *cfg)
 	for (size_t i = 0; i < cfg->n_disks && rc == 0; i++) {
 		char suffix[96];
 
-		/* Always raw: vmc never probes a guest-writable image's format. */
-		snprintf(suffix, sizeof(suffix), ",id=disk%zu,if=none,format=raw,readonly=%s", i,
+		/* The format is always explicit: vmc never probes a guest-writable
+		 * image's format. */
+		snprintf(suffix, sizeof(suffix), ",id=disk%zu,if=none,format=%s,readonly=%s", i,
+			 cfg->disks[i].format == VMC_DISK_QCOW2 ? "qcow2" : "raw",
 			 cfg->disks[i].read_only ? "on" : "off");
 		rc = add_opt_path(vm, "-drive", "file=", cfg->disks[i].path, suffix);
 		if (rc == 0)
@@ -149,6 +152,27 @@ static int add_disks(struct backend_vm *vm, const struct vmc_config *cfg)
 		if (rc == 0)
 			rc = argv_add(vm, "virtio-blk-device,drive=disk%zu", i);
 	}
+	return rc;
+}
+
+/* The cloud-init seed ISO the manager wrote into the VM's directory: a
+ * read-only raw disk after the config's disks. */
+static int add_seed_disk(struct backend_vm *vm, const struct vmc_config *cfg, const char *vm_dir)
+{
+	char *path;
+	int rc;
+
+	if (!cfg->cloud_init)
+		return 0;
+	path = fs_join(vm_dir, SEED_ATTACH_FILE);
+	if (!path)
+		return vmc_error_oom();
+	rc = add_opt_path(vm, "-drive", "file=", path, ",id=seed,if=none,format=raw,readonly=on");
+	free(path);
+	if (rc == 0)
+		rc = argv_add(vm, "-device");
+	if (rc == 0)
+		rc = argv_add(vm, "virtio-blk-device,drive=seed");
 	return rc;
 }
 
@@ -380,6 +404,8 @@ static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 		free(mem);
 	}
 	rc = build_argv(vm, cfg);
+	if (rc == 0)
+		rc = add_seed_disk(vm, cfg, launch->vm_dir);
 	if (rc < 0)
 		goto out;
 	/* The child gets the listening socket at QMP_PASS_FD. */

@@ -58,6 +58,7 @@ extern const struct cli_command cli_cmd_snapshot;
 extern const struct cli_command cli_cmd_restore;
 /* disks (issue 8) -- add declarations below this line */
 extern const struct cli_command cli_cmd_disk;
+extern const struct cli_command cli_cmd_ssh;
 /* images (issue 7) -- add declarations below this line */
 extern const struct cli_command cli_cmd_images;
 extern const struct cli_command cli_cmd_rmi;

@@ -25,6 +25,7 @@
 #include "args.h"
 #include "cli.h"
 #include "output.h"
+#include "run_cloud_init.h"
 #include "spec.h"
 
 #define RUN_LIST_MAX 64
@@ -44,6 +45,9 @@ enum {
 	OPT_SHARE,
 	OPT_PUBLISH,
 	OPT_BOOT_TIMEOUT,
+	OPT_CLOUD_INIT,
+	OPT_SSH_KEY,
+	OPT_USER,
 };
 
 static const struct cli_option run_options[] = {
@@ -61,6 +65,9 @@ static const struct cli_option run_options[] = {
 	{ "share", 0, 1, OPT_SHARE },
 	{ "publish", 'p', 1, OPT_PUBLISH },
 	{ "boot-timeout", 0, 1, OPT_BOOT_TIMEOUT },
+	{ "cloud-init", 0, 0, OPT_CLOUD_INIT },
+	{ "ssh-key", 0, 1, OPT_SSH_KEY },
+	{ "user", 0, 1, OPT_USER },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -81,6 +88,7 @@ struct run_opts {
 	unsigned long cpus, memory;
 	int boot_timeout_ms;
 	struct run_list disks, nets, shares, publishes;
+	struct run_cloud_init ci;
 	int exec_argc;
 	char **exec_argv;
 };
@@ -205,6 +213,17 @@ static int run_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int arg
 		case OPT_PUBLISH:
 			rc = list_add(cmd, &o->publishes, "--publish", g.arg);
 			break;
+		case OPT_CLOUD_INIT:
+			o->ci.enabled = 1;
+			break;
+		case OPT_SSH_KEY:
+			if (o->ci.n_keys >= RUN_CI_KEYS_MAX)
+				return cli_usage_error(cmd, "too many --ssh-key options");
+			o->ci.keys[o->ci.n_keys++] = g.arg;
+			break;
+		case OPT_USER:
+			o->ci.user = g.arg;
+			break;
 		default:
 			rc = cli_common_option(ctx, cmd, &g, id);
 			break;
@@ -284,7 +303,7 @@ static int set_devices(const struct cli_command *cmd, vmc_config *cfg, const str
 	for (i = 0; i < o->disks.n; i++) {
 		if (cli_parse_disk(o->disks.v[i], &disk, err, sizeof(err)) < 0)
 			return cli_usage_error(cmd, "%s", err);
-		rc = vmc_config_add_disk(cfg, disk.path, disk.read_only);
+		rc = vmc_config_add_disk_format(cfg, disk.path, disk.read_only, disk.format);
 		if (rc < 0)
 			return bad_value(rc, "--disk");
 	}
@@ -381,6 +400,8 @@ static int build_config(struct cli_ctx *ctx, const struct cli_command *cmd,
 		    "workload");
 #undef SET
 	exit_rc = set_devices(cmd, cfg, o);
+	if (exit_rc == 0)
+		exit_rc = run_cloud_init_apply(cmd, cfg, &o->ci, o->exec_argc, o->exec_argv);
 	if (exit_rc)
 		goto out;
 	if (cli_qualify(want_ns, name, vm, vm_size) < 0) {
@@ -501,9 +522,10 @@ const struct cli_command cli_cmd_run = {
 	.name = "run",
 	.usage = "run [-d] [--name NAME] [--namespace NS] [--backend auto|chv|qemu|vz]\n"
 		 "           [--accel auto|kvm|tcg] [--kernel PATH] [--initramfs PATH]\n"
-		 "           [--cmdline STR] [--cpus N] [--memory MIB] [--disk PATH[:ro]]...\n"
+		 "           [--cmdline STR] [--cpus N] [--memory MIB] [--disk PATH[:ro][:qcow2]]...\n"
 		 "           [--net SPEC]... [--share HOSTPATH:TAG[:ro]]...\n"
 		 "           [--publish [ADDR:]HOSTPORT:GUESTPORT[/udp]]... [--boot-timeout SEC]\n"
+		 "           [--cloud-init [--user NAME] [--ssh-key PATH.pub]...]\n"
 		 "           [-- CMD ARG...]",
 	.help = "Starts a VM. Without -d, prints its console until it ends and exits with\n"
 		"the workload's status (1 if the VM failed); Ctrl-C stops it gracefully.\n"
@@ -516,6 +538,13 @@ const struct cli_command cli_cmd_run = {
 		"  --publish SPEC      forward a host port through the user NIC (one is added\n"
 		"                      when no --net is given); ADDR defaults to 127.0.0.1\n"
 		"  --boot-timeout SEC  fail the VM when it is not ready in time\n"
+		"  --disk PATH[:ro][:qcow2]  a raw disk (default) or qcow2 (qemu only)\n"
+		"  --cloud-init        attach a cloud-init NoCloud seed (read-only disk after\n"
+		"                      the --disks): network by MAC, host name, vmc's ssh key\n"
+		"                      (`vmc ssh`) and each --ssh-key for --user (made, with\n"
+		"                      sudo) or the image's default user; the workload too.\n"
+		"                      A cloud image: --disk IMG:qcow2 --kernel VMLINUZ\n"
+		"                      --initramfs INITRD --cmdline 'console=ttyS0 root=/dev/vda1 rw'\n"
 		"  -- CMD ARG...       the workload vmc-init runs in the guest\n",
 	.fn = cmd_run,
 };

@@ -51,12 +51,25 @@ int cli_parse_disk(const char *spec, struct cli_disk *out, char *err, size_t err
 {
 	size_t len = strlen(spec);
 
+	int have_mode = 0, have_format = 0;
+
 	memset(out, 0, sizeof(*out));
-	if (has_suffix(spec, len, ":ro")) {
-		out->read_only = 1;
-		len -= 3;
-	} else if (has_suffix(spec, len, ":rw")) {
-		len -= 3;
+	out->format = VMC_DISK_RAW;
+	for (;;) {
+		if (!have_mode && (has_suffix(spec, len, ":ro") || has_suffix(spec, len, ":rw"))) {
+			out->read_only = spec[len - 1] == 'o';
+			have_mode = 1;
+			len -= 3;
+		} else if (!have_format && has_suffix(spec, len, ":qcow2")) {
+			out->format = VMC_DISK_QCOW2;
+			have_format = 1;
+			len -= 6;
+		} else if (!have_format && has_suffix(spec, len, ":raw")) {
+			have_format = 1;
+			len -= 4;
+		} else {
+			break;
+		}
 	}
 	if (len == 0)
 		return spec_err(err, err_size, "--disk '%s': empty path", spec);

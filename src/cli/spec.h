@@ -18,10 +18,11 @@
 #define CLI_SPEC_PATH_MAX 4096
 #define CLI_SPEC_ERR_MAX 200
 
-/* --disk PATH[:ro] (":rw" accepted too) */
+/* --disk PATH[:ro][:qcow2] (":rw" and ":raw" accepted too, in any order) */
 struct cli_disk {
 	char path[CLI_SPEC_PATH_MAX];
 	int read_only;
+	vmc_disk_format format;
 };
 int cli_parse_disk(const char *spec, struct cli_disk *out, char *err, size_t err_size);
 

@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/config_check.h"
 #include "core/error.h"
+#include "image/seed_config.h"
 
 #define CONFIG_EXEC_ARGC_MAX 64
 #define CONFIG_EXEC_TOTAL_MAX 4096
@@ -57,6 +58,7 @@ static void config_clear(struct vmc_config *cfg)
 	}
 	for (i = 0; i < cfg->n_forwards; i++)
 		free(cfg->forwards[i].host_addr);
+	vmc_seed_free(cfg->cloud_init);
 }
 
 void vmc_config_free(vmc_config *cfg)
@@ -133,6 +135,7 @@ int vmc_config_dup(vmc_config **out, const vmc_config *src)
 		cfg->shares[i].host_path = cfg->shares[i].tag = NULL;
 	for (i = 0; i < cfg->n_forwards; i++)
 		cfg->forwards[i].host_addr = NULL;
+	cfg->cloud_init = NULL;
 
 	fail |= config_strdup_opt(src->kernel, &cfg->kernel);
 	fail |= config_strdup_opt(src->initramfs, &cfg->initramfs);
@@ -161,6 +164,8 @@ int vmc_config_dup(vmc_config **out, const vmc_config *src)
 	}
 	for (i = 0; i < src->n_forwards; i++)
 		fail |= config_strdup_opt(src->forwards[i].host_addr, &cfg->forwards[i].host_addr);
+	if (src->cloud_init && seed_copy_content(&cfg->cloud_init, src->cloud_init) < 0)
+		fail = 1;
 	if (fail) {
 		rc = vmc_error_oom();
 		goto out;
@@ -375,6 +380,12 @@ int vmc_config_set_exec(vmc_config *cfg, int argc, const char *const *argv)
 
 int vmc_config_add_disk(vmc_config *cfg, const char *path, int read_only)
 {
+	return vmc_config_add_disk_format(cfg, path, read_only, VMC_DISK_RAW);
+}
+
+int vmc_config_add_disk_format(vmc_config *cfg, const char *path, int read_only,
+			       vmc_disk_format format)
+{
 	char *p = NULL;
 	size_t i;
 	int rc;
@@ -383,6 +394,9 @@ int vmc_config_add_disk(vmc_config *cfg, const char *path, int read_only)
 		return vmc_error_set(VMC_EINVAL, "invalid argument: NULL config");
 	if (cfg->n_disks >= VMC_DEVICES_MAX)
 		return vmc_error_set(VMC_EINVAL, "invalid disk: at most %d disks", VMC_DEVICES_MAX);
+	if (format != VMC_DISK_RAW && format != VMC_DISK_QCOW2)
+		return vmc_error_set(VMC_EINVAL, "invalid disk format %d: must be raw or qcow2",
+				     (int)format);
 	rc = config_check_abs_path("disk", path, &p);
 	if (rc < 0)
 		return rc;
@@ -396,6 +410,7 @@ int vmc_config_add_disk(vmc_config *cfg, const char *path, int read_only)
 	}
 	cfg->disks[cfg->n_disks].path = p;
 	cfg->disks[cfg->n_disks].read_only = read_only ? 1 : 0;
+	cfg->disks[cfg->n_disks].format = format;
 	cfg->n_disks++;
 	return 0;
 }

@@ -14,6 +14,7 @@
 struct vmc_disk {
 	char *path;
 	int read_only;
+	vmc_disk_format format;
 };
 
 struct vmc_nic {
@@ -60,6 +61,7 @@ struct vmc_config {
 	size_t n_shares;
 	struct vmc_forward forwards[VMC_DEVICES_MAX];
 	size_t n_forwards;
+	struct vmc_seed *cloud_init;   /* NULL: none; content only (image/seed_config.c) */
 };
 
 /* 1 if `s` is a valid VM or namespace name (VMC_NAME_MAX, charset). */

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/config_json.h"
 #include "core/error.h"
+#include "image/seed_config.h"
 
 #define CONFIG_JSON_VERSION 1
 #define CONFIG_JSON_MAX (1024 * 1024)
@@ -22,6 +23,7 @@ static const char *const backend_names[] = { "auto", "qemu", "chv", "vz" };
 static const char *const accel_names[] = { "auto", "kvm", "tcg" };
 static const char *const nic_kind_names[] = { "user", "tap" };
 static const char *const proto_names[] = { "tcp", "udp" };
+static const char *const disk_format_names[] = { "raw", "qcow2" };
 
 #define NAMES_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -77,6 +79,12 @@ json_t *config_to_json_t(const vmc_config *cfg)
 			break;
 		bad |= json_object_set_new(o, "path", json_string(cfg->disks[i].path));
 		bad |= json_object_set_new(o, "read_only", json_boolean(cfg->disks[i].read_only));
+		if (cfg->disks[i].format != VMC_DISK_RAW)
+			bad |= json_object_set_new(
+				o, "format",
+				json_string(json_enum_name(disk_format_names,
+							   NAMES_LEN(disk_format_names),
+							   cfg->disks[i].format)));
 	}
 
 	arr = json_array();
@@ -125,6 +133,10 @@ json_t *config_to_json_t(const vmc_config *cfg)
 		bad |= json_set_str(o, "host_addr", f->host_addr);
 		bad |= json_object_set_new(o, "host_port", json_integer(f->host_port));
 		bad |= json_object_set_new(o, "guest_port", json_integer(f->guest_port));
+	}
+	if (cfg->cloud_init) {
+		o = seed_to_json_t(cfg->cloud_init);
+		bad |= o ? json_object_set_new(obj, "cloud_init", o) : -1;
 	}
 	if (bad)
 		goto oom;
@@ -291,7 +303,7 @@ static int json_read_exec(vmc_config *cfg, const json_t *arr)
 	return vmc_config_set_exec(cfg, (int)json_array_size(arr), argv);
 }
 
-static const char *const disk_keys[] = { "path", "read_only", NULL };
+static const char *const disk_keys[] = { "path", "read_only", "format", NULL };
 static const char *const nic_keys[] = { "kind", "tap", "mac", "addr", "gateway", NULL };
 static const char *const share_keys[] = { "host_path", "tag", "read_only", NULL };
 static const char *const fwd_keys[] = { "proto", "host_addr", "host_port", "guest_port", NULL };
@@ -305,7 +317,7 @@ static int json_read_devices(vmc_config *cfg, const json_t *obj)
 	rc = json_get_array(obj, "disks", &arr);
 	json_array_foreach(rc == 0 ? arr : NULL, i, v) {
 		const char *path;
-		int ro;
+		int ro, format = VMC_DISK_RAW;
 
 		if (!json_is_object(v))
 			return vmc_error_set(VMC_EINVAL, "config json: disks[%zu] is not an object", i);
@@ -315,7 +327,10 @@ static int json_read_devices(vmc_config *cfg, const json_t *obj)
 		if (rc == 0)
 			rc = json_get_bool(v, "disk", "read_only", &ro);
 		if (rc == 0)
-			rc = vmc_config_add_disk(cfg, path, ro);
+			rc = json_get_enum(v, "disk", "format", 0, disk_format_names,
+					   NAMES_LEN(disk_format_names), &format);
+		if (rc == 0)
+			rc = vmc_config_add_disk_format(cfg, path, ro, (vmc_disk_format)format);
 		if (rc < 0)
 			return rc;
 	}
@@ -402,8 +417,21 @@ static const char *const top_keys[] = {
 	"version", "name",       "namespace", "kernel",          "initramfs",
 	"cmdline", "serial_log", "cpus",      "memory_mib",      "boot_timeout_ms",
 	"backend", "accel",      "exec",      "disks",           "nics",
-	"shares",  "forwards",   NULL,
+	"shares",  "forwards",   "cloud_init", NULL,
 };
+
+static int json_read_cloud_init(vmc_config *cfg, const json_t *v)
+{
+	vmc_seed *seed = NULL;
+	int rc;
+
+	rc = seed_from_json_t(&seed, v);
+	if (rc < 0)
+		return rc;
+	vmc_seed_free(cfg->cloud_init);
+	cfg->cloud_init = seed; /* already a content copy with its own id */
+	return 0;
+}
 
 static int json_read_top(vmc_config *cfg, const json_t *obj)
 {
@@ -461,6 +489,8 @@ static int json_read_top(vmc_config *cfg, const json_t *obj)
 		rc = json_read_exec(cfg, arr);
 	if (rc == 0)
 		rc = json_read_devices(cfg, obj);
+	if (rc == 0 && json_object_get(obj, "cloud_init"))
+		rc = json_read_cloud_init(cfg, json_object_get(obj, "cloud_init"));
 	return rc;
 }
 

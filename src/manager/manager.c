@@ -30,6 +30,7 @@
 #include "core/proc.h"
 #include "core/spawn.h"
 #include "core/state.h"
+#include "image/seed_attach.h"
 #include "manager/manager.h"
 #include "manager/paths.h"
 #include "manager/shim_client.h"
@@ -315,6 +316,8 @@ static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore
 	}
 	created = 1;
 	rc = write_config(dir, cfg);
+	if (rc == 0)
+		rc = seed_attach_write(dir, cfg); /* the backend attaches <dir>/seed.iso */
 	if (rc < 0)
 		goto out;
 	log_fd = open(vmm_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
