@@ -1,7 +1,8 @@
 /*
  * qemu_argv_test.c - the QEMU command line the backend builds for a
  * config: machine and accelerator, console and QMP plumbing (fd 3), disks
- * (always format=raw, read-only honoured), user-mode and TAP NICs with
+ * (format always explicit: raw or qcow2, never probed; read-only honoured;
+ * a cloud-init seed.iso last, read-only raw), user-mode and TAP NICs with
  * their MACs and port forwards, the guest command line; and what
  * validate() refuses. prepare() runs for real in a temporary VM directory
  * (it binds the QMP socket there).
@@ -132,6 +133,33 @@ static void qemu_argv__disks_raw_and_read_only(void **state)
 	backend_qemu_ops.free(vm);
 }
 
+static void qemu_argv__qcow2_and_seed_after_disks(void **state)
+{
+	struct fx *fx = *state;
+	struct backend_vm *vm = NULL;
+	vmc_seed *seed = NULL;
+	char expect[512], *s, *disk, *iso;
+
+	assert_int_equal(vmc_config_add_disk_format(fx->cfg, fx->disk, 0, VMC_DISK_QCOW2), 0);
+	assert_int_equal(vmc_seed_new(&seed), 0);
+	assert_int_equal(vmc_config_set_cloud_init(fx->cfg, seed), 0);
+	s = build(fx, &vm);
+	snprintf(expect, sizeof(expect),
+		 "|-drive|file=%s/disk,,with,,commas.img,id=disk0,if=none,format=qcow2,readonly=off|"
+		 "-device|virtio-blk-device,drive=disk0|", fx->dir);
+	disk = strstr(s, expect);
+	assert_non_null(disk);
+	snprintf(expect, sizeof(expect),
+		 "|-drive|file=%s/seed.iso,id=seed,if=none,format=raw,readonly=on|"
+		 "-device|virtio-blk-device,drive=seed|", fx->dir);
+	iso = strstr(s, expect);
+	assert_non_null(iso);
+	assert_true(iso > disk); /* the user's disks keep vda, vdb, ... */
+	free(s);
+	backend_qemu_ops.free(vm);
+	vmc_seed_free(seed);
+}
+
 static void qemu_argv__nics_forwards_and_macs(void **state)
 {
 	struct fx *fx = *state;
@@ -186,6 +214,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(qemu_argv__machine_console_qmp, setup, teardown),
 		cmocka_unit_test_setup_teardown(qemu_argv__disks_raw_and_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(qemu_argv__qcow2_and_seed_after_disks, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(qemu_argv__nics_forwards_and_macs, setup, teardown),
 		cmocka_unit_test_setup_teardown(qemu_argv__validate_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(qemu_argv__validate_files, setup, teardown),
