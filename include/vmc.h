@@ -93,6 +93,7 @@ typedef enum {
 typedef enum {
 	VMC_NIC_USER = 0, /* hypervisor user-mode network (QEMU slirp) */
 	VMC_NIC_TAP = 1,  /* an existing TAP device, by name */
+	VMC_NIC_SWITCH = 2, /* a port on a vmc switch network, by network name */
 } vmc_nic_kind;
 
 typedef enum {
@@ -147,7 +148,11 @@ VMC_EXTERN int vmc_config_add_disk(vmc_config *cfg, const char *path, int read_o
  * VM name and NIC index. `tap_name` is required for VMC_NIC_TAP and must be
  * NULL for VMC_NIC_USER. `guest_addr` (e.g. "10.0.2.15/24") and `gateway`
  * may be NULL; for VMC_NIC_USER they default to QEMU's 10.0.2.15/24 via
- * 10.0.2.2. */
+ * 10.0.2.2. For VMC_NIC_SWITCH, `tap_name` is the name of a network made
+ * with vmc_network_create() (required; in JSON "kind":"switch" with
+ * "network":NAME); a NULL `guest_addr` is filled at start with the next
+ * free address of the network's subnet, and a given one must lie in it
+ * with its prefix. No gateway unless given. */
 VMC_EXTERN int vmc_config_add_nic(vmc_config *cfg, vmc_nic_kind kind, const char *tap_name,
 				  const char *mac, const char *guest_addr, const char *gateway);
 VMC_EXTERN int vmc_config_add_share(vmc_config *cfg, const char *host_path, const char *tag,
@@ -549,6 +554,48 @@ VMC_EXTERN int vmc_image_store_import_layout(vmc_image_store *store, const char 
 					     const char *name, const char *ref);
 
 /* ---------------------------------------------------------------- networks */
+
+/* Switch networks: a vmc-switch process per network forwards Ethernet
+ * frames between the VM NICs on it (VMC_NIC_SWITCH), and nothing else:
+ * no host link, no route out. A network lives in <state>/networks/<name>/;
+ * its switch runs detached, survives the program that started it and is
+ * re-adopted by any process (pid and start time). A switch found dead is
+ * started again by vmc_manager_start() of a VM on it and by
+ * vmc_network_create() of the same name, which also re-attaches the
+ * network's running VMs. Addresses are handed out from .2 on (.1 is kept
+ * for a gateway), recorded in the network's directory so two VMs never
+ * share one, and released when the VM is removed. Functions here are safe
+ * to call from several processes; two creating one name race to EEXISTS. */
+
+/* Creates network `name` (VMC_NAME_MAX charset) on `subnet_cidr`, an IPv4
+ * "a.b.c.d/p" with p in 8..29 and no host bits set, or NULL for the first
+ * free 10.x.y.0/24 from 10.100.0.0/24 on, and starts its switch. Subnets of
+ * networks in one state directory never overlap. For an existing network
+ * whose switch is dead (and subnet_cidr NULL or the same), restarts the
+ * switch and returns 0. Returns 0, VMC_EINVAL, VMC_EEXISTS (the name is
+ * taken and its switch is running, or the subnet overlaps another
+ * network's), VMC_EBUSY (no free subnet), VMC_ENOTFOUND (no vmc-switch
+ * binary: set VMC_SWITCH), VMC_ETIMEOUT or VMC_EIO. */
+VMC_EXTERN int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_cidr);
+
+/* Stops network `name`'s switch and removes its directory. Refused with
+ * VMC_EBUSY while a VM (running or not, until it is removed) has a NIC on
+ * it; the message names the VM. Returns 0, VMC_ENOTFOUND, VMC_EBUSY or
+ * VMC_EIO. */
+VMC_EXTERN int vmc_network_remove(vmc_manager *mgr, const char *name);
+
+typedef struct vmc_network_info {
+	char name[VMC_NAME_MAX + 1];
+	char subnet[20];          /* "10.100.0.0/24" */
+	unsigned int n_ports;     /* ports on its switch now (0 if the switch is dead) */
+	unsigned int n_addrs;     /* addresses held by VMs */
+	int switch_pid;           /* the switch's last known pid, 0 if none */
+	int switch_alive;         /* 1 if that process is running */
+} vmc_network_info;
+
+/* Lists the networks, sorted by name. *out (free with vmc_free()) holds
+ * *count entries. Returns 0, VMC_EIO or VMC_ENOMEM. */
+VMC_EXTERN int vmc_network_list(vmc_manager *mgr, vmc_network_info **out, size_t *count);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,7 @@
 #include "image/seed_attach.h"
 
 #include "backend/qemu_vm.h"
+#include "net/port_client.h"
 
 /* ------------------------------------------------------------ argv */
 
@@ -94,6 +95,30 @@ static int add_opt_path(struct backend_vm *vm, const char *flag, const char *pre
 	return rc;
 }
 
+/* A switch NIC: a datagram socket QEMU binds in the VM's directory,
+ * sending to the switch port the manager added for it (port_client.h). */
+static int add_switch_netdev(struct backend_vm *vm, const struct vmc_nic *nic, size_t i)
+{
+	char *local = NULL, *remote = NULL, *el = NULL, *er = NULL;
+	int rc;
+
+	rc = netport_paths(vm->vm_dir, nic, i, &local, &remote);
+	if (rc < 0)
+		return rc;
+	unlink(local); /* QEMU binds it and never removes it (a restore reuses the name) */
+	el = qemu_escape(local);
+	er = qemu_escape(remote);
+	rc = el && er ? argv_add(vm, "-netdev") : vmc_error_oom();
+	if (rc == 0)
+		rc = argv_add(vm, "dgram,id=net%zu,local.type=unix,local.path=%s,"
+			      "remote.type=unix,remote.path=%s", i, el, er);
+	free(el);
+	free(er);
+	free(local);
+	free(remote);
+	return rc;
+}
+
 static int add_nics(struct backend_vm *vm, const struct vmc_config *cfg)
 {
 	int rc = 0, fwd_done = 0;
@@ -120,6 +145,8 @@ static int add_nics(struct backend_vm *vm, const struct vmc_config *cfg)
 			rc = argv_add(vm, "-netdev");
 			if (rc == 0)
 				rc = argv_add(vm, "user,id=net%zu%s", i, fwd);
+		} else if (nic->kind == VMC_NIC_SWITCH) {
+			rc = add_switch_netdev(vm, nic, i);
 		} else {
 			rc = argv_add(vm, "-netdev");
 			if (rc == 0)
@@ -373,6 +400,7 @@ static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	vm->restore_fd = -1;
 	for (size_t i = 0; i < VMC_DEVICES_MAX; i++)
 		vm->vfs[i].listen_fd = -1;
+	vm->vm_dir = launch->vm_dir;
 	vm->qmp_path = fs_join(launch->vm_dir, "qmp.sock");
 	if (!vm->qmp_path) {
 		rc = vmc_error_oom();

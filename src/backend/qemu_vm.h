@@ -23,6 +23,7 @@ struct backend_vm {
 	size_t n_vfs;
 	int qmp_listen_fd;
 	char *qmp_path;
+	const char *vm_dir;         /* borrowed from the launch (the shim's) */
 	char **argv;
 	size_t argc, argv_cap;
 	void (*report)(enum backend_event ev, const char *detail, void *p);

@@ -64,6 +64,7 @@ extern const struct cli_command cli_cmd_images;
 extern const struct cli_command cli_cmd_rmi;
 extern const struct cli_command cli_cmd_image;
 /* networks (issue 6) -- add declarations below this line */
+extern const struct cli_command cli_cmd_net;
 extern const struct cli_command cli_cmd_wait;
 extern const struct cli_command cli_cmd_ls;
 extern const struct cli_command cli_cmd_inspect;

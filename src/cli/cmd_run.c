@@ -310,7 +310,7 @@ static int set_devices(const struct cli_command *cmd, vmc_config *cfg, const str
 	for (i = 0; i < o->nets.n; i++) {
 		if (cli_parse_net(o->nets.v[i], &net, err, sizeof(err)) < 0)
 			return cli_usage_error(cmd, "%s", err);
-		rc = vmc_config_add_nic(cfg, net.kind, net.kind == VMC_NIC_TAP ? net.tap : NULL,
+		rc = vmc_config_add_nic(cfg, net.kind, net.kind != VMC_NIC_USER ? net.tap : NULL,
 					net.mac[0] ? net.mac : NULL, net.ip[0] ? net.ip : NULL,
 					net.gw[0] ? net.gw : NULL);
 		if (rc < 0)
@@ -534,7 +534,9 @@ const struct cli_command cli_cmd_run = {
 		"  --kernel PATH       default: the guest built by guest/build, found in\n"
 		"                      $VMC_GUEST_DIR, $VMC_DATA_DIR/guest, /var/lib/vmc/guest\n"
 		"                      (root) or ${XDG_DATA_HOME:-~/.local/share}/vmc/guest\n"
-		"  --net SPEC          user | tap:NAME, then optionally ,mac=MAC,ip=A/P,gw=G\n"
+		"  --net SPEC          user | tap:NAME | switch:NETWORK (see `vmc net`), then\n"
+		"                      optionally ,mac=MAC,ip=A/P,gw=G (switch: ip defaults to\n"
+		"                      the network's next free address)\n"
 		"  --publish SPEC      forward a host port through the user NIC (one is added\n"
 		"                      when no --net is given); ADDR defaults to 127.0.0.1\n"
 		"  --boot-timeout SEC  fail the VM when it is not ready in time\n"

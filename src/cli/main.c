@@ -25,6 +25,7 @@ static const struct cli_command *const commands[] = {
 	/* images (issue 7) -- add entries below this line */
 	&cli_cmd_images, &cli_cmd_rmi, &cli_cmd_image,
 	/* networks (issue 6) -- add entries below this line */
+	&cli_cmd_net,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -154,9 +154,14 @@ int cli_parse_net(const char *spec, struct cli_net *out, char *err, size_t err_s
 		out->kind = VMC_NIC_TAP;
 		if (copy_n(out->tap, sizeof(out->tap), spec + 4, head - 4) < 0)
 			return spec_err(err, err_size, "--net '%s': TAP name too long", spec);
+	} else if (head > 7 && memcmp(spec, "switch:", 7) == 0) {
+		out->kind = VMC_NIC_SWITCH; /* the network's name goes where a TAP's does */
+		if (copy_n(out->tap, sizeof(out->tap), spec + 7, head - 7) < 0)
+			return spec_err(err, err_size, "--net '%s': network name too long", spec);
 	} else {
 		return spec_err(err, err_size,
-				"--net '%s': expected user or tap:NAME, then ,mac=,ip=,gw=", spec);
+				"--net '%s': expected user, tap:NAME or switch:NETWORK, then "
+				",mac=,ip=,gw=", spec);
 	}
 	while (p) {
 		const char *opt = p + 1;

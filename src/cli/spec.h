@@ -34,8 +34,9 @@ struct cli_share {
 };
 int cli_parse_share(const char *spec, struct cli_share *out, char *err, size_t err_size);
 
-/* --net user|tap:NAME[,mac=MAC][,ip=ADDR/PREFIX][,gw=ADDR]; unset fields
- * are "" (mac, ip, gw passed as NULL to vmc_config_add_nic). */
+/* --net user|tap:NAME|switch:NETWORK[,mac=MAC][,ip=ADDR/PREFIX][,gw=ADDR];
+ * unset fields are "" (mac, ip, gw passed as NULL to vmc_config_add_nic).
+ * `tap` holds the TAP device or the switch network's name. */
 struct cli_net {
 	vmc_nic_kind kind;
 	char tap[64];

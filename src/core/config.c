@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/config.h"
 #include "core/config_check.h"
@@ -416,12 +417,33 @@ int vmc_config_add_disk_format(vmc_config *cfg, const char *path, int read_only,
 }
 
 static int config_nic_check(vmc_nic_kind kind, const char *tap, const char *mac,
+			    const char *addr, const char *gateway);
+
+/* A switch NIC: `net` names the network; addr IPv4 (or NULL: assigned at
+ * start); the rest as for the other kinds. */
+static int config_switch_nic_check(const char *net, const char *mac, const char *addr,
+				   const char *gateway)
+{
+	int af = 0;
+
+	if (!net || !config_name_valid(net))
+		return vmc_error_set(VMC_EINVAL, "invalid nic network '%.*s': must be a network name",
+				     CONFIG_SHOW, net ? net : "");
+	if (addr && (!config_check_cidr(addr, &af) || af != AF_INET))
+		return vmc_error_set(VMC_EINVAL, "invalid nic addr '%.*s': a switch nic takes "
+				     "ipv4/prefix", CONFIG_SHOW, addr);
+	return config_nic_check(VMC_NIC_USER, NULL, mac, addr, gateway);
+}
+
+static int config_nic_check(vmc_nic_kind kind, const char *tap, const char *mac,
 			    const char *addr, const char *gateway)
 {
 	int af_addr = 0, af_gw = 0;
 
+	if (kind == VMC_NIC_SWITCH)
+		return config_switch_nic_check(tap, mac, addr, gateway);
 	if (kind != VMC_NIC_USER && kind != VMC_NIC_TAP)
-		return vmc_error_set(VMC_EINVAL, "invalid nic kind %d: must be user or tap",
+		return vmc_error_set(VMC_EINVAL, "invalid nic kind %d: must be user, tap or switch",
 				     (int)kind);
 	if (kind == VMC_NIC_TAP && !tap)
 		return vmc_error_set(VMC_EINVAL, "invalid nic tap: required for a tap nic");

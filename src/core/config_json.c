@@ -21,7 +21,7 @@
 
 static const char *const backend_names[] = { "auto", "qemu", "chv", "vz" };
 static const char *const accel_names[] = { "auto", "kvm", "tcg" };
-static const char *const nic_kind_names[] = { "user", "tap" };
+static const char *const nic_kind_names[] = { "user", "tap", "switch" };
 static const char *const proto_names[] = { "tcp", "udp" };
 static const char *const disk_format_names[] = { "raw", "qcow2" };
 
@@ -100,7 +100,8 @@ json_t *config_to_json_t(const vmc_config *cfg)
 			o, "kind",
 			json_string(json_enum_name(nic_kind_names, NAMES_LEN(nic_kind_names),
 						   n->kind)));
-		bad |= json_set_str(o, "tap", n->tap);
+		/* a switch NIC keeps its network's name where a TAP NIC has its device */
+		bad |= json_set_str(o, n->kind == VMC_NIC_SWITCH ? "network" : "tap", n->tap);
 		bad |= json_object_set_new(o, "mac", json_string(n->mac));
 		bad |= json_set_str(o, "addr", n->addr);
 		bad |= json_set_str(o, "gateway", n->gateway);
@@ -304,7 +305,8 @@ static int json_read_exec(vmc_config *cfg, const json_t *arr)
 }
 
 static const char *const disk_keys[] = { "path", "read_only", "format", NULL };
-static const char *const nic_keys[] = { "kind", "tap", "mac", "addr", "gateway", NULL };
+static const char *const nic_keys[] = { "kind", "tap", "network", "mac", "addr", "gateway",
+					 NULL };
 static const char *const share_keys[] = { "host_path", "tag", "read_only", NULL };
 static const char *const fwd_keys[] = { "proto", "host_addr", "host_port", "guest_port", NULL };
 
@@ -349,7 +351,12 @@ static int json_read_devices(vmc_config *cfg, const json_t *obj)
 			rc = json_get_enum(v, "nic", "kind", 1, nic_kind_names,
 					   NAMES_LEN(nic_kind_names), &kind);
 		if (rc == 0)
-			rc = json_get_str(v, "nic", "tap", 0, &tap);
+			rc = json_get_str(v, "nic", kind == VMC_NIC_SWITCH ? "network" : "tap", 0,
+					  &tap);
+		if (rc == 0 && json_object_get(v, kind == VMC_NIC_SWITCH ? "tap" : "network"))
+			rc = vmc_error_set(VMC_EINVAL, "config json: nics[%zu]: %s", i,
+					   kind == VMC_NIC_SWITCH ? "a switch nic has no tap"
+								  : "only a switch nic has a network");
 		if (rc == 0)
 			rc = json_get_str(v, "nic", "mac", 0, &mac);
 		if (rc == 0)

@@ -152,7 +152,7 @@ static int scan_namespace(vmc_manager *mgr, const char *ns, int quiet)
 	struct dirent *e;
 	int n = 0;
 
-	if (!dir || !add_watch(mgr, ns, NULL)) {
+	if (!dir || !strcmp(ns, PATHS_NETWORKS_DIR) || !add_watch(mgr, ns, NULL)) {
 		free(dir);
 		return 0;
 	}

@@ -32,6 +32,7 @@
 #include "core/state.h"
 #include "image/seed_attach.h"
 #include "manager/manager.h"
+#include "manager/network.h"
 #include "manager/paths.h"
 #include "manager/shim_client.h"
 
@@ -286,12 +287,15 @@ static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore
 	const struct backend_ops *ops;
 	char *ns_dir = NULL, *dir = NULL, *vmm_log = NULL, *shim = NULL;
 	int report[2] = { -1, -1 }, log_fd = -1, rc, created = 0;
+	vmc_config *net_cfg = NULL; /* cfg with switch NIC addresses filled in */
 	struct spawn_opts so;
 	pid_t pid;
 
 	rc = backend_for_config(&ops, cfg);
 	if (rc == 0)
 		rc = ops->validate(cfg);
+	if (rc == 0)
+		rc = mgr_net_validate(mgr, cfg);
 	if (rc < 0)
 		return vmc_error_prefix(rc, "vm '%s'", cfg->name);
 	rc = paths_find_shim(mgr->shim_path, &shim);
@@ -315,7 +319,11 @@ static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore
 		goto out;
 	}
 	created = 1;
-	rc = write_config(dir, cfg);
+	rc = mgr_net_attach(mgr, dir, cfg, &net_cfg);
+	if (net_cfg)
+		cfg = net_cfg; /* from here on, with the switch NICs' addresses */
+	if (rc == 0)
+		rc = write_config(dir, cfg);
 	if (rc == 0)
 		rc = seed_attach_write(dir, cfg); /* the backend attaches <dir>/seed.iso */
 	if (rc < 0)
@@ -350,6 +358,9 @@ static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore
 	if (rc == VMC_ETIMEOUT)
 		kill(pid, SIGKILL); /* a shim that never reported is not left running */
 out:
+	if (rc < 0 && net_cfg)
+		mgr_net_detach(mgr, dir, net_cfg);
+	vmc_config_free(net_cfg);
 	if (rc < 0 && created)
 		fs_remove_tree(dir);
 	if (report[0] >= 0)

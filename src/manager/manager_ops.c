@@ -26,6 +26,7 @@
 #include "core/spawn.h"
 #include "core/state.h"
 #include "manager/manager.h"
+#include "manager/network.h"
 #include "manager/paths.h"
 #include "manager/shim_client.h"
 
@@ -312,6 +313,7 @@ int vmc_manager_remove(vmc_manager *mgr, const char *vm, int force)
 	if (!dir)
 		return vmc_error_oom();
 	wait_shim_gone(dir);
+	mgr_net_release_vm(mgr, ns, name); /* its switch ports and addresses */
 	rc = fs_remove_tree(dir);
 	free(dir);
 	return rc;
@@ -380,8 +382,11 @@ static int list_ns(vmc_manager *mgr, const char *ns, vmc_vm_info **arr, size_t *
 	int rc = 0;
 
 	free(ns_dir);
-	if (!d)
+	if (!d || !strcmp(ns, PATHS_NETWORKS_DIR)) {
+		if (d)
+			closedir(d);
 		return 0;
+	}
 	while ((e = readdir(d)) != NULL) {
 		vmc_state st;
 

@@ -50,7 +50,8 @@ int paths_parse_ref(const char *ref, char ns[VMC_NAME_MAX + 1], char name[VMC_NA
 		return vmc_error_set(VMC_EINVAL, "invalid vm reference '%s'", ref);
 	memcpy(ns, ref, nslen);
 	ns[nslen] = '\0';
-	if (!config_name_valid(ns) || !config_name_valid(slash + 1))
+	if (!config_name_valid(ns) || !config_name_valid(slash + 1) ||
+	    !strcmp(ns, PATHS_NETWORKS_DIR))
 		return vmc_error_set(VMC_EINVAL, "invalid vm reference '%s'", ref);
 	memcpy(name, slash + 1, strlen(slash + 1) + 1);
 	return 0;

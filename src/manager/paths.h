@@ -7,6 +7,10 @@
 
 #include "vmc.h"
 
+/* <state>/networks holds the switch networks (net/port_client.h): no
+ * namespace may have that name. */
+#define PATHS_NETWORKS_DIR "networks"
+
 /* $VMC_STATE_DIR, else $XDG_RUNTIME_DIR/vmc, else /run/vmc (root) or
  * /tmp/vmc-<uid>. *out is malloc'd. */
 int paths_default_state_dir(char **out);

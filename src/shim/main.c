@@ -24,6 +24,7 @@
 #include "core/spawn.h"
 #include "core/state.h"
 #include "backend/virtiofs.h"
+#include "net/port_client.h"
 #include "shim/shim.h"
 
 #define SHIM_ATTACH_TIMEOUT_MS 10000
@@ -316,6 +317,8 @@ int main(int argc, char **argv)
 		rc = start_hypervisor(&shim);
 	if (rc < 0) {
 		shim_stop_sidecars(&shim);
+		if (shim.cfg)
+			netport_detach_vm(vm_dir, shim.cfg);
 		state_init(&shim.state, VMC_STATE_FAILED);
 		snprintf(shim.state.reason, sizeof(shim.state.reason), "%s", vmc_error_last());
 		shim_write_state(&shim);
@@ -358,6 +361,7 @@ int main(int argc, char **argv)
 	}
 	run_loop(&shim);
 	shim_stop_sidecars(&shim);
+	netport_detach_vm(vm_dir, shim.cfg); /* done at the hypervisor's exit; this is cheap */
 	shim_control_close_all(&shim);
 	shim.ops->free(shim.bvm);
 	vmc_config_free(shim.cfg);

@@ -24,6 +24,7 @@
 #include "core/fsutil.h"
 #include "core/spawn.h"
 #include "core/state.h"
+#include "net/port_client.h"
 #include "shim/shim.h"
 
 void shim_log(struct shim *shim, const char *fmt, ...)
@@ -377,6 +378,9 @@ int shim_on_hypervisor_exit(struct shim *shim, struct shim_watch *w, uint32_t ev
 	shim->t_exit_us = clock_mono_us();
 	shim_watch_del(shim, w);
 	shim_console_drain(shim);
+	/* the VM's switch ports go before its end is recorded, so whoever
+	 * sees the final state sees no stale port */
+	netport_detach_vm(shim->vm_dir, shim->cfg);
 	final_state(shim, &si, &kind, reason, sizeof(reason), &result);
 	shim_set_state(shim, kind, reason);
 	shim_control_finish(shim, result);

@@ -1,0 +1,185 @@
+/*
+ * cmd_net.c - `vmc net create NAME [--subnet CIDR]`, `vmc net ls` and
+ * `vmc net rm NAME`: thin shells over vmc_network_create(),
+ * vmc_network_list() and vmc_network_remove(). create prints the network's
+ * name and subnet; ls one line per network (name, subnet, VMs holding an
+ * address, ports on the switch, the switch's pid or "dead"); with --json
+ * one object (create) or an array (ls). rm of a network in use exits 1
+ * with the VM named; of a missing one, 3.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "output.h"
+
+enum { OPT_SUBNET = 1 };
+
+static json_t *network_json(const vmc_network_info *n)
+{
+	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:b}", "name", n->name, "subnet", n->subnet,
+			 "addrs", (int)n->n_addrs, "ports", (int)n->n_ports, "switch_pid",
+			 n->switch_pid, "switch_alive", n->switch_alive);
+}
+
+/* The entry of `name` in the list, or NULL (*all freed by the caller). */
+static const vmc_network_info *find_network(struct cli_ctx *ctx, const char *name,
+					    vmc_network_info **all)
+{
+	size_t n = 0;
+
+	*all = NULL;
+	if (vmc_network_list(ctx->mgr, all, &n) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp((*all)[i].name, name))
+			return &(*all)[i];
+	return NULL;
+}
+
+static int net_create(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+	static const struct cli_option opts[] = { { "subnet", 0, 1, OPT_SUBNET }, { NULL, 0, 0, 0 } };
+	const char *pos[1], *values[CLI_COLLECT_MAX_ID] = { NULL };
+	const vmc_network_info *info;
+	vmc_network_info *all = NULL;
+	int n, rc;
+
+	rc = cli_collect(ctx, cmd, argc, argv, opts, pos, 1, &n, values);
+	if (rc >= 0)
+		return rc;
+	if (n != 1)
+		return cli_usage_error(cmd, "expected NAME after 'create'");
+	rc = cli_manager(ctx);
+	if (rc)
+		return rc;
+	rc = vmc_network_create(ctx->mgr, pos[0], values[OPT_SUBNET]);
+	if (rc < 0)
+		return cli_fail(rc, "net create '%s'", pos[0]);
+	info = find_network(ctx, pos[0], &all);
+	rc = CLI_EXIT_OK;
+	if (!info) {
+		rc = cli_fail(VMC_ERROR, "net create '%s'", pos[0]);
+	} else if (ctx->json) {
+		if (output_json_print(network_json(info), 0) < 0)
+			rc = cli_error("cannot write output");
+	} else if (!ctx->quiet) {
+		printf("%s %s\n", info->name, info->subnet);
+	}
+	vmc_free(all);
+	return rc;
+}
+
+static int net_ls(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+	static const struct cli_option opts[] = { { NULL, 0, 0, 0 } };
+	vmc_network_info *all = NULL;
+	const char *pos[1];
+	size_t count = 0;
+	int n, rc;
+
+	rc = cli_collect(ctx, cmd, argc, argv, opts, pos, 0, &n, NULL);
+	if (rc >= 0)
+		return rc;
+	rc = cli_manager(ctx);
+	if (rc)
+		return rc;
+	rc = vmc_network_list(ctx->mgr, &all, &count);
+	if (rc < 0)
+		return cli_fail(rc, "net ls");
+	rc = CLI_EXIT_OK;
+	if (ctx->json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; arr && i < count; i++)
+			json_array_append_new(arr, network_json(&all[i]));
+		if (output_json_print(arr, 1) < 0)
+			rc = cli_error("cannot write output");
+	} else {
+		if (!ctx->quiet)
+			printf("%-20s %-18s %5s %5s  %s\n", "NAME", "SUBNET", "VMS", "PORTS", "SWITCH");
+		for (size_t i = 0; i < count; i++) {
+			char sw[32];
+
+			if (all[i].switch_alive)
+				snprintf(sw, sizeof(sw), "pid %d", all[i].switch_pid);
+			else
+				snprintf(sw, sizeof(sw), "dead");
+			printf("%-20s %-18s %5u %5u  %s\n", all[i].name, all[i].subnet,
+			       all[i].n_addrs, all[i].n_ports, sw);
+		}
+	}
+	vmc_free(all);
+	return rc;
+}
+
+static int net_rm(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+	static const struct cli_option opts[] = { { NULL, 0, 0, 0 } };
+	const char *pos[1];
+	int n, rc;
+
+	rc = cli_collect(ctx, cmd, argc, argv, opts, pos, 1, &n, NULL);
+	if (rc >= 0)
+		return rc;
+	if (n != 1)
+		return cli_usage_error(cmd, "expected NAME after 'rm'");
+	rc = cli_manager(ctx);
+	if (rc)
+		return rc;
+	rc = vmc_network_remove(ctx->mgr, pos[0]);
+	if (rc < 0)
+		return cli_fail(rc, "net rm '%s'", pos[0]);
+	if (ctx->json) {
+		if (output_json_print(json_pack("{s:s}", "removed", pos[0]), 0) < 0)
+			return cli_error("cannot write output");
+	} else if (!ctx->quiet) {
+		printf("%s\n", pos[0]);
+	}
+	return CLI_EXIT_OK;
+}
+
+static int cmd_net(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+	static const struct cli_option opts[] = { { NULL, 0, 0, 0 } };
+	struct cli_getopt g;
+	int id, rc;
+
+	/* global options may come before the subcommand */
+	cli_getopt_init(&g, argc, argv, opts);
+	for (;;) {
+		id = cli_getopt_next(&g);
+		if (id == CLI_OPT_END)
+			return cli_usage_error(cmd, "missing subcommand (create, ls or rm)");
+		if (id == CLI_OPT_POSITIONAL)
+			break;
+		rc = cli_common_option(ctx, cmd, &g, id);
+		if (rc >= 0)
+			return rc;
+	}
+	if (strcmp(g.arg, "create") == 0)
+		return net_create(ctx, cmd, g.argc - g.index, g.argv + g.index);
+	if (strcmp(g.arg, "ls") == 0)
+		return net_ls(ctx, cmd, g.argc - g.index, g.argv + g.index);
+	if (strcmp(g.arg, "rm") == 0)
+		return net_rm(ctx, cmd, g.argc - g.index, g.argv + g.index);
+	return cli_usage_error(cmd, "unknown subcommand '%s' (create, ls or rm)", g.arg);
+}
+
+const struct cli_command cli_cmd_net = {
+	.name = "net",
+	.usage = "net create NAME [--subnet CIDR] | net ls | net rm NAME",
+	.help = "Switch networks: VMs started with --net switch:NAME reach each other\n"
+		"through the network's switch (a vmc-switch process) and nothing else.\n"
+		"create: makes network NAME on CIDR (IPv4 a.b.c.d/8..29), or on the first\n"
+		"free 10.x.y.0/24 from 10.100.0.0/24, and starts its switch; for a network\n"
+		"whose switch died, starts it again. Prints \"NAME SUBNET\".\n"
+		"ls: name, subnet, VMs holding an address, ports on the switch, the\n"
+		"switch's pid or \"dead\" (a dead switch restarts when a VM on it starts).\n"
+		"rm: stops the switch and removes the network; refused (exit 1) while a\n"
+		"VM, running or not, has a NIC on it: remove the VM first.\n"
+		"VMs get addresses from .2 on (.1 is kept for a gateway), released when\n"
+		"the VM is removed.\n",
+	.fn = cmd_net,
+};

@@ -1,0 +1,508 @@
+/*
+ * network.c - switch networks: vmc_network_create/remove/list and the
+ * vmc-switch process behind each network. A switch is started like a
+ * shim: spawned detached in its own session (it outlives the caller and is
+ * never its zombie), with a report pipe on fd 3 on which it says "ok <pid>"
+ * once it serves; its pid and start time go to switch.json so any process
+ * can tell later whether that switch still runs (proc_is_same, immune to
+ * pid reuse) and stop it. Addresses and ports of VM NICs are in
+ * network_attach.c; the file layout in net/port_client.h.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/proc.h"
+#include "core/spawn.h"
+#include "manager/manager.h"
+#include "manager/network.h"
+#include "net/port_client.h"
+#include "vmc-build-config.h"
+
+#define NET_START_TIMEOUT_MS 10000
+#define NET_STOP_TIMEOUT_MS 5000
+#define NET_FILE_MAX 4096
+
+/* vmc-switch: $VMC_SWITCH, next to this program or in a build tree, or
+ * the install location. */
+static int find_switch(char **out)
+{
+	const char *env = getenv("VMC_SWITCH");
+	const char *rel[] = { "vmc-switch", "../net/vmc-switch", "../../src/net/vmc-switch",
+			      "../src/net/vmc-switch", "../libexec/vmc/vmc-switch" };
+	char exe[PATH_MAX], cand[PATH_MAX + 40];
+	ssize_t n;
+
+	*out = NULL;
+	if (env && *env)
+		return (*out = strdup(env)) ? 0 : vmc_error_oom();
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		for (size_t i = 0; slash && i < sizeof(rel) / sizeof(rel[0]); i++) {
+			snprintf(cand, sizeof(cand), "%s/%s", exe, rel[i]);
+			if (access(cand, X_OK) == 0)
+				return (*out = strdup(cand)) ? 0 : vmc_error_oom();
+		}
+	}
+	snprintf(cand, sizeof(cand), "%s/vmc-switch", VMC_LIBEXECDIR);
+	if (access(cand, X_OK) == 0)
+		return (*out = strdup(cand)) ? 0 : vmc_error_oom();
+	return vmc_error_set(VMC_ENOTFOUND, "vmc-switch not found (set VMC_SWITCH or install vmc)");
+}
+
+static json_t *read_json(const char *dir, const char *file)
+{
+	char *path = fs_join(dir, file), *text = NULL;
+	json_error_t jerr;
+	json_t *obj = NULL;
+
+	if (path && fs_read_file(path, NET_FILE_MAX, &text, NULL) == 0)
+		obj = json_loads(text, 0, &jerr);
+	vmc_error_clear();
+	free(text);
+	free(path);
+	if (obj && !json_is_object(obj)) {
+		json_decref(obj);
+		obj = NULL;
+	}
+	return obj;
+}
+
+static int write_json(const char *dir, const char *file, json_t *obj)
+{
+	char *path = fs_join(dir, file), *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	int rc = path && text ? fs_write_atomic(path, text, strlen(text), 0600, 0)
+			      : vmc_error_oom();
+
+	json_decref(obj);
+	free(text);
+	free(path);
+	return rc;
+}
+
+int net_read_subnet(const char *net_dir, const char *name, struct netaddr_subnet *out)
+{
+	json_t *cfg = read_json(net_dir, "config.json");
+	const char *s = json_string_value(json_object_get(cfg, "subnet"));
+	int rc;
+
+	if (!cfg) {
+		struct stat st;
+
+		if (stat(net_dir, &st) < 0)
+			return vmc_error_set(VMC_ENOTFOUND, "no network '%s' (create it with `vmc net "
+					     "create %s`)", name, name);
+		return vmc_error_set(VMC_EPROTO, "network '%s' has no readable config.json", name);
+	}
+	rc = s ? netaddr_parse_subnet(s, out)
+	       : vmc_error_set(VMC_EPROTO, "network '%s': config.json has no subnet", name);
+	json_decref(cfg);
+	return rc;
+}
+
+/* 1 and *pid if the recorded switch runs; 0 (and its last pid) if not. */
+static int switch_alive(const char *net_dir, pid_t *pid)
+{
+	json_t *rec = read_json(net_dir, "switch.json");
+	json_int_t p = json_integer_value(json_object_get(rec, "pid"));
+	json_int_t start = json_integer_value(json_object_get(rec, "start"));
+
+	json_decref(rec);
+	*pid = p > 0 && p <= INT_MAX ? (pid_t)p : 0;
+	return *pid > 0 && proc_is_same(*pid, (unsigned long long)start);
+}
+
+/* Reads the switch's one report line: "ok <pid>" or "error <code> <msg>". */
+static int read_report(int fd, char *buf, size_t len)
+{
+	int64_t deadline = clock_deadline(NET_START_TIMEOUT_MS);
+	size_t got = 0;
+
+	while (got < len - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int n = poll(&p, 1, clock_remaining_ms(deadline));
+		ssize_t r;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return vmc_error_set(VMC_ETIMEOUT, "vmc-switch did not report");
+		r = read(fd, buf + got, len - 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		if (memchr(buf, '\n', got))
+			break;
+	}
+	buf[got] = '\0';
+	if (!strncmp(buf, "ok ", 3))
+		return 0;
+	if (!strncmp(buf, "error ", 6)) {
+		char *end, *nl;
+		long code = strtol(buf + 6, &end, 10);
+
+		nl = strchr(end, '\n');
+		if (nl)
+			*nl = '\0';
+		if (code >= 0 || code < -100)
+			code = VMC_ERROR;
+		return vmc_error_set((int)code, "vmc-switch: %s", *end == ' ' ? end + 1 : end);
+	}
+	return vmc_error_set(VMC_ERROR, "vmc-switch exited without reporting (see switch.log)");
+}
+
+static int switch_start(const char *net_dir)
+{
+	char *bin = NULL, *log = fs_join(net_dir, "switch.log"), line[512];
+	int report[2] = { -1, -1 }, log_fd = -1, rc;
+	unsigned long long start = 0;
+	struct spawn_opts so;
+	pid_t pid = 0;
+
+	if (!log)
+		return vmc_error_oom();
+	rc = find_switch(&bin);
+	if (rc < 0)
+		goto out;
+	log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (log_fd < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", log);
+		goto out;
+	}
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "pipe");
+		goto out;
+	}
+	const char *argv[] = { bin, "--dir", net_dir, "--report-fd", "3", NULL };
+	memset(&so, 0, sizeof(so));
+	so.argv = argv;
+	so.stdin_fd = -1;
+	so.stdout_fd = log_fd;
+	so.stderr_fd = log_fd;
+	so.pass_fds[0] = report[1];
+	so.pass_to[0] = 3;
+	so.n_pass_fds = 1;
+	so.new_session = 1;
+	so.detach = 1; /* the switch outlives us and is never our zombie */
+	rc = spawn_process(&so, &pid);
+	if (rc < 0)
+		goto out;
+	close(report[1]);
+	report[1] = -1;
+	rc = read_report(report[0], line, sizeof(line));
+	if (rc == 0 && proc_start_time(pid, &start) < 0)
+		rc = vmc_error_prefix(VMC_EIO, "vmc-switch (pid %d) is gone", (int)pid);
+	if (rc == 0)
+		rc = write_json(net_dir, "switch.json",
+				json_pack("{s:i, s:i, s:I}", "version", 1, "pid", (int)pid, "start",
+					  (json_int_t)start));
+	if (rc < 0 && pid > 0)
+		kill(pid, SIGKILL); /* a switch we cannot account for is not left running */
+out:
+	if (report[0] >= 0)
+		close(report[0]);
+	if (report[1] >= 0)
+		close(report[1]);
+	if (log_fd >= 0)
+		close(log_fd);
+	free(bin);
+	free(log);
+	return rc;
+}
+
+int net_switch_ensure(vmc_manager *mgr, const char *net_dir)
+{
+	pid_t pid;
+	int rc;
+
+	if (switch_alive(net_dir, &pid))
+		return 0;
+	rc = switch_start(net_dir);
+	if (rc < 0 && switch_alive(net_dir, &pid)) {
+		vmc_error_clear(); /* another process started it meanwhile */
+		return 0;
+	}
+	if (rc == 0)
+		net_reattach_running(mgr, net_dir);
+	return rc;
+}
+
+/* Asks the switch to shut down, waits for it (pidfd, bounded), kills it
+ * if it does not go. */
+static void switch_stop(const char *net_dir)
+{
+	json_t *req = json_pack("{s:s}", "op", "shutdown"), *reply = NULL;
+	struct pollfd pfd;
+	pid_t pid;
+	int fd;
+
+	if (!switch_alive(net_dir, &pid)) {
+		json_decref(req);
+		return;
+	}
+	fd = spawn_pidfd_open(pid);
+	if (!req || port_client_request(net_dir, req, PORT_CLIENT_TIMEOUT_MS, &reply) < 0)
+		vmc_error_clear();
+	json_decref(req);
+	json_decref(reply);
+	if (fd < 0)
+		return;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, NET_STOP_TIMEOUT_MS) <= 0) {
+		spawn_pidfd_signal(fd, pid, SIGKILL);
+		poll(&pfd, 1, NET_STOP_TIMEOUT_MS);
+	}
+	close(fd);
+}
+
+/* Subnets of every network but `skip`. */
+static int used_subnets(const char *nets_dir, const char *skip, struct netaddr_subnet **out,
+			size_t *n)
+{
+	DIR *d = opendir(nets_dir);
+	struct dirent *e;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		struct netaddr_subnet s;
+		char *dir;
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, skip))
+			continue;
+		dir = fs_join(nets_dir, e->d_name);
+		if (!dir || net_read_subnet(dir, e->d_name, &s) < 0) {
+			vmc_error_clear();
+			free(dir);
+			continue;
+		}
+		free(dir);
+		if (*n == cap) {
+			struct netaddr_subnet *p = realloc(*out, (cap + 16) * sizeof(*p));
+
+			if (!p) {
+				closedir(d);
+				return vmc_error_oom();
+			}
+			*out = p;
+			cap += 16;
+		}
+		(*out)[(*n)++] = s;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* An existing network: restart a dead switch, else EEXISTS. */
+static int create_existing(vmc_manager *mgr, const char *net_dir, const char *name,
+			   const char *subnet_cidr)
+{
+	struct netaddr_subnet have, want;
+	pid_t pid;
+	int rc;
+
+	rc = net_read_subnet(net_dir, name, &have);
+	if (rc < 0)
+		return rc;
+	if (subnet_cidr) {
+		rc = netaddr_parse_subnet(subnet_cidr, &want);
+		if (rc < 0)
+			return rc;
+		if (want.net != have.net || want.prefix != have.prefix) {
+			char s[NETADDR_STRLEN];
+
+			netaddr_format_subnet(&have, s);
+			return vmc_error_set(VMC_EEXISTS, "network '%s' exists with subnet %s", name, s);
+		}
+	}
+	if (switch_alive(net_dir, &pid))
+		return vmc_error_set(VMC_EEXISTS, "network '%s' exists (its switch runs, pid %d)",
+				     name, (int)pid);
+	return net_switch_ensure(mgr, net_dir);
+}
+
+int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_cidr)
+{
+	char *nets = NULL, *dir = NULL, *addrs = NULL, net_s[NETADDR_STRLEN];
+	struct netaddr_subnet want, *used = NULL;
+	size_t n_used = 0;
+	int rc, created = 0;
+
+	if (!mgr || !name || !config_name_valid(name))
+		return vmc_error_set(VMC_EINVAL, "invalid network name '%.80s'", name ? name : "");
+	nets = netport_net_dir(mgr->state_dir, NULL);
+	dir = netport_net_dir(mgr->state_dir, name);
+	addrs = dir ? fs_join(dir, "addrs") : NULL;
+	if (!nets || !dir || !addrs) {
+		rc = vmc_error_oom();
+		goto out;
+	}
+	rc = fs_mkdir_p(nets, 0700);
+	if (rc < 0)
+		goto out;
+	if (mkdir(dir, 0700) < 0) {
+		rc = errno == EEXIST ? create_existing(mgr, dir, name, subnet_cidr)
+				     : vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", dir);
+		goto out;
+	}
+	created = 1;
+	rc = used_subnets(nets, name, &used, &n_used);
+	if (rc == 0 && subnet_cidr) {
+		rc = netaddr_parse_subnet(subnet_cidr, &want);
+		for (size_t i = 0; rc == 0 && i < n_used; i++)
+			if (netaddr_overlap(&want, &used[i])) {
+				netaddr_format_subnet(&used[i], net_s);
+				rc = vmc_error_set(VMC_EEXISTS, "subnet %s overlaps %s of another "
+						   "network", subnet_cidr, net_s);
+			}
+	} else if (rc == 0) {
+		rc = netaddr_pick_subnet(used, n_used, &want);
+	}
+	if (rc < 0)
+		goto out;
+	netaddr_format_subnet(&want, net_s);
+	rc = mkdir(addrs, 0700) < 0 ? vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", addrs)
+				    : 0;
+	if (rc == 0)
+		rc = write_json(dir, "config.json",
+				json_pack("{s:i, s:s}", "version", 1, "subnet", net_s));
+	if (rc == 0)
+		rc = switch_start(dir);
+out:
+	if (rc < 0 && created)
+		fs_remove_tree(dir);
+	free(used);
+	free(addrs);
+	free(dir);
+	free(nets);
+	return rc;
+}
+
+int vmc_network_remove(vmc_manager *mgr, const char *name)
+{
+	char *dir = NULL, who[2 * VMC_NAME_MAX + 2] = "";
+	struct netaddr_subnet s;
+	unsigned n = 0;
+	int rc;
+
+	if (!mgr || !name || !config_name_valid(name))
+		return vmc_error_set(VMC_EINVAL, "invalid network name '%.80s'", name ? name : "");
+	dir = netport_net_dir(mgr->state_dir, name);
+	if (!dir)
+		return vmc_error_oom();
+	rc = net_read_subnet(dir, name, &s);
+	if (rc == VMC_EPROTO) {
+		vmc_error_clear(); /* half-made: remove what is there */
+		rc = 0;
+	}
+	if (rc == 0)
+		rc = net_leases_count(mgr, dir, &n, who, sizeof(who));
+	if (rc == 0 && n > 0)
+		rc = vmc_error_set(VMC_EBUSY, "network '%s' is in use by vm '%s'%s: remove %s first",
+				   name, who, n > 1 ? " and others" : "", n > 1 ? "them" : "it");
+	if (rc == 0) {
+		switch_stop(dir);
+		rc = fs_remove_tree(dir);
+	}
+	free(dir);
+	return rc;
+}
+
+static int cmp_info(const void *a, const void *b)
+{
+	return strcmp(((const vmc_network_info *)a)->name, ((const vmc_network_info *)b)->name);
+}
+
+int vmc_network_list(vmc_manager *mgr, vmc_network_info **out, size_t *count)
+{
+	char *nets = netport_net_dir(mgr->state_dir, NULL);
+	vmc_network_info *arr = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	*out = NULL;
+	*count = 0;
+	if (!nets)
+		return vmc_error_oom();
+	d = opendir(nets);
+	if (!d) {
+		rc = errno == ENOENT ? 0 : vmc_error_set_errno(VMC_EIO, errno, "cannot read '%s'", nets);
+		free(nets);
+		return rc;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct netaddr_subnet s;
+		vmc_network_info *info;
+		char *dir;
+		pid_t pid;
+
+		if (e->d_name[0] == '.' || !config_name_valid(e->d_name))
+			continue;
+		dir = fs_join(nets, e->d_name);
+		if (!dir || net_read_subnet(dir, e->d_name, &s) < 0) {
+			vmc_error_clear();
+			free(dir);
+			continue; /* being created or removed */
+		}
+		if (n == cap) {
+			vmc_network_info *p = realloc(arr, (cap + 8) * sizeof(*p));
+
+			if (!p) {
+				free(dir);
+				rc = vmc_error_oom();
+				break;
+			}
+			arr = p;
+			cap += 8;
+		}
+		info = &arr[n++];
+		memset(info, 0, sizeof(*info));
+		snprintf(info->name, sizeof(info->name), "%.*s", VMC_NAME_MAX, e->d_name);
+		netaddr_format_subnet(&s, info->subnet);
+		info->switch_alive = switch_alive(dir, &pid);
+		info->switch_pid = (int)pid;
+		if (info->switch_alive && port_client_count(dir, &info->n_ports) < 0)
+			vmc_error_clear();
+		if (net_leases_count(mgr, dir, &info->n_addrs, NULL, 0) < 0)
+			vmc_error_clear();
+		free(dir);
+	}
+	closedir(d);
+	free(nets);
+	if (rc < 0) {
+		free(arr);
+		return rc;
+	}
+	if (n > 1)
+		qsort(arr, n, sizeof(*arr), cmp_info);
+	*out = arr;
+	*count = n;
+	return 0;
+}

@@ -1,0 +1,356 @@
+/*
+ * network_attach.c - VM NICs on switch networks: the address each one
+ * holds and its port on the switch. An address is a file
+ * <net>/addrs/<a.b.c.d> holding "ns/name index", created with O_EXCL, so
+ * two VMs (started by any processes) never get the same one without a
+ * lock. It is held from vmc_manager_start() until vmc_manager_remove(),
+ * also while the VM is stopped; a file whose VM directory is gone (removed
+ * by hand) is forgotten when it is next looked at. The port is added here
+ * before the shim starts, since the manager knows the network and the
+ * shim removes it when the VM ends (netport_detach_vm); removal does it
+ * again in case the shim was killed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/state.h"
+#include "manager/manager.h"
+#include "manager/network.h"
+#include "manager/paths.h"
+#include "net/port_client.h"
+
+#define LEASE_MAX 256
+
+struct lease {
+	char ns[VMC_NAME_MAX + 1];
+	char name[VMC_NAME_MAX + 1];
+	unsigned index;
+};
+
+/* Reads addrs/<ip>: 1 if it exists and parses, 0 if not there. */
+static int lease_read(const char *net_dir, const char *ip, struct lease *out)
+{
+	char path[4200], *text = NULL, *slash, *sp;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "%s/addrs/%s", net_dir, ip);
+	if (fs_read_file(path, LEASE_MAX, &text, NULL) < 0) {
+		vmc_error_clear();
+		return 0;
+	}
+	slash = strchr(text, '/');
+	sp = slash ? strchr(slash, ' ') : NULL;
+	if (slash && sp && (size_t)(slash - text) <= VMC_NAME_MAX &&
+	    (size_t)(sp - slash - 1) <= VMC_NAME_MAX) {
+		memcpy(out->ns, text, (size_t)(slash - text));
+		out->ns[slash - text] = '\0';
+		memcpy(out->name, slash + 1, (size_t)(sp - slash - 1));
+		out->name[sp - slash - 1] = '\0';
+		out->index = (unsigned)strtoul(sp + 1, NULL, 10);
+		r = config_name_valid(out->ns) && config_name_valid(out->name);
+	}
+	free(text);
+	return r;
+}
+
+/* 1 if the lease's VM still exists. */
+static int lease_live(vmc_manager *mgr, const struct lease *l)
+{
+	char *dir = paths_vm(mgr->state_dir, l->ns, l->name, NULL);
+	struct stat st;
+	int r = dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+
+	free(dir);
+	return r;
+}
+
+static void lease_drop(const char *net_dir, const char *ip)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/addrs/%s", net_dir, ip);
+	unlink(path);
+}
+
+/* Takes addrs/<ip> for ns/name NIC index: 0 taken (also when the holder
+ * was a VM that no longer exists, or is this very VM), 1 held by another
+ * VM (*holder filled), < 0 error. */
+static int lease_take(vmc_manager *mgr, const char *net_dir, const char *ip,
+		      const vmc_config *cfg, unsigned index, struct lease *holder)
+{
+	char path[4200], text[2 * VMC_NAME_MAX + 32];
+	int fd, n, tries;
+
+	snprintf(path, sizeof(path), "%s/addrs/%s", net_dir, ip);
+	n = snprintf(text, sizeof(text), "%s/%s %u\n", cfg->ns, cfg->name, index);
+	for (tries = 0; tries < 3; tries++) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			ssize_t w = write(fd, text, (size_t)n);
+
+			close(fd);
+			if (w != n) {
+				unlink(path);
+				return vmc_error_set_errno(VMC_EIO, errno, "cannot write '%s'", path);
+			}
+			return 0;
+		}
+		if (errno != EEXIST)
+			return vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", path);
+		if (!lease_read(net_dir, ip, holder)) {
+			memset(holder, 0, sizeof(*holder));
+			return 1; /* being written right now: someone else's */
+		}
+		if (!strcmp(holder->ns, cfg->ns) && !strcmp(holder->name, cfg->name) &&
+		    holder->index == index)
+			return 0;
+		if (lease_live(mgr, holder))
+			return 1;
+		unlink(path); /* its VM is gone: forget it, try again */
+	}
+	return 1;
+}
+
+struct pick_ctx {
+	vmc_manager *mgr;
+	const char *net_dir;
+	const vmc_config *cfg;
+	unsigned index;
+};
+
+static int pick_taken(const struct netaddr_subnet *s, uint32_t host, void *payload)
+{
+	struct pick_ctx *c = payload;
+	char ip[NETADDR_STRLEN];
+	struct lease holder;
+
+	netaddr_format_host(s, host, ip);
+	return lease_take(c->mgr, c->net_dir, ip, c->cfg, c->index, &holder);
+}
+
+int net_addr_take(vmc_manager *mgr, const char *net_dir, vmc_config *cfg, size_t i,
+		  const struct netaddr_subnet *s)
+{
+	struct vmc_nic *nic = &cfg->nics[i];
+	char ip[NETADDR_STRLEN], *addr = NULL;
+	struct pick_ctx ctx = { mgr, net_dir, cfg, (unsigned)i };
+	struct lease holder;
+	uint32_t host;
+	int rc;
+
+	if (nic->addr) {
+		rc = netaddr_check_vm_addr(s, nic->addr, &host);
+		if (rc < 0)
+			return vmc_error_prefix(rc, "nic %zu on network '%s'", i, nic->tap);
+		netaddr_format_host(s, host, ip);
+		rc = lease_take(mgr, net_dir, ip, cfg, (unsigned)i, &holder);
+		if (rc == 1)
+			return vmc_error_set(VMC_EEXISTS, "address %s on network '%s' is in use by vm "
+					     "'%s/%s'", ip, nic->tap, holder.ns, holder.name);
+		return rc;
+	}
+	rc = netaddr_pick_host(s, pick_taken, &ctx, &host);
+	if (rc < 0)
+		return vmc_error_prefix(rc, "network '%s'", nic->tap);
+	netaddr_format_host(s, host, ip);
+	if (asprintf(&addr, "%s/%u", ip, s->prefix) < 0) {
+		lease_drop(net_dir, ip);
+		return vmc_error_oom();
+	}
+	nic->addr = addr;
+	return 0;
+}
+
+int mgr_net_validate(vmc_manager *mgr, const vmc_config *cfg)
+{
+	if (!strcmp(cfg->ns, PATHS_NETWORKS_DIR))
+		return vmc_error_set(VMC_EINVAL, "namespace '%s' is reserved for networks",
+				     PATHS_NETWORKS_DIR);
+	for (size_t i = 0; i < cfg->n_nics; i++) {
+		struct netaddr_subnet s;
+		char *dir;
+		int rc;
+
+		if (cfg->nics[i].kind != VMC_NIC_SWITCH)
+			continue;
+		dir = netport_net_dir(mgr->state_dir, cfg->nics[i].tap);
+		rc = dir ? net_read_subnet(dir, cfg->nics[i].tap, &s) : vmc_error_oom();
+		free(dir);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int mgr_net_attach(vmc_manager *mgr, const char *vm_dir, const vmc_config *cfg,
+		   vmc_config **out)
+{
+	vmc_config *c = NULL;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	for (i = 0; i < cfg->n_nics && cfg->nics[i].kind != VMC_NIC_SWITCH; i++)
+		;
+	if (i == cfg->n_nics)
+		return 0;
+	rc = vmc_config_dup(&c, cfg);
+	if (rc < 0)
+		return rc;
+	for (i = 0; rc == 0 && i < c->n_nics; i++) {
+		struct vmc_nic *nic = &c->nics[i];
+		char port[NETADDR_STRLEN], *dir, *local = NULL, *remote = NULL;
+		struct netaddr_subnet s;
+		int had_addr = nic->addr != NULL;
+
+		if (nic->kind != VMC_NIC_SWITCH)
+			continue;
+		dir = netport_net_dir(mgr->state_dir, nic->tap);
+		rc = dir ? net_read_subnet(dir, nic->tap, &s) : vmc_error_oom();
+		if (rc == 0)
+			rc = net_switch_ensure(mgr, dir);
+		if (rc == 0)
+			rc = net_addr_take(mgr, dir, c, i, &s);
+		if (rc == 0)
+			rc = netport_port_name(nic, port);
+		if (rc == 0)
+			rc = netport_paths(vm_dir, nic, i, &local, &remote);
+		if (rc == 0)
+			rc = port_client_add(dir, port, local);
+		if (rc < 0 && nic->addr) {
+			/* undo this NIC's address; the loop below the others' */
+			if (netport_port_name(nic, port) == 0) {
+				struct lease l;
+
+				if (lease_read(dir, port, &l) && !strcmp(l.ns, c->ns) &&
+				    !strcmp(l.name, c->name))
+					lease_drop(dir, port);
+			}
+			if (!had_addr) {
+				free(nic->addr);
+				nic->addr = NULL;
+			}
+		}
+		free(local);
+		free(remote);
+		free(dir);
+	}
+	if (rc < 0) {
+		c->n_nics = i - 1; /* the NICs before the failed one hold ports and addresses */
+		mgr_net_detach(mgr, vm_dir, c);
+		c->n_nics = cfg->n_nics;
+		vmc_config_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void mgr_net_detach(vmc_manager *mgr, const char *vm_dir, const vmc_config *cfg)
+{
+	char msg[1024];
+
+	/* called on failure paths: the caller's message survives */
+	snprintf(msg, sizeof(msg), "%s", vmc_error_last());
+	netport_detach_vm(vm_dir, cfg);
+	for (size_t i = 0; i < cfg->n_nics; i++) {
+		const struct vmc_nic *nic = &cfg->nics[i];
+		char ip[NETADDR_STRLEN], *dir;
+		struct lease l;
+
+		if (nic->kind != VMC_NIC_SWITCH || netport_port_name(nic, ip) < 0)
+			continue;
+		dir = netport_net_dir(mgr->state_dir, nic->tap);
+		if (dir && lease_read(dir, ip, &l) && !strcmp(l.ns, cfg->ns) &&
+		    !strcmp(l.name, cfg->name) && l.index == i)
+			lease_drop(dir, ip);
+		free(dir);
+	}
+	vmc_error_clear();
+	if (strcmp(msg, "no error") != 0)
+		vmc_error_set(VMC_ERROR, "%s", msg);
+}
+
+void mgr_net_release_vm(vmc_manager *mgr, const char *ns, const char *name)
+{
+	char *path = paths_vm(mgr->state_dir, ns, name, "config.json");
+	char *dir = paths_vm(mgr->state_dir, ns, name, NULL);
+	vmc_config *cfg = NULL;
+	char *text = NULL;
+
+	if (path && dir && fs_read_file(path, 1 << 20, &text, NULL) == 0 &&
+	    vmc_config_from_json(&cfg, text) == 0)
+		mgr_net_detach(mgr, dir, cfg);
+	vmc_error_clear();
+	vmc_config_free(cfg);
+	free(text);
+	free(dir);
+	free(path);
+}
+
+int net_leases_count(vmc_manager *mgr, const char *net_dir, unsigned *n, char *who, size_t len)
+{
+	char *addrs = fs_join(net_dir, "addrs");
+	DIR *d = addrs ? opendir(addrs) : NULL;
+	struct dirent *e;
+
+	*n = 0;
+	free(addrs);
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		struct lease l;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (lease_read(net_dir, e->d_name, &l) && !lease_live(mgr, &l)) {
+			lease_drop(net_dir, e->d_name);
+			continue;
+		}
+		if (who && len && *n == 0)
+			snprintf(who, len, "%s/%s", l.ns, l.name);
+		(*n)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+void net_reattach_running(vmc_manager *mgr, const char *net_dir)
+{
+	char *addrs = fs_join(net_dir, "addrs");
+	DIR *d = addrs ? opendir(addrs) : NULL;
+	struct dirent *e;
+
+	free(addrs);
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char *vm_dir, *local = NULL;
+		struct lease l;
+		vmc_state st;
+
+		if (e->d_name[0] == '.' || !lease_read(net_dir, e->d_name, &l))
+			continue;
+		if (mgr_vm_state(mgr, l.ns, l.name, &st, NULL) < 0 || vmc_state_is_final(st.kind) ||
+		    st.kind == VMC_STATE_CREATED) {
+			vmc_error_clear();
+			continue;
+		}
+		vm_dir = paths_vm(mgr->state_dir, l.ns, l.name, NULL);
+		if (vm_dir && asprintf(&local, "%s/net%u.sock", vm_dir, l.index) >= 0 &&
+		    port_client_add(net_dir, e->d_name, local) < 0)
+			vmc_error_clear();
+		free(local);
+		free(vm_dir);
+	}
+	closedir(d);
+}
