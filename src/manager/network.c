@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -346,12 +347,35 @@ static int create_existing(vmc_manager *mgr, const char *net_dir, const char *na
 	return net_switch_ensure(mgr, net_dir);
 }
 
+/* Holds <state>/networks/.lock (flock, exclusive) in *fd: creators pick
+ * subnets and write config.json one at a time, so two never take one
+ * subnet and nobody sees a network without its config. */
+static int lock_networks(const char *nets, int *fd)
+{
+	char *path = fs_join(nets, ".lock");
+	int rc = 0;
+
+	*fd = -1;
+	if (!path)
+		return vmc_error_oom();
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", path);
+	/* held for a few file operations only, never across a process start */
+	while (rc == 0 && flock(*fd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			rc = vmc_error_set_errno(VMC_EIO, errno, "cannot lock '%s'", path);
+	}
+	free(path);
+	return rc;
+}
+
 int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_cidr)
 {
 	char *nets = NULL, *dir = NULL, *addrs = NULL, net_s[NETADDR_STRLEN];
 	struct netaddr_subnet want, *used = NULL;
 	size_t n_used = 0;
-	int rc, created = 0;
+	int rc, created = 0, lock = -1;
 
 	if (!mgr || !name || !config_name_valid(name))
 		return vmc_error_set(VMC_EINVAL, "invalid network name '%.80s'", name ? name : "");
@@ -363,11 +387,17 @@ int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_ci
 		goto out;
 	}
 	rc = fs_mkdir_p(nets, 0700);
+	if (rc == 0)
+		rc = lock_networks(nets, &lock);
 	if (rc < 0)
 		goto out;
 	if (mkdir(dir, 0700) < 0) {
-		rc = errno == EEXIST ? create_existing(mgr, dir, name, subnet_cidr)
-				     : vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", dir);
+		int e = errno;
+
+		close(lock); /* create_existing may start the switch */
+		lock = -1;
+		rc = e == EEXIST ? create_existing(mgr, dir, name, subnet_cidr)
+				 : vmc_error_set_errno(VMC_EIO, e, "cannot create '%s'", dir);
 		goto out;
 	}
 	created = 1;
@@ -391,11 +421,15 @@ int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_ci
 	if (rc == 0)
 		rc = write_json(dir, "config.json",
 				json_pack("{s:i, s:s}", "version", 1, "subnet", net_s));
+	close(lock);
+	lock = -1;
 	if (rc == 0)
 		rc = switch_start(dir);
 out:
 	if (rc < 0 && created)
 		fs_remove_tree(dir);
+	if (lock >= 0)
+		close(lock);
 	free(used);
 	free(addrs);
 	free(dir);

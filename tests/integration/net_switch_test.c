@@ -8,7 +8,8 @@
  * again restarts it with the VMs' ports, and A's pings to B resume.
  * Stopping a VM removes its port; once the VMs are removed both networks
  * are removed, leaving no process (switches, shims, QEMUs) and no
- * directory behind. Skips, saying why, without a default guest.
+ * directory behind. Skips, saying why, without a default guest. Also: six
+ * processes creating networks at once get six distinct subnets.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -161,6 +163,9 @@ static void net_switch__two_vms_ping_isolation_and_cleanup(void **state)
 	start_ok(mgr, switch_config(b, "n1", "sleep 600"));
 	vm_addr(mgr, b, b_ip, sizeof(b_ip));
 	assert_string_equal(b_ip, "10.100.0.2");
+	/* READY: vmc-init has B's address up, so A's first ping can be answered */
+	if (vmc_manager_wait(mgr, b, VMC_STATE_READY, NET_TIMEOUT_MS, NULL) != 0)
+		fail_msg("B not ready: %s", vmc_error_last());
 	snprintf(script, sizeof(script),
 		 "ping -c 3 -W 2 %s && echo PING-OK; while sleep 1; do"
 		 " ping -c 1 -W 1 %s > /dev/null && echo PONG; done", b_ip, b_ip);
@@ -173,8 +178,14 @@ static void net_switch__two_vms_ping_isolation_and_cleanup(void **state)
 	vm_addr(mgr, c, c_ip, sizeof(c_ip));
 	assert_string_equal(c_ip, "10.9.0.2");
 
-	if (harness_console_wait(&H, a, "PING-OK", NET_TIMEOUT_MS) != 0)
-		fail_msg("A did not reach B");
+	if (harness_console_wait(&H, a, "PING-OK", NET_TIMEOUT_MS) != 0) {
+		char *log = NULL, *path = NULL;
+
+		if (vmc_manager_console_path(mgr, a, &path) == 0)
+			fs_read_file(path, 1 << 20, &log, NULL);
+		vmc_free(path);
+		fail_msg("A did not reach B; A's console:\n%s", log ? log : "(none)");
+	}
 	if (harness_console_wait(&H, c, "PING-FAILED", NET_TIMEOUT_MS) != 0)
 		fail_msg("C printed no PING-FAILED");
 	assert_int_equal(console_count(c, "PING-OK"), 0);
@@ -239,10 +250,96 @@ static void net_switch__two_vms_ping_isolation_and_cleanup(void **state)
 	vmc_manager_free(mgr);
 }
 
+/* After each test, passed or failed: whatever VMs and networks are left
+ * go, so a failure leaves no switch, shim or QEMU running. */
+static int teardown(void **state)
+{
+	vmc_network_info *nets = NULL;
+	vmc_vm_info *vms = NULL;
+	vmc_manager *mgr = NULL;
+	size_t n = 0;
+
+	(void)state;
+	if (!H.state_dir[0] || vmc_manager_open(&mgr, H.state_dir) < 0)
+		return 0;
+	if (vmc_manager_list(mgr, &vms, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char ref[2 * VMC_NAME_MAX + 2];
+
+			snprintf(ref, sizeof(ref), "%s/%s", vms[i].ns, vms[i].name);
+			vmc_manager_remove(mgr, ref, 1);
+		}
+	}
+	vmc_free(vms);
+	if (vmc_network_list(mgr, &nets, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			vmc_network_remove(mgr, nets[i].name);
+	vmc_free(nets);
+	vmc_manager_free(mgr);
+	return 0;
+}
+
+/* Processes creating networks at once each get their own subnet. */
+static void net_switch__concurrent_creates_get_distinct_subnets(void **state)
+{
+	enum { N = 6 };
+	vmc_network_info *all = NULL;
+	vmc_manager *mgr = NULL;
+	pid_t pids[N];
+	size_t n = 0;
+	char dir[300];
+
+	(void)state;
+	if (!H.state_dir[0]) {
+		print_message("skipped: %s\n", H.why_not);
+		skip();
+	}
+	for (int i = 0; i < N; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			char name[16];
+			vmc_manager *m = NULL;
+			int rc;
+
+			snprintf(name, sizeof(name), "p%d", i);
+			rc = vmc_manager_open(&m, H.state_dir);
+			if (rc == 0)
+				rc = vmc_network_create(m, name, NULL);
+			if (rc < 0)
+				fprintf(stderr, "create %s: %s\n", name, vmc_error_last());
+			_exit(rc == 0 ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		int status = -1;
+
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(vmc_manager_open(&mgr, H.state_dir), 0);
+	assert_int_equal(vmc_network_list(mgr, &all, &n), 0);
+	assert_int_equal(n, N);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(all[i].switch_alive);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(all[i].subnet, all[j].subnet);
+	}
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(vmc_network_remove(mgr, all[i].name), 0);
+	vmc_free(all);
+	snprintf(dir, sizeof(dir), "%s/networks", H.state_dir);
+	assert_int_equal(entries(dir), 0);
+	assert_int_equal(harness_count_procs(H.state_dir), 0);
+	vmc_manager_free(mgr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(net_switch__two_vms_ping_isolation_and_cleanup),
+		cmocka_unit_test_teardown(net_switch__concurrent_creates_get_distinct_subnets,
+					  teardown),
+		cmocka_unit_test_teardown(net_switch__two_vms_ping_isolation_and_cleanup, teardown),
 	};
 	int rc;
 
