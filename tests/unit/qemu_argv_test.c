@@ -187,6 +187,42 @@ static void qemu_argv__nics_forwards_and_macs(void **state)
 	backend_qemu_ops.free(vm);
 }
 
+/* A switch NIC: QEMU's datagram socket in the VM directory, sending to
+ * the port named after its address in <state>/networks/NET/ports. */
+static void qemu_argv__switch_nic(void **state)
+{
+	struct fx *fx = *state;
+	struct backend_vm *vm = NULL;
+	char vm_dir[300], expect[1024], *s;
+	struct backend_launch launch;
+
+	snprintf(vm_dir, sizeof(vm_dir), "%s/st/default/argv", fx->dir);
+	assert_int_equal(fs_mkdir_p(vm_dir, 0700), 0);
+	assert_int_equal(vmc_config_add_nic(fx->cfg, VMC_NIC_SWITCH, "lan", "02:00:00:00:00:09",
+					    NULL, NULL), 0);
+	memset(&launch, 0, sizeof(launch));
+	launch.vm_dir = vm_dir;
+	/* the manager fills the address in before the shim runs */
+	assert_int_equal(backend_qemu_ops.prepare(&vm, fx->cfg, &launch), VMC_EINVAL);
+	backend_qemu_ops.free(vm);
+	vm = NULL;
+	free(fx->cfg->nics[0].addr);
+	fx->cfg->nics[0].addr = strdup("10.100.0.2/24");
+	memset(&launch, 0, sizeof(launch));
+	launch.vm_dir = vm_dir;
+	assert_int_equal(backend_qemu_ops.prepare(&vm, fx->cfg, &launch), 0);
+	s = joined(launch.argv);
+	snprintf(expect, sizeof(expect),
+		 "|-netdev|dgram,id=net0,local.type=unix,local.path=%s/net0.sock,remote.type=unix,"
+		 "remote.path=%s/st/networks/lan/ports/10.100.0.2.sock|-device|"
+		 "virtio-net-device,netdev=net0,mac=02:00:00:00:00:09|", vm_dir, fx->dir);
+	if (!strstr(s, expect))
+		fail_msg("no\n%s\nin\n%s", expect, s);
+	assert_non_null(strstr(s, " vmc.net=02:00:00:00:00:09,10.100.0.2/24 ")); /* no gateway */
+	free(s);
+	backend_qemu_ops.free(vm);
+}
+
 static void qemu_argv__validate_refuses(void **state)
 {
 	struct fx *fx = *state;
@@ -217,6 +253,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(qemu_argv__qcow2_and_seed_after_disks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(qemu_argv__nics_forwards_and_macs, setup, teardown),
+		cmocka_unit_test_setup_teardown(qemu_argv__switch_nic, setup, teardown),
 		cmocka_unit_test_setup_teardown(qemu_argv__validate_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(qemu_argv__validate_files, setup, teardown),
 	};
