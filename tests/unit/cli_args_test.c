@@ -206,6 +206,14 @@ static void cli_args__net(void **state)
 	assert_string_equal(n.tap, "tap0");
 	assert_string_equal(n.mac, "52:54:00:12:34:56");
 	assert_string_equal(n.gw, "192.168.1.1");
+	assert_int_equal(cli_parse_net("switch:lan,ip=10.100.0.9/24", &n, err, sizeof(err)), 0);
+	assert_int_equal(n.kind, VMC_NIC_SWITCH);
+	assert_string_equal(n.tap, "lan"); /* the network's name */
+	assert_string_equal(n.ip, "10.100.0.9/24");
+	assert_int_equal(cli_parse_net("switch:lan", &n, err, sizeof(err)), 0);
+	assert_string_equal(n.ip, "");
+	assert_int_equal(cli_parse_net("switch:", &n, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "switch:NETWORK"));
 	assert_int_equal(cli_parse_net("tap:", &n, err, sizeof(err)), -1);
 	assert_int_equal(cli_parse_net("bridge", &n, err, sizeof(err)), -1);
 	assert_int_equal(cli_parse_net("user,foo=1", &n, err, sizeof(err)), -1);
