@@ -32,6 +32,7 @@
 #include "backend/chv_probe.h"
 #include "backend/guest_cmdline.h"
 #include "core/error.h"
+#include "image/seed_attach.h"
 #include "core/fsutil.h"
 #include "core/unixsock.h"
 
@@ -97,7 +98,9 @@ static int chv_value(const char *what, const char *v, char *out, size_t len)
 	return 0;
 }
 
-static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const char *binary)
+/* vm_dir: where the manager wrote the VM's seed.iso ("" when probing). */
+static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const char *binary,
+		      const char *vm_dir)
 {
 	char *cmdline = NULL, val[PATH_MAX + 8];
 	int rc;
@@ -132,9 +135,21 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const
 		rc = chv_value("disk", cfg->disks[i].path, val, sizeof(val));
 		if (rc < 0)
 			goto out;
-		/* always raw: never let CH probe a guest-writable image's format */
+		/* always explicit: never let CH probe a guest-writable image's format */
 		ADD("--disk");
-		ADD("path=%s,image_type=raw%s", val, cfg->disks[i].read_only ? ",readonly=on" : "");
+		ADD("path=%s,image_type=%s%s", val,
+		    cfg->disks[i].format == VMC_DISK_QCOW2 ? "qcow2" : "raw",
+		    cfg->disks[i].read_only ? ",readonly=on" : "");
+	}
+	if (cfg->cloud_init) {
+		/* the seed the manager wrote: read-only, after the user's disks */
+		char seed[PATH_MAX];
+		snprintf(seed, sizeof(seed), "%s/%s", vm_dir, SEED_ATTACH_FILE);
+		rc = chv_value("seed", seed, val, sizeof(val));
+		if (rc < 0)
+			goto out;
+		ADD("--disk");
+		ADD("path=%s,image_type=raw,readonly=on", val);
 	}
 	for (size_t i = 0; i < cfg->n_nics; i++) {
 		rc = chv_value("tap", cfg->nics[i].tap, val, sizeof(val));
@@ -187,14 +202,6 @@ static int chv_validate(const struct vmc_config *cfg)
 		rc = check_file("disk", cfg->disks[i].path, !cfg->disks[i].read_only);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < cfg->n_disks; i++)
-		if (cfg->disks[i].format != VMC_DISK_RAW)
-			return vmc_error_set(VMC_EUNSUPPORTED, "disk '%s': the chv backend takes raw "
-					     "disks only; use the qemu backend for qcow2",
-					     cfg->disks[i].path);
-	if (cfg->cloud_init)
-		return vmc_error_set(VMC_EUNSUPPORTED, "the chv backend does not attach cloud-init "
-				     "seeds yet; use the qemu backend");
 	for (size_t i = 0; i < cfg->n_nics; i++)
 		if (cfg->nics[i].kind != VMC_NIC_TAP)
 			return vmc_error_set(VMC_EUNSUPPORTED, "Cloud Hypervisor has no user-mode "
@@ -207,7 +214,7 @@ static int chv_validate(const struct vmc_config *cfg)
 				     "virtiofsd, which vmc does not drive yet");
 	/* the argv is built again in the shim: catch its errors now */
 	struct backend_vm probe = { .api_listen_fd = -1 };
-	rc = build_argv(&probe, cfg, binary);
+	rc = build_argv(&probe, cfg, binary, "/");
 	for (size_t i = 0; i < probe.argc; i++)
 		free(probe.argv[i]);
 	free(probe.argv);
@@ -306,7 +313,7 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	if (rc == 0 && fcntl(vm->event_rd, F_SETFL, O_NONBLOCK) < 0)
 		rc = vmc_error_set_errno(VMC_EIO, errno, "fcntl");
 	if (rc == 0)
-		rc = build_argv(vm, cfg, binary);
+		rc = build_argv(vm, cfg, binary, launch->vm_dir);
 	if (rc < 0)
 		goto out;
 	launch->argv = vm->argv;
