@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/launch_util.h"
 #include "backend/chv_api.h"
 #include "backend/chv_event.h"
 #include "backend/chv_probe.h"
@@ -61,25 +62,12 @@ static int argv_add(struct backend_vm *vm, const char *fmt, ...) VMC_PRINTF(2, 3
 static int argv_add(struct backend_vm *vm, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
-	int n;
+	int rc;
 
-	if (vm->argc + 2 > vm->argv_cap) {
-		size_t cap = vm->argv_cap ? vm->argv_cap * 2 : 64;
-		char **p = realloc(vm->argv, cap * sizeof(*p));
-		if (!p)
-			return vmc_error_oom();
-		vm->argv = p;
-		vm->argv_cap = cap;
-	}
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	rc = launch_argv_vadd(&vm->argv, &vm->argc, &vm->argv_cap, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return vmc_error_oom();
-	vm->argv[vm->argc++] = s;
-	vm->argv[vm->argc] = NULL;
-	return 0;
+	return rc;
 }
 
 /* A value inside CH's comma-separated key=value syntax: quoted when it
@@ -166,20 +154,6 @@ out:
 
 /* ------------------------------------------------------------ validate */
 
-static int check_file(const char *what, const char *path, int want_write)
-{
-	if (!path)
-		return vmc_error_set(VMC_EINVAL, "no %s given", what);
-	if (access(path, F_OK) < 0)
-		return vmc_error_set(VMC_ENOTFOUND, "%s '%s' does not exist", what, path);
-	if (!fs_is_readable_file(path))
-		return vmc_error_set(VMC_EINVAL, "%s '%s' is not a readable regular file", what, path);
-	if (want_write && access(path, W_OK) < 0)
-		return vmc_error_set(VMC_EINVAL, "%s '%s' is not writable (add :ro for read-only)",
-				     what, path);
-	return 0;
-}
-
 static int chv_validate(const struct vmc_config *cfg)
 {
 	char binary[PATH_MAX];
@@ -193,13 +167,13 @@ static int chv_validate(const struct vmc_config *cfg)
 	if (cfg->accel == VMC_ACCEL_TCG)
 		return vmc_error_set(VMC_EUNSUPPORTED, "Cloud Hypervisor runs guests on KVM only; "
 				     "use the qemu backend for TCG");
-	rc = check_file("kernel", cfg->kernel, 0);
+	rc = launch_check_file("kernel", cfg->kernel, 0);
 	if (rc == 0)
 		rc = chv_kernel_check(cfg->kernel);
 	if (rc == 0 && cfg->initramfs)
-		rc = check_file("initramfs", cfg->initramfs, 0);
+		rc = launch_check_file("initramfs", cfg->initramfs, 0);
 	for (size_t i = 0; rc == 0 && i < cfg->n_disks; i++)
-		rc = check_file("disk", cfg->disks[i].path, !cfg->disks[i].read_only);
+		rc = launch_check_file("disk", cfg->disks[i].path, !cfg->disks[i].read_only);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < cfg->n_nics; i++)
@@ -215,9 +189,7 @@ static int chv_validate(const struct vmc_config *cfg)
 	/* the argv is built again in the shim: catch its errors now */
 	struct backend_vm probe = { .api_listen_fd = -1 };
 	rc = build_argv(&probe, cfg, binary, "/");
-	for (size_t i = 0; i < probe.argc; i++)
-		free(probe.argv[i]);
-	free(probe.argv);
+	launch_argv_free(&probe.argv, &probe.argc, &probe.argv_cap);
 	return rc;
 }
 
@@ -243,9 +215,7 @@ static void chv_free(struct backend_vm *vm)
 		unlink(vm->api_path);
 		free(vm->api_path);
 	}
-	for (size_t i = 0; i < vm->argc; i++)
-		free(vm->argv[i]);
-	free(vm->argv);
+	launch_argv_free(&vm->argv, &vm->argc, &vm->argv_cap);
 	free(vm);
 }
 

@@ -19,6 +19,7 @@
 
 #include "backend/accel.h"
 #include "backend/backend.h"
+#include "backend/launch_util.h"
 #include "backend/guest_cmdline.h"
 #include "backend/qmp.h"
 #include "backend/virtiofs.h"
@@ -38,25 +39,12 @@ static int argv_add(struct backend_vm *vm, const char *fmt, ...) VMC_PRINTF(2, 3
 static int argv_add(struct backend_vm *vm, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
-	int n;
+	int rc;
 
-	if (vm->argc + 2 > vm->argv_cap) {
-		size_t cap = vm->argv_cap ? vm->argv_cap * 2 : 64;
-		char **p = realloc(vm->argv, cap * sizeof(*p));
-		if (!p)
-			return vmc_error_oom();
-		vm->argv = p;
-		vm->argv_cap = cap;
-	}
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	rc = launch_argv_vadd(&vm->argv, &vm->argc, &vm->argv_cap, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return vmc_error_oom();
-	vm->argv[vm->argc++] = s;
-	vm->argv[vm->argc] = NULL;
-	return 0;
+	return rc;
 }
 
 /* QEMU option values use ',' as a separator; a literal comma is ",,". */
@@ -319,20 +307,6 @@ static int qemu_binary_found(void)
 	return 0;
 }
 
-static int check_file(const char *what, const char *path, int want_write)
-{
-	if (!path)
-		return vmc_error_set(VMC_EINVAL, "no %s given", what);
-	if (access(path, F_OK) < 0)
-		return vmc_error_set(VMC_ENOTFOUND, "%s '%s' does not exist", what, path);
-	if (!fs_is_readable_file(path))
-		return vmc_error_set(VMC_EINVAL, "%s '%s' is not a readable regular file", what, path);
-	if (want_write && access(path, W_OK) < 0)
-		return vmc_error_set(VMC_EINVAL, "%s '%s' is not writable (add :ro for read-only)",
-				     what, path);
-	return 0;
-}
-
 static int qemu_validate(const struct vmc_config *cfg)
 {
 	int rc, has_user = 0;
@@ -341,11 +315,11 @@ static int qemu_validate(const struct vmc_config *cfg)
 	if (!qemu_binary_found())
 		return vmc_error_set(VMC_ENOTFOUND, "%s not found in PATH (install qemu-system-x86)",
 				     QEMU_BINARY);
-	rc = check_file("kernel", cfg->kernel, 0);
+	rc = launch_check_file("kernel", cfg->kernel, 0);
 	if (rc == 0 && cfg->initramfs)
-		rc = check_file("initramfs", cfg->initramfs, 0);
+		rc = launch_check_file("initramfs", cfg->initramfs, 0);
 	for (size_t i = 0; rc == 0 && i < cfg->n_disks; i++)
-		rc = check_file("disk", cfg->disks[i].path, !cfg->disks[i].read_only);
+		rc = launch_check_file("disk", cfg->disks[i].path, !cfg->disks[i].read_only);
 	if (rc < 0)
 		return rc;
 	rc = virtiofs_validate(cfg);
@@ -382,9 +356,7 @@ static void qemu_free(struct backend_vm *vm)
 	}
 	for (size_t i = 0; i < vm->n_vfs; i++)
 		virtiofs_release(&vm->vfs[i]);
-	for (size_t i = 0; i < vm->argc; i++)
-		free(vm->argv[i]);
-	free(vm->argv);
+	launch_argv_free(&vm->argv, &vm->argc, &vm->argv_cap);
 	free(vm);
 }
 
