@@ -25,6 +25,7 @@
 #include "backend/backend.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/daemon.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "core/proc.h"
@@ -241,55 +242,13 @@ static int write_config(const char *dir, const vmc_config *cfg)
 	return rc;
 }
 
-/* Reads the shim's one report line: "ok <pid>" or "error <code> <msg>". */
-static int read_report(int fd, const char *name)
-{
-	char buf[1400];
-	size_t got = 0;
-	int64_t deadline = clock_deadline(MGR_START_TIMEOUT_MS);
-
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int n = poll(&p, 1, clock_remaining_ms(deadline));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return vmc_error_set(VMC_ETIMEOUT, "vmc-shim for '%s' did not report", name);
-		ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		if (memchr(buf, '\n', got) || got == sizeof(buf) - 1)
-			break;
-	}
-	buf[got] = '\0';
-	if (!strncmp(buf, "ok ", 3))
-		return 0;
-	if (!strncmp(buf, "error ", 6)) {
-		char *end;
-		long code = strtol(buf + 6, &end, 10);
-		char *nl = strchr(end, '\n');
-		if (nl)
-			*nl = '\0';
-		if (code >= 0 || code < -100)
-			code = VMC_ERROR;
-		return vmc_error_set((int)code, "%s", *end == ' ' ? end + 1 : end);
-	}
-	return vmc_error_set(VMC_ERROR, "vmc-shim for '%s' exited without reporting (see vmm.log)",
-			     name);
-}
-
 /* Starts cfg's shim; with restore_dir, from that snapshot. */
 static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore_dir)
 {
 	const struct backend_ops *ops;
 	char *ns_dir = NULL, *dir = NULL, *vmm_log = NULL, *shim = NULL;
-	int report[2] = { -1, -1 }, log_fd = -1, rc, created = 0;
+	int rc, created = 0;
 	vmc_config *net_cfg = NULL; /* cfg with switch NIC addresses filled in */
-	struct spawn_opts so;
-	pid_t pid;
 
 	rc = backend_for_config(&ops, cfg);
 	if (rc == 0)
@@ -328,47 +287,15 @@ static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore
 		rc = seed_attach_write(dir, cfg); /* the backend attaches <dir>/seed.iso */
 	if (rc < 0)
 		goto out;
-	log_fd = open(vmm_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (log_fd < 0) {
-		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", vmm_log);
-		goto out;
-	}
-	if (pipe2(report, O_CLOEXEC) < 0) {
-		rc = vmc_error_set_errno(VMC_EIO, errno, "pipe");
-		goto out;
-	}
 	const char *argv[] = { shim, "--vm-dir", dir, "--report-fd", "3",
 			       restore_dir ? "--restore" : NULL, restore_dir, NULL };
-	memset(&so, 0, sizeof(so));
-	so.argv = argv;
-	so.stdin_fd = -1;
-	so.stdout_fd = log_fd;
-	so.stderr_fd = log_fd;
-	so.pass_fds[0] = report[1];
-	so.pass_to[0] = 3;
-	so.n_pass_fds = 1;
-	so.new_session = 1;
-	so.detach = 1; /* the shim outlives us and is never our zombie */
-	rc = spawn_process(&so, &pid);
-	if (rc < 0)
-		goto out;
-	close(report[1]);
-	report[1] = -1;
-	rc = read_report(report[0], cfg->name);
-	if (rc == VMC_ETIMEOUT)
-		kill(pid, SIGKILL); /* a shim that never reported is not left running */
+	rc = daemon_start(argv, vmm_log, "vmc-shim", MGR_START_TIMEOUT_MS, NULL);
 out:
 	if (rc < 0 && net_cfg)
 		mgr_net_detach(mgr, dir, net_cfg);
 	vmc_config_free(net_cfg);
 	if (rc < 0 && created)
 		fs_remove_tree(dir);
-	if (report[0] >= 0)
-		close(report[0]);
-	if (report[1] >= 0)
-		close(report[1]);
-	if (log_fd >= 0)
-		close(log_fd);
 	free(ns_dir);
 	free(dir);
 	free(vmm_log);

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "core/clock.h"
+#include "core/daemon.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "core/proc.h"
@@ -132,101 +133,33 @@ static int switch_alive(const char *net_dir, pid_t *pid)
 	return *pid > 0 && proc_is_same(*pid, (unsigned long long)start);
 }
 
-/* Reads the switch's one report line: "ok <pid>" or "error <code> <msg>". */
-static int read_report(int fd, char *buf, size_t len)
-{
-	int64_t deadline = clock_deadline(NET_START_TIMEOUT_MS);
-	size_t got = 0;
-
-	while (got < len - 1) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int n = poll(&p, 1, clock_remaining_ms(deadline));
-		ssize_t r;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return vmc_error_set(VMC_ETIMEOUT, "vmc-switch did not report");
-		r = read(fd, buf + got, len - 1 - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		if (memchr(buf, '\n', got))
-			break;
-	}
-	buf[got] = '\0';
-	if (!strncmp(buf, "ok ", 3))
-		return 0;
-	if (!strncmp(buf, "error ", 6)) {
-		char *end, *nl;
-		long code = strtol(buf + 6, &end, 10);
-
-		nl = strchr(end, '\n');
-		if (nl)
-			*nl = '\0';
-		if (code >= 0 || code < -100)
-			code = VMC_ERROR;
-		return vmc_error_set((int)code, "vmc-switch: %s", *end == ' ' ? end + 1 : end);
-	}
-	return vmc_error_set(VMC_ERROR, "vmc-switch exited without reporting (see switch.log)");
-}
-
 static int switch_start(const char *net_dir)
 {
-	char *bin = NULL, *log = fs_join(net_dir, "switch.log"), line[512];
-	int report[2] = { -1, -1 }, log_fd = -1, rc;
+	char *bin = NULL, *log = fs_join(net_dir, "switch.log");
 	unsigned long long start = 0;
-	struct spawn_opts so;
 	pid_t pid = 0;
+	int rc;
 
 	if (!log)
 		return vmc_error_oom();
 	rc = find_switch(&bin);
 	if (rc < 0)
 		goto out;
-	log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (log_fd < 0) {
-		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", log);
-		goto out;
-	}
-	if (pipe2(report, O_CLOEXEC) < 0) {
-		rc = vmc_error_set_errno(VMC_EIO, errno, "pipe");
-		goto out;
-	}
 	const char *argv[] = { bin, "--dir", net_dir, "--report-fd", "3", NULL };
-	memset(&so, 0, sizeof(so));
-	so.argv = argv;
-	so.stdin_fd = -1;
-	so.stdout_fd = log_fd;
-	so.stderr_fd = log_fd;
-	so.pass_fds[0] = report[1];
-	so.pass_to[0] = 3;
-	so.n_pass_fds = 1;
-	so.new_session = 1;
-	so.detach = 1; /* the switch outlives us and is never our zombie */
-	rc = spawn_process(&so, &pid);
-	if (rc < 0)
+	rc = daemon_start(argv, log, "vmc-switch", NET_START_TIMEOUT_MS, &pid);
+	if (rc < 0) {
+		rc = vmc_error_prefix(rc, "vmc-switch");
 		goto out;
-	close(report[1]);
-	report[1] = -1;
-	rc = read_report(report[0], line, sizeof(line));
-	if (rc == 0 && proc_start_time(pid, &start) < 0)
+	}
+	if (proc_start_time(pid, &start) < 0)
 		rc = vmc_error_prefix(VMC_EIO, "vmc-switch (pid %d) is gone", (int)pid);
 	if (rc == 0)
 		rc = write_json(net_dir, "switch.json",
 				json_pack("{s:i, s:i, s:I}", "version", 1, "pid", (int)pid, "start",
 					  (json_int_t)start));
-	if (rc < 0 && pid > 0)
+	if (rc < 0)
 		kill(pid, SIGKILL); /* a switch we cannot account for is not left running */
 out:
-	if (report[0] >= 0)
-		close(report[0]);
-	if (report[1] >= 0)
-		close(report[1]);
-	if (log_fd >= 0)
-		close(log_fd);
 	free(bin);
 	free(log);
 	return rc;
