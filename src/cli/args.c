@@ -240,6 +240,30 @@ int cli_collect(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
 	}
 }
 
+int cli_dispatch(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
+		 const struct cli_subcommand *subs, size_t n_subs, const char *names)
+{
+	static const struct cli_option opts[] = { { NULL, 0, 0, 0 } };
+	struct cli_getopt g;
+	int id, rc;
+
+	cli_getopt_init(&g, argc, argv, opts);
+	for (;;) {
+		id = cli_getopt_next(&g);
+		if (id == CLI_OPT_END)
+			return cli_usage_error(cmd, "missing subcommand (%s)", names);
+		if (id == CLI_OPT_POSITIONAL)
+			break;
+		rc = cli_common_option(ctx, cmd, &g, id);
+		if (rc >= 0)
+			return rc;
+	}
+	for (size_t i = 0; i < n_subs; i++)
+		if (strcmp(g.arg, subs[i].name) == 0)
+			return subs[i].fn(ctx, cmd, g.argc - g.index, g.argv + g.index);
+	return cli_usage_error(cmd, "unknown subcommand '%s' (%s)", g.arg, names);
+}
+
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	unsigned long v;

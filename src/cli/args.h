@@ -72,6 +72,17 @@ int cli_collect(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
 		const struct cli_option *opts, const char **pos, int max, int *n,
 		const char **values);
 
+/* Commands with subcommands (vmc disk create|clone, vmc net ...): global
+ * options may come first, then the subcommand's name picks its function,
+ * which gets the arguments after it. `names` lists them for messages
+ * ("create, ls or rm"). */
+struct cli_subcommand {
+	const char *name;
+	cli_command_fn fn;
+};
+int cli_dispatch(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
+		 const struct cli_subcommand *subs, size_t n_subs, const char *names);
+
 /* Prints "vmc: <what>" and the command's usage line to stderr; returns 2. */
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

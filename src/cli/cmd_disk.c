@@ -130,27 +130,13 @@ static int disk_clone(struct cli_ctx *ctx, const struct cli_command *cmd, int ar
 
 static int cmd_disk(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-	static const struct cli_option opts[] = { { NULL, 0, 0, 0 } };
-	struct cli_getopt g;
-	int id, rc;
+	static const struct cli_subcommand subs[] = {
+		{ "create", disk_create },
+		{ "clone", disk_clone },
+	};
 
-	/* global options may come before the subcommand */
-	cli_getopt_init(&g, argc, argv, opts);
-	for (;;) {
-		id = cli_getopt_next(&g);
-		if (id == CLI_OPT_END)
-			return cli_usage_error(cmd, "missing subcommand (create or clone)");
-		if (id == CLI_OPT_POSITIONAL)
-			break;
-		rc = cli_common_option(ctx, cmd, &g, id);
-		if (rc >= 0)
-			return rc;
-	}
-	if (strcmp(g.arg, "create") == 0)
-		return disk_create(ctx, cmd, g.argc - g.index, g.argv + g.index);
-	if (strcmp(g.arg, "clone") == 0)
-		return disk_clone(ctx, cmd, g.argc - g.index, g.argv + g.index);
-	return cli_usage_error(cmd, "unknown subcommand '%s' (create or clone)", g.arg);
+	return cli_dispatch(ctx, cmd, argc, argv, subs, sizeof(subs) / sizeof(subs[0]),
+			    "create or clone");
 }
 
 const struct cli_command cli_cmd_disk = {

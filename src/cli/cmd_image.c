@@ -258,30 +258,15 @@ out:
 
 static int cmd_image(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-	static const struct cli_option opts[] = { { NULL, 0, 0, 0 } };
-	struct cli_getopt g;
-	int id, rc;
+	static const struct cli_subcommand subs[] = {
+		{ "ls", cmd_images },
+		{ "rm", remove_images },
+		{ "prune", prune },
+		{ "load", load },
+	};
 
-	cli_getopt_init(&g, argc, argv, opts);
-	for (;;) {
-		id = cli_getopt_next(&g);
-		if (id == CLI_OPT_END)
-			return cli_usage_error(cmd, "missing subcommand (ls, rm, prune or load)");
-		if (id == CLI_OPT_POSITIONAL)
-			break;
-		rc = cli_common_option(ctx, cmd, &g, id);
-		if (rc >= 0)
-			return rc;
-	}
-	if (strcmp(g.arg, "ls") == 0)
-		return cmd_images(ctx, cmd, g.argc - g.index, g.argv + g.index);
-	if (strcmp(g.arg, "rm") == 0)
-		return remove_images(ctx, cmd, g.argc - g.index, g.argv + g.index);
-	if (strcmp(g.arg, "prune") == 0)
-		return prune(ctx, cmd, g.argc - g.index, g.argv + g.index);
-	if (strcmp(g.arg, "load") == 0)
-		return load(ctx, cmd, g.argc - g.index, g.argv + g.index);
-	return cli_usage_error(cmd, "unknown subcommand '%s' (ls, rm, prune or load)", g.arg);
+	return cli_dispatch(ctx, cmd, argc, argv, subs, sizeof(subs) / sizeof(subs[0]),
+			    "ls, rm, prune or load");
 }
 
 const struct cli_command cli_cmd_images = {

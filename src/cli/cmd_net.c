@@ -142,29 +142,14 @@ static int net_rm(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, 
 
 static int cmd_net(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-	static const struct cli_option opts[] = { { NULL, 0, 0, 0 } };
-	struct cli_getopt g;
-	int id, rc;
+	static const struct cli_subcommand subs[] = {
+		{ "create", net_create },
+		{ "ls", net_ls },
+		{ "rm", net_rm },
+	};
 
-	/* global options may come before the subcommand */
-	cli_getopt_init(&g, argc, argv, opts);
-	for (;;) {
-		id = cli_getopt_next(&g);
-		if (id == CLI_OPT_END)
-			return cli_usage_error(cmd, "missing subcommand (create, ls or rm)");
-		if (id == CLI_OPT_POSITIONAL)
-			break;
-		rc = cli_common_option(ctx, cmd, &g, id);
-		if (rc >= 0)
-			return rc;
-	}
-	if (strcmp(g.arg, "create") == 0)
-		return net_create(ctx, cmd, g.argc - g.index, g.argv + g.index);
-	if (strcmp(g.arg, "ls") == 0)
-		return net_ls(ctx, cmd, g.argc - g.index, g.argv + g.index);
-	if (strcmp(g.arg, "rm") == 0)
-		return net_rm(ctx, cmd, g.argc - g.index, g.argv + g.index);
-	return cli_usage_error(cmd, "unknown subcommand '%s' (create, ls or rm)", g.arg);
+	return cli_dispatch(ctx, cmd, argc, argv, subs, sizeof(subs) / sizeof(subs[0]),
+			    "create, ls or rm");
 }
 
 const struct cli_command cli_cmd_net = {
