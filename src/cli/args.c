@@ -231,13 +231,28 @@ int cli_collect(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
 			continue;
 		}
 		if (values && id > 0 && id < CLI_COLLECT_MAX_ID) {
-			values[id] = g.arg;
+			values[id] = g.arg ? g.arg : ""; /* "" for a flag */
 			continue;
 		}
 		rc = cli_common_option(ctx, cmd, &g, id);
 		if (rc >= 0)
 			return rc;
 	}
+}
+
+int cli_vm_arg(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
+	       const struct cli_option *opts, const char **values, char *vm, size_t size)
+{
+	const char *pos[1];
+	int n, rc = cli_collect(ctx, cmd, argc, argv, opts, pos, 1, &n, values);
+
+	if (rc >= 0)
+		return rc;
+	if (n == 0)
+		return cli_usage_error(cmd, "missing NAME");
+	if (cli_qualify(ctx->ns, pos[0], vm, size) < 0)
+		return cli_usage_error(cmd, "bad NAME '%s'", pos[0]);
+	return -1;
 }
 
 int cli_dispatch(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,

@@ -72,6 +72,12 @@ int cli_collect(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, ch
 		const struct cli_option *opts, const char **pos, int max, int *n,
 		const char **values);
 
+/* Commands on one VM: cli_collect() with exactly one NAME, qualified by
+ * --namespace into vm (2 * VMC_NAME_MAX + 2 bytes is enough). Returns -1
+ * to go on or an exit code ("missing NAME", "bad NAME"). */
+int cli_vm_arg(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
+	       const struct cli_option *opts, const char **values, char *vm, size_t size);
+
 /* Commands with subcommands (vmc disk create|clone, vmc net ...): global
  * options may come first, then the subcommand's name picks its function,
  * which gets the arguments after it. `names` lists them for messages

@@ -200,33 +200,17 @@ static void inspect_human(const char *vm, const vmc_state *st, json_t *config)
 static int cmd_inspect(struct cli_ctx *ctx, const struct cli_command *cmd, int argc,
 		       char **argv)
 {
-	struct cli_getopt g;
-	const char *name = NULL;
 	char vm[2 * VMC_NAME_MAX + 2];
 	vmc_config *cfg = NULL;
 	char *cfg_json = NULL;
 	json_t *config = NULL, *obj = NULL, *state = NULL;
 	json_error_t jerr;
 	vmc_state st;
-	int id, rc, exit_rc = CLI_EXIT_OK;
+	int rc, exit_rc = CLI_EXIT_OK;
 
-	cli_getopt_init(&g, argc, argv, inspect_options);
-	for (;;) {
-		id = cli_getopt_next(&g);
-		if (id == CLI_OPT_END)
-			break;
-		if (id == CLI_OPT_POSITIONAL && !name) {
-			name = g.arg;
-			continue;
-		}
-		rc = cli_common_option(ctx, cmd, &g, id);
-		if (rc >= 0)
-			return rc;
-	}
-	if (!name)
-		return cli_usage_error(cmd, "missing NAME");
-	if (cli_qualify(ctx->ns, name, vm, sizeof(vm)) < 0)
-		return cli_usage_error(cmd, "bad NAME '%s'", name);
+	rc = cli_vm_arg(ctx, cmd, argc, argv, inspect_options, NULL, vm, sizeof(vm));
+	if (rc >= 0)
+		return rc;
 	exit_rc = cli_manager(ctx);
 	if (exit_rc)
 		return exit_rc;

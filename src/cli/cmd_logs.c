@@ -246,39 +246,20 @@ static const struct cli_option logs_options[] = {
 
 static int cmd_logs(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-	struct cli_getopt g;
 	struct cli_follow f = { .echo = 1, .sig_fd = -1 };
-	const char *name = NULL;
+	const char *values[CLI_COLLECT_MAX_ID] = { NULL };
 	char vm[2 * VMC_NAME_MAX + 2];
 	char *path = NULL;
 	vmc_state st;
-	int follow = 0, id, rc, fd = -1, exit_rc = CLI_EXIT_OK;
+	int rc, fd = -1, exit_rc = CLI_EXIT_OK;
 
-	cli_getopt_init(&g, argc, argv, logs_options);
-	for (;;) {
-		id = cli_getopt_next(&g);
-		if (id == CLI_OPT_END)
-			break;
-		if (id == OPT_FOLLOW) {
-			follow = 1;
-			continue;
-		}
-		if (id == CLI_OPT_POSITIONAL && !name) {
-			name = g.arg;
-			continue;
-		}
-		rc = cli_common_option(ctx, cmd, &g, id);
-		if (rc >= 0)
-			return rc;
-	}
-	if (!name)
-		return cli_usage_error(cmd, "missing NAME");
-	if (cli_qualify(ctx->ns, name, vm, sizeof(vm)) < 0)
-		return cli_usage_error(cmd, "bad NAME '%s'", name);
+	rc = cli_vm_arg(ctx, cmd, argc, argv, logs_options, values, vm, sizeof(vm));
+	if (rc >= 0)
+		return rc;
 	exit_rc = cli_manager(ctx);
 	if (exit_rc)
 		return exit_rc;
-	if (follow) {
+	if (values[OPT_FOLLOW]) {
 		f.vm = vm;
 		return cli_follow_console(ctx, &f);
 	}
