@@ -28,6 +28,7 @@
 #include "core/spawn.h"
 #include "image/seed.h"
 #include "image/seed_attach.h"
+#include "run_tool.h"
 
 #define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK18mnIplWEtp0c/sWKFXdZaeQ/jroUlLZH0ziEuyd2v vmc"
 
@@ -218,27 +219,9 @@ static void cloud_init_config__cli_disk_spec(void **state)
 static char *iso_file(const char *iso, const char *name)
 {
 	const char *argv[] = { "isoinfo", "-i", iso, "-J", "-x", name, NULL };
-	struct spawn_opts o = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = 2 };
-	char *buf = calloc(1, 65536);
-	size_t len = 0;
-	int p[2], status;
-	pid_t pid;
+	char *buf = NULL;
 
-	assert_non_null(buf);
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	o.stdout_fd = p[1];
-	assert_int_equal(spawn_process(&o, &pid), 0);
-	close(p[1]);
-	for (;;) {
-		ssize_t n = read(p[0], buf + len, 65535 - len);
-
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(p[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(run_tool(argv, &buf, NULL), 0);
 	return buf;
 }
 

@@ -10,6 +10,8 @@
 #ifndef VMC_TEST_SEED_TOOLS_H
 #define VMC_TEST_SEED_TOOLS_H
 
+#include "run_tool.h"
+
 /* Python reads each file as UTF-8 YAML (PyYAML safe_load, as cloud-init)
  * and prints one JSON array of the documents; b64 write_files content is
  * decoded and added as content_hex. */
@@ -25,53 +27,6 @@ static const char py_load[] =
 	"                w['content_hex'] = base64.b64decode(w['content'], validate=True).hex()\n"
 	"    out.append(doc)\n"
 	"sys.stdout.write(json.dumps(out))\n";
-
-/* Runs argv with stdout captured into *out (NUL-terminated, caller
- * frees). Returns the exit status, or -1 if it could not run. */
-static int run_tool(const char *const *argv, char **out, size_t *out_len)
-{
-	struct spawn_opts o = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = 2 };
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int p[2], status = 0;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	o.stdout_fd = p[1];
-	if (spawn_process(&o, &pid) < 0) {
-		fprintf(stderr, "spawn %s: %s\n", argv[0], vmc_error_last());
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	close(p[1]);
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 131072;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		n = read(p[0], buf + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(p[0]);
-	buf[len] = '\0';
-	while (waitpid(pid, &status, 0) < 0)
-		;
-	if (out) {
-		*out = buf;
-		if (out_len)
-			*out_len = len;
-	} else {
-		free(buf);
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 static int tool_exists(const char *name)
 {

@@ -24,32 +24,14 @@
 #include "core/fsutil.h"
 #include "core/spawn.h"
 #include "vmc.h"
+#include "run_tool.h"
 
 static char *run_keygen(const char *key)
 {
 	const char *argv[] = { "ssh-keygen", "-y", "-f", key, NULL };
-	struct spawn_opts o = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = 2 };
-	char *buf = calloc(1, 4096);
-	size_t len = 0;
-	int p[2], status;
-	pid_t pid;
+	char *buf = NULL;
 
-	assert_non_null(buf);
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	o.stdout_fd = p[1];
-	assert_int_equal(spawn_process(&o, &pid), 0);
-	close(p[1]);
-	for (;;) {
-		ssize_t n = read(p[0], buf + len, 4095 - len);
-
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(p[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(run_tool(argv, &buf, NULL), 0);
 	buf[strcspn(buf, "\n")] = '\0';
 	return buf;
 }
