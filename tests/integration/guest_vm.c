@@ -2,7 +2,9 @@
  * guest_vm.c - boots the default guest under QEMU for the guest-kit tests
  * and the boot benchmark (see guest_vm.h). It owns the QEMU command line
  * for these direct boots (microvm, TCG unless VMC_TEST_ACCEL=kvm, the PVH
- * vmlinux, tsc_early_khz), the console pipe, the QMP connection and the
+ * vmlinux, tsc_early_khz; for arm64 -M virt with a Cortex-A57, which TCG
+ * runs ~4x faster than -cpu max and its pointer authentication), the console
+ * pipe, the QMP connection and the
  * process; reading the console is left to core/ready.c, speaking QMP to
  * backend/qmp.c, spawning to core/spawn.c.
  */
@@ -28,28 +30,50 @@
 #define QMP_FD 3
 #define VIRTIOFSD "/usr/lib/qemu/virtiofsd" /* qemu-system-common, Debian 12 */
 
-int guest_vm_find(char *kernel, char *initramfs, size_t len, char *why, size_t why_len)
+/* $env_name, else guest/build's default output dir `leaf` (guest, guest-arm64). */
+static void guest_dir(const char *env_name, const char *leaf, char *dir, size_t len)
 {
-	const char *env = getenv("VMC_GUEST_DIR"), *data = getenv("VMC_DATA_DIR");
+	const char *env = getenv(env_name), *data = getenv("VMC_DATA_DIR");
 	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	char dir[4096];
 
 	if (env && env[0])
-		snprintf(dir, sizeof(dir), "%s", env);
+		snprintf(dir, len, "%s", env);
 	else if (data && data[0])
-		snprintf(dir, sizeof(dir), "%s/guest", data);
+		snprintf(dir, len, "%s/%s", data, leaf);
 	else if (geteuid() == 0)
-		snprintf(dir, sizeof(dir), "/var/lib/vmc/guest");
+		snprintf(dir, len, "/var/lib/vmc/%s", leaf);
 	else if (xdg && xdg[0])
-		snprintf(dir, sizeof(dir), "%s/vmc/guest", xdg);
+		snprintf(dir, len, "%s/vmc/%s", xdg, leaf);
 	else
-		snprintf(dir, sizeof(dir), "%s/.local/share/vmc/guest", home ? home : "");
+		snprintf(dir, len, "%s/.local/share/vmc/%s", home ? home : "", leaf);
+}
+
+int guest_vm_find(char *kernel, char *initramfs, size_t len, char *why, size_t why_len)
+{
+	char dir[4096];
+
+	guest_dir("VMC_GUEST_DIR", "guest", dir, sizeof(dir));
 	snprintf(kernel, len, "%s/vmlinux", dir);
 	if (access(kernel, R_OK) != 0)
 		snprintf(kernel, len, "%s/vmlinuz", dir);
 	snprintf(initramfs, len, "%s/initramfs.cpio", dir);
 	if (access(kernel, R_OK) != 0 || access(initramfs, R_OK) != 0) {
 		snprintf(why, why_len, "no guest in %s: run guest/build or set VMC_GUEST_DIR", dir);
+		return -1;
+	}
+	return 0;
+}
+
+int guest_vm_find_arm64(char *kernel, char *initramfs, size_t len, char *why, size_t why_len)
+{
+	char dir[4096];
+
+	guest_dir("VMC_GUEST_ARM64_DIR", "guest-arm64", dir, sizeof(dir));
+	snprintf(kernel, len, "%s/Image", dir);
+	snprintf(initramfs, len, "%s/initramfs.cpio", dir);
+	if (access(kernel, R_OK) != 0 || access(initramfs, R_OK) != 0) {
+		snprintf(why, why_len, "no arm64 guest in %s: run guest/build --arch arm64 "
+			 "or set VMC_GUEST_ARM64_DIR", dir);
 		return -1;
 	}
 	return 0;
@@ -165,6 +189,9 @@ int guest_vm_start(struct guest_vm *vm, const struct guest_vm_opts *o)
 	int tcg = strcmp(guest_vm_accel(), "tcg") == 0;
 	struct spawn_opts so;
 
+#ifndef __aarch64__
+	tcg |= o->arm64; /* KVM runs only the host's own architecture */
+#endif
 	memset(vm, 0, sizeof(*vm));
 	vm->pid = -1;
 	vm->virtiofsd = -1;
@@ -177,19 +204,29 @@ int guest_vm_start(struct guest_vm *vm, const struct guest_vm_opts *o)
 		vm->dir[0] = '\0';
 		goto out;
 	}
-	if (tcg && accel_host_tsc_khz(&khz) < 0)
+	if (!o->arm64 && tcg && accel_host_tsc_khz(&khz) < 0)
 		fprintf(stderr, "guest_vm: no host TSC frequency; TCG boots may hang\n");
 	if (khz) /* the PIT calibration hangs some TCG boots without it */
 		snprintf(tsc, sizeof(tsc), " tsc_early_khz=%lu", khz);
-	snprintf(append, sizeof(append), "console=ttyS0 quiet cryptomgr.notests panic=-1%s %s",
-		 tsc, o->append ? o->append : "");
-	argv[n++] = "qemu-system-x86_64";
-	argv[n++] = "-M";
-	argv[n++] = o->share_dir ? "microvm,memory-backend=mem" : "microvm";
-	argv[n++] = "-accel";
-	argv[n++] = tcg ? "tcg" : "kvm";
-	argv[n++] = "-cpu";
-	argv[n++] = tcg ? "max" : "host,-arch-capabilities";
+	snprintf(append, sizeof(append), "console=%s quiet cryptomgr.notests panic=-1%s %s",
+		 o->hvc ? "hvc0" : o->arm64 ? "ttyAMA0" : "ttyS0", tsc, o->append ? o->append : "");
+	if (o->arm64) {
+		argv[n++] = "qemu-system-aarch64";
+		argv[n++] = "-M";
+		argv[n++] = o->share_dir ? "virt,memory-backend=mem" : "virt";
+		argv[n++] = "-accel";
+		argv[n++] = tcg ? "tcg" : "kvm";
+		argv[n++] = "-cpu";
+		argv[n++] = tcg ? "cortex-a57" : "host";
+	} else {
+		argv[n++] = "qemu-system-x86_64";
+		argv[n++] = "-M";
+		argv[n++] = o->share_dir ? "microvm,memory-backend=mem" : "microvm";
+		argv[n++] = "-accel";
+		argv[n++] = tcg ? "tcg" : "kvm";
+		argv[n++] = "-cpu";
+		argv[n++] = tcg ? "max" : "host,-arch-capabilities";
+	}
 	argv[n++] = "-m";
 	argv[n++] = "256";
 	argv[n++] = "-smp";
@@ -201,8 +238,16 @@ int guest_vm_start(struct guest_vm *vm, const struct guest_vm_opts *o)
 	argv[n++] = "-no-reboot";
 	argv[n++] = "-chardev";
 	argv[n++] = "stdio,id=con0";
-	argv[n++] = "-serial";
-	argv[n++] = "chardev:con0";
+	if (o->hvc) {
+		/* what Virtualization.framework gives a guest: a virtio console */
+		argv[n++] = "-device";
+		argv[n++] = "virtio-serial-device";
+		argv[n++] = "-device";
+		argv[n++] = "virtconsole,chardev=con0";
+	} else {
+		argv[n++] = "-serial";
+		argv[n++] = "chardev:con0";
+	}
 	argv[n++] = "-kernel";
 	argv[n++] = o->kernel;
 	argv[n++] = "-initrd";

@@ -1,6 +1,7 @@
 /*
  * guest_vm.h - boots the default guest under qemu-system-x86_64 directly
- * (no shim, no manager) for the guest-kit tests and bench/guest-boot: an
+ * (no shim, no manager) for the guest-kit tests and bench/guest-boot, or the
+ * arm64 guest under qemu-system-aarch64 -M virt: an
  * argv built here, the serial console on a pipe fed through the project's
  * ready-protocol scanner, QMP (and virtiofsd's vhost-user socket) on sockets
  * that are listening before anyone connects, and the QEMU process held by a
@@ -29,6 +30,8 @@ struct guest_vm_opts {
 	int qmp;                  /* 1: connect QMP (needed for guest_vm_powerdown) */
 	const char *share_dir;    /* non-NULL: export it over virtiofs ... */
 	const char *share_tag;    /* ... with this tag (QEMU's virtiofsd) */
+	int arm64;                /* 1: the arm64 guest (Image) on qemu-system-aarch64 -M virt */
+	int hvc;                  /* 1: console on a virtio console (hvc0), not the UART */
 };
 
 struct guest_vm {
@@ -54,6 +57,11 @@ struct guest_vm {
 /* Where the default guest is: $VMC_GUEST_DIR, else the default output dir
  * of guest/build. Fills kernel/initramfs paths; -1 (with why) if missing. */
 int guest_vm_find(char *kernel, char *initramfs, size_t len, char *why, size_t why_len);
+
+/* The same for the arm64 guest (guest/build --arch arm64): Image and
+ * initramfs.cpio in $VMC_GUEST_ARM64_DIR, else guest-arm64 beside the
+ * default guest's dir. */
+int guest_vm_find_arm64(char *kernel, char *initramfs, size_t len, char *why, size_t why_len);
 
 /* "tcg" unless VMC_TEST_ACCEL=kvm. */
 const char *guest_vm_accel(void);
