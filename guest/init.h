@@ -2,7 +2,8 @@
  * init.h - what vmc-init's pieces share: logging and console lines
  * (init_console.c) and the entry points of the module loader
  * (init_modules.c), the network setup (init_net.c) and the DHCP client
- * (init_dhcp.c). The main loop, mounts and the workload live in vmc-init.c.
+ * (init_dhcp.c) and the switch to an image's root (init_root.c). The main
+ * loop, mounts and the workload live in vmc-init.c.
  */
 #ifndef VMC_INIT_H
 #define VMC_INIT_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "init_cmdline.h"
+#include "init_user.h"
 
 #define INIT_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define INIT_MAX_CONSOLES 4
@@ -65,5 +67,16 @@ int dhcp_acquire(const char *ifname, const unsigned char mac[6], int timeout_ms,
  */
 int net_setup(const struct init_config *cfg, struct init_addr *up, size_t *n_up,
 	      char *err, size_t errlen);
+
+/*
+ * Mounts the disk named by vmc.root= (waiting briefly for it to appear),
+ * moves /dev, /proc, /sys and /run into it, frees the initramfs and makes
+ * it the root. Returns 0, or -1 with the reason in err.
+ */
+int root_switch(const struct init_config *cfg, char *err, size_t errlen);
+/* The workload's ids and home from vmc.user= (root when empty) and the
+ * root's /etc/passwd and /etc/group. 0, or -1 with the reason in err. */
+int root_workload_ids(const struct init_config *cfg, struct init_ids *ids, char *err,
+		      size_t errlen);
 
 #endif

@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 
 #define VALUE_MAX 16384 /* far above COMMAND_LINE_SIZE on any arch */
+#define ALNUM(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
+		  ((c) >= '0' && (c) <= '9'))
 
 struct parse_ctx {
 	struct init_config *cfg;
@@ -373,6 +375,128 @@ static int opt_exec(struct parse_ctx *ctx, const char *v, size_t n)
 	return rc;
 }
 
+/* Decodes a %XX-encoded value of `key` into out (NUL-terminated, at most
+ * cap - 1 bytes); %00 and a bad escape are refused. Returns the length. */
+static int decode_value(struct parse_ctx *ctx, const char *key, const char *v, size_t n,
+			char *out, size_t cap)
+{
+	size_t used = 0, i;
+
+	for (i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (c == '%') {
+			int hi = i + 2 < n ? hexval(v[i + 1]) : -1;
+			int lo = i + 2 < n ? hexval(v[i + 2]) : -1;
+
+			if (hi < 0 || lo < 0)
+				return bad(ctx, "%s: '%%' must be followed by two hex digits", key);
+			c = (char)(hi << 4 | lo);
+			if (c == '\0')
+				return bad(ctx, "%s: %%00 is not allowed", key);
+			i += 2;
+		}
+		if (used + 1 >= cap)
+			return bad(ctx, "%s: longer than %zu bytes", key, cap - 1);
+		out[used++] = c;
+	}
+	out[used] = '\0';
+	return (int)used;
+}
+
+static int opt_root(struct parse_ctx *ctx, const char *v, size_t n)
+{
+	struct init_config *cfg = ctx->cfg;
+	size_t i;
+
+	cfg->root_dev[0] = cfg->root_serial[0] = '\0';
+	if (n > 7 && memcmp(v, "serial:", 7) == 0) {
+		if (n - 7 > INIT_SERIAL_MAX)
+			return bad(ctx, "vmc.root: serial longer than %d bytes", INIT_SERIAL_MAX);
+		for (i = 7; i < n; i++)
+			if (!ALNUM(v[i]) && v[i] != '.' && v[i] != '_' && v[i] != '-')
+				return bad(ctx, "vmc.root: invalid character in serial");
+		memcpy(cfg->root_serial, v + 7, n - 7);
+		cfg->root_serial[n - 7] = '\0';
+		return 0;
+	}
+	if (n < 6 || n >= INIT_PATH_MAX || memcmp(v, "/dev/", 5) != 0)
+		return bad(ctx, "vmc.root: expected /dev/NAME or serial:ID");
+	for (i = 5; i < n; i++)
+		if (!ALNUM(v[i]) && v[i] != '/' && v[i] != '_' && v[i] != '-' && v[i] != '.')
+			return bad(ctx, "vmc.root: invalid character in device path");
+	if (memmem(v, n, "..", 2))
+		return bad(ctx, "vmc.root: '..' in device path");
+	memcpy(cfg->root_dev, v, n);
+	cfg->root_dev[n] = '\0';
+	return 0;
+}
+
+static int opt_rootfstype(struct parse_ctx *ctx, const char *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= INIT_FSTYPE_MAX)
+		return bad(ctx, "vmc.rootfstype: must be 1 to %d characters", INIT_FSTYPE_MAX - 1);
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9')))
+			return bad(ctx, "vmc.rootfstype: invalid character");
+	memcpy(ctx->cfg->rootfstype, v, n);
+	ctx->cfg->rootfstype[n] = '\0';
+	return 0;
+}
+
+static int opt_env(struct parse_ctx *ctx, const char *v, size_t n)
+{
+	struct init_config *cfg = ctx->cfg;
+	size_t used = 0, left;
+	char *out, *eq;
+	int len;
+
+	if (cfg->n_env == INIT_MAX_ENV)
+		return bad(ctx, "vmc.env: more than %d variables", INIT_MAX_ENV);
+	if (cfg->n_env > 0) {
+		const char *last = cfg->env[cfg->n_env - 1];
+
+		used = (size_t)(last - cfg->env_buf) + strlen(last) + 1;
+	}
+	left = sizeof(cfg->env_buf) - used;
+	out = cfg->env_buf + used;
+	len = decode_value(ctx, "vmc.env", v, n, out, left);
+	if (len < 0)
+		return len;
+	eq = strchr(out, '=');
+	if (!eq || eq == out)
+		return bad(ctx, "vmc.env: expected KEY=VALUE with a non-empty KEY");
+	cfg->env[cfg->n_env++] = out;
+	cfg->env[cfg->n_env] = NULL;
+	return 0;
+}
+
+static int opt_workdir(struct parse_ctx *ctx, const char *v, size_t n)
+{
+	struct init_config *cfg = ctx->cfg;
+	int len = decode_value(ctx, "vmc.workdir", v, n, cfg->workdir, sizeof(cfg->workdir));
+
+	if (len < 0 || cfg->workdir[0] != '/') {
+		cfg->workdir[0] = '\0';
+		return len < 0 ? len : bad(ctx, "vmc.workdir: must be an absolute path");
+	}
+	return 0;
+}
+
+static int opt_user(struct parse_ctx *ctx, const char *v, size_t n)
+{
+	struct init_config *cfg = ctx->cfg;
+	int len = decode_value(ctx, "vmc.user", v, n, cfg->user, sizeof(cfg->user));
+
+	if (len <= 0 || cfg->user[0] == ':') {
+		cfg->user[0] = '\0';
+		return len < 0 ? len : bad(ctx, "vmc.user: expected USER[:GROUP]");
+	}
+	return 0;
+}
+
 static int value_is(const char *v, size_t n, const char *word)
 {
 	return n == strlen(word) && memcmp(v, word, n) == 0;
@@ -401,6 +525,16 @@ static int handle(struct parse_ctx *ctx, const char *key, size_t klen, const cha
 		return opt_modules(ctx, v, n);
 	if (KEY("vmc.exec"))
 		return opt_exec(ctx, v, n);
+	if (KEY("vmc.root"))
+		return opt_root(ctx, v, n);
+	if (KEY("vmc.rootfstype"))
+		return opt_rootfstype(ctx, v, n);
+	if (KEY("vmc.env"))
+		return opt_env(ctx, v, n);
+	if (KEY("vmc.workdir"))
+		return opt_workdir(ctx, v, n);
+	if (KEY("vmc.user"))
+		return opt_user(ctx, v, n);
 	if (KEY("vmc.ready")) {
 		if (value_is(v, n, "init"))
 			cfg->ready = INIT_READY_INIT;
@@ -465,6 +599,7 @@ size_t init_cmdline_parse(struct init_config *cfg, const char *cmdline)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->stop_timeout_s = 2;
+	memcpy(cfg->rootfstype, "ext4", 5);
 	for (;;) {
 		const char *arg, *eq, *val;
 		size_t len, klen, vlen;

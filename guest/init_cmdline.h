@@ -24,6 +24,15 @@
  *   vmc.modules=NAME[,NAME...]  extra kernel modules to load (e.g. 9p)
  *   vmc.stop_timeout=SECONDS    grace between SIGTERM and SIGKILL (default 2)
  *   vmc.debug=0|1           log each step with its time since boot
+ * The root filesystem of an image (see init_root.c):
+ *   vmc.root=/dev/NAME | vmc.root=serial:ID   the disk to switch to; ID is
+ *                           a virtio-blk serial ([A-Za-z0-9._-], <= 20 bytes)
+ *   vmc.rootfstype=TYPE     its filesystem ([a-z0-9], default ext4)
+ *   vmc.env=KEY=VALUE       the workload's environment, repeatable, %XX
+ *                           encoded like vmc.exec (',' is a plain byte here)
+ *   vmc.workdir=PATH        absolute, %XX encoded; the workload's cwd
+ *   vmc.user=USER[:GROUP]   %XX encoded; names or numeric ids, names looked
+ *                           up in the new root's /etc/passwd and /etc/group
  */
 #ifndef VMC_INIT_CMDLINE_H
 #define VMC_INIT_CMDLINE_H
@@ -43,6 +52,11 @@
 #define INIT_MODNAME_MAX 56       /* MODULE_NAME_LEN - 8 */
 #define INIT_ERR_MAX 160
 #define INIT_MAX_WARN 8
+#define INIT_MAX_ENV 128
+#define INIT_ENV_BYTES 8192       /* decoded vmc.env bytes, NULs not counted */
+#define INIT_SERIAL_MAX 20        /* VIRTIO_BLK_ID_BYTES */
+#define INIT_FSTYPE_MAX 16
+#define INIT_USER_MAX 256
 
 struct init_addr {
 	int family;                /* 0 (unset), AF_INET or AF_INET6 */
@@ -81,6 +95,14 @@ struct init_config {
 	char exec_buf[INIT_EXEC_BYTES + INIT_MAX_ARGS];
 	char *argv[INIT_MAX_ARGS + 1];  /* into exec_buf, NULL-terminated */
 	size_t argc;                    /* 0: no workload */
+	char root_dev[INIT_PATH_MAX];       /* "" or a /dev path */
+	char root_serial[INIT_SERIAL_MAX + 1]; /* "" or a virtio-blk serial */
+	char rootfstype[INIT_FSTYPE_MAX];   /* "ext4" unless given */
+	char env_buf[INIT_ENV_BYTES + INIT_MAX_ENV];
+	char *env[INIT_MAX_ENV + 1];    /* into env_buf, NULL-terminated */
+	size_t n_env;
+	char workdir[INIT_PATH_MAX];    /* "" : / */
+	char user[INIT_USER_MAX];       /* "" : root */
 	enum init_ready ready;
 	enum init_halt halt;            /* never DEFAULT after parsing */
 	unsigned int stop_timeout_s;

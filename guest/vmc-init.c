@@ -2,7 +2,8 @@
  * vmc-init.c - PID 1 of the vmc default guest. It mounts the pseudo
  * filesystems, loads the drivers for the devices present, reads its vmc.*
  * settings from /proc/cmdline (init_cmdline.c), configures the network
- * (init_net.c) and virtiofs mounts, prints "VMC_READY [ip=...]" on every
+ * (init_net.c), switches to an image's root disk when vmc.root= names one
+ * (init_root.c), mounts virtiofs shares, prints "VMC_READY [ip=...]" on every
  * console, starts the workload, reaps zombies, and powers the VM off when
  * the workload exits (vmc.halt=poweroff) or when it is asked to stop:
  * SIGTERM, SIGINT (ctrl-alt-del), SIGPWR or the ACPI power button. All
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <grp.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
@@ -47,6 +49,8 @@ struct init_state {
 	long deadline_ms;          /* when to escalate; valid while stopping */
 	struct init_addr up[INIT_MAX_NETS];
 	size_t n_up;
+	int switched;              /* running on the image's root disk */
+	struct init_ids ids;       /* the workload's user, groups, home */
 	char cmdline[8192];        /* /proc/cmdline; COMMAND_LINE_SIZE is 2048 on x86 */
 };
 
@@ -176,16 +180,63 @@ static int mount_shares(const struct init_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-/* Child side of the workload: new session, console as controlling tty. */
-static void exec_workload(const struct init_config *cfg, int status_fd)
+#define ENV_MAX (INIT_MAX_ENV + 4)
+
+/* Why the child could not start the workload, sent to PID 1 on the
+ * status pipe. */
+enum exec_stage { STAGE_EXEC, STAGE_WORKDIR, STAGE_USER };
+struct exec_status {
+	int stage;
+	int err;
+};
+
+static void exec_failed(int status_fd, enum exec_stage stage)
 {
-	static char *const envp[] = {
-		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-		"HOME=/root", "TERM=linux", NULL,
-	};
+	struct exec_status es = { .stage = stage, .err = errno };
+
+	if (write(status_fd, &es, sizeof(es)) < 0) {
+		/* the parent then sees EOF and a 127 exit */
+	}
+	_exit(127);
+}
+
+/* Defaults, then vmc.env entries, a later entry replacing one with the
+ * same KEY (as the image's Env replaces Docker's defaults). */
+static void build_env(const struct init_state *st, char **envp, char *home, size_t homelen)
+{
+	static char path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	static char term[] = "TERM=linux";
+	size_t n = 0, i, k;
+
+	snprintf(home, homelen, "HOME=%s", st->ids.home);
+	envp[n++] = path;
+	envp[n++] = home;
+	envp[n++] = term;
+	for (i = 0; i < st->cfg.n_env && n < ENV_MAX; i++) {
+		char *e = st->cfg.env[i];
+		size_t klen = (size_t)(strchr(e, '=') - e) + 1;
+
+		for (k = 0; k < n && strncmp(envp[k], e, klen) != 0; k++)
+			;
+		envp[k] = e;
+		if (k == n)
+			n++;
+	}
+	envp[n] = NULL;
+}
+
+/* Child side of the workload: new session, console as controlling tty,
+ * its environment, working directory and user. */
+static void exec_workload(const struct init_state *st, int status_fd)
+{
+	const struct init_config *cfg = &st->cfg;
+	const struct init_ids *ids = &st->ids;
 	char names[INIT_MAX_CONSOLES][INIT_TTY_NAME], path[32];
+	char *envp[ENV_MAX + 1], home[INIT_PATH_MAX + 8];
+	gid_t groups[INIT_GROUPS_MAX];
 	sigset_t all;
-	int fd, err;
+	size_t i;
+	int fd;
 
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -200,23 +251,27 @@ static void exec_workload(const struct init_config *cfg, int status_fd)
 		dup2(fd, 1);
 		dup2(fd, 2);
 	}
-	if (chdir("/") < 0) {
-		/* "/" always exists */
-	}
+	if (cfg->workdir[0] && (mkdir_p(cfg->workdir, 0755) < 0 || chdir(cfg->workdir) < 0))
+		exec_failed(status_fd, STAGE_WORKDIR);
+	if (!cfg->workdir[0] && chdir("/") < 0)
+		exec_failed(status_fd, STAGE_WORKDIR);
+	for (i = 0; i < ids->n_groups; i++)
+		groups[i] = (gid_t)ids->groups[i];
+	if (setgroups(ids->n_groups, groups) < 0 || setgid((gid_t)ids->gid) < 0 ||
+	    setuid((uid_t)ids->uid) < 0)
+		exec_failed(status_fd, STAGE_USER);
+	build_env(st, envp, home, sizeof(home));
 	/* execvpe() searches the caller's PATH, and the kernel gives init none */
-	environ = (char **)envp;
+	environ = envp;
 	execvp(cfg->argv[0], cfg->argv);
-	err = errno;
-	if (write(status_fd, &err, sizeof(err)) < 0) {
-		/* the parent then sees EOF and a 127 exit */
-	}
-	_exit(127);
+	exec_failed(status_fd, STAGE_EXEC);
 }
 
 /* Starts the workload; returns 0 once it has exec'd, -1 if it could not. */
 static int start_workload(struct init_state *st)
 {
-	int pipefd[2], err = 0;
+	struct exec_status es = { 0, 0 };
+	int pipefd[2];
 	ssize_t n;
 	pid_t pid;
 
@@ -233,19 +288,25 @@ static int start_workload(struct init_state *st)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		exec_workload(&st->cfg, pipefd[1]);
+		exec_workload(st, pipefd[1]);
 	}
 	close(pipefd[1]);
 	st->workload = pid;
 	/* EOF: exec succeeded (the CLOEXEC end closed); data: its errno */
 	do {
-		n = read(pipefd[0], &err, sizeof(err));
+		n = read(pipefd[0], &es, sizeof(es));
 	} while (n < 0 && errno == EINTR);
 	close(pipefd[0]);
-	if (n == (ssize_t)sizeof(err)) {
+	if (n == (ssize_t)sizeof(es)) {
 		char msg[INIT_ERR_MAX];
 
-		snprintf(msg, sizeof(msg), "exec %s: %s", st->cfg.argv[0], strerror(err));
+		if (es.stage == STAGE_WORKDIR)
+			snprintf(msg, sizeof(msg), "workdir %.100s: %s", st->cfg.workdir, strerror(es.err));
+		else if (es.stage == STAGE_USER)
+			snprintf(msg, sizeof(msg), "user %u:%u: %s", st->ids.uid, st->ids.gid,
+				 strerror(es.err));
+		else
+			snprintf(msg, sizeof(msg), "exec %s: %s", st->cfg.argv[0], strerror(es.err));
 		announce_error(msg);
 		return -1;
 	}
@@ -256,6 +317,9 @@ static void power_off(struct init_state *st)
 {
 	init_debug(st->cfg.debug, "powering off");
 	sync();
+	/* leave the image's filesystem clean; failure (busy) changes nothing */
+	if (st->switched)
+		mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL);
 	reboot(RB_POWER_OFF);
 	init_log("power off: %s; halting", strerror(errno));
 	reboot(RB_HALT_SYSTEM);
@@ -411,8 +475,23 @@ static int setup(struct init_state *st)
 	modules_coldplug(extra, n_extra, st->cfg.debug);
 	init_debug(st->cfg.debug, "modules loaded");
 	find_power_buttons(st);
+	if (st->cfg.root_dev[0] || st->cfg.root_serial[0]) {
+		if (root_switch(&st->cfg, err, sizeof(err)) < 0) {
+			init_log("%s", err);
+			announce_error(err);
+			return -1;
+		}
+		st->switched = 1;
+	}
 	if (net_setup(&st->cfg, st->up, &st->n_up, err, sizeof(err)) < 0 ||
 	    mount_shares(&st->cfg, err, sizeof(err)) < 0) {
+		announce_error(err);
+		return -1;
+	}
+	memcpy(st->ids.home, "/root", 6); /* the default guest: root, no passwd needed */
+	if ((st->switched || st->cfg.user[0]) && st->cfg.argc > 0 &&
+	    root_workload_ids(&st->cfg, &st->ids, err, sizeof(err)) < 0) {
+		init_log("%s", err);
 		announce_error(err);
 		return -1;
 	}

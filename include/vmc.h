@@ -553,6 +553,28 @@ VMC_EXTERN int vmc_image_store_prune(vmc_image_store *store, size_t *blobs_remov
 VMC_EXTERN int vmc_image_store_import_layout(vmc_image_store *store, const char *dir,
 					     const char *name, const char *ref);
 
+/* Makes `cfg` boot image `ref` (normalised as above) from the image store
+ * in `store_dir` (NULL: the default store). The image's root filesystem
+ * becomes an ext4 disk, <store>/disks/<manifest hex>.ext4, built with
+ * `mke2fs -d` (e2fsprogs) the first time (seconds for a large image) and
+ * reused after; the image's Entrypoint + Cmd, Env, WorkingDir and User are
+ * recorded in the config. At vmc_manager_start() the VM gets its own
+ * copy-on-write clone of the disk (see vmc_disk_clone()), <vm dir>/
+ * rootfs.ext4, attached writable before the config's disks with the
+ * virtio serial "vmc-root" and removed with the VM. The default guest's
+ * vmc-init mounts it, switches its root to it and runs the workload there:
+ * the argv of vmc_config_set_exec() when one is set (it replaces
+ * Entrypoint and Cmd), else Entrypoint + Cmd; its exit status is the VM's
+ * exit code. The workload travels on the kernel command line, which must
+ * stay under the kernel's 2048 bytes: vmc_manager_start() fails with
+ * VMC_EINVAL, naming the size, when it does not. Blocking (the first
+ * build); safe from several processes at once (one build wins, none is
+ * ever seen half-written). Returns 0, VMC_ENOTFOUND (not in the store: the
+ * message says to pull it), VMC_EINVAL (bad reference, a workload over
+ * vmc-init's limits), VMC_EPROTO (a corrupt image) or VMC_EIO (mke2fs
+ * missing or failed, with its message). */
+VMC_EXTERN int vmc_config_set_image(vmc_config *cfg, const char *store_dir, const char *ref);
+
 /* ---------------------------------------------------------------- networks */
 
 /* Switch networks: a vmc-switch process per network forwards Ethernet

@@ -32,6 +32,7 @@
 #include "backend/chv_event.h"
 #include "backend/chv_probe.h"
 #include "backend/guest_cmdline.h"
+#include "core/config_image.h"
 #include "core/error.h"
 #include "image/seed_attach.h"
 #include "core/fsutil.h"
@@ -138,6 +139,16 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const
 			goto out;
 		ADD("--disk");
 		ADD("path=%s,image_type=raw,readonly=on", val);
+	}
+	if (cfg->image) {
+		/* the manager's clone of the image disk; the guest finds it by serial */
+		char root[PATH_MAX];
+		snprintf(root, sizeof(root), "%s/%s", vm_dir, CONFIG_IMAGE_ROOT_FILE);
+		rc = chv_value("root disk", root, val, sizeof(val));
+		if (rc < 0)
+			goto out;
+		ADD("--disk");
+		ADD("path=%s,image_type=raw,serial=%s", val, CONFIG_IMAGE_ROOT_SERIAL);
 	}
 	for (size_t i = 0; i < cfg->n_nics; i++) {
 		rc = chv_value("tap", cfg->nics[i].tap, val, sizeof(val));

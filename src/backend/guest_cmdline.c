@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "backend/guest_cmdline.h"
+#include "core/config_image.h"
 #include "core/error.h"
 
 struct guest_line {
@@ -169,19 +170,19 @@ int guest_cmdline_decode_exec(const char *value, char ***argv_out, int *argc_out
 	return 0;
 }
 
-static int add_exec(struct guest_line *l, const struct vmc_config *cfg)
+static int add_exec(struct guest_line *l, int argc, char *const *argv)
 {
 	char enc[3 * GUEST_EXEC_BYTES_MAX + 1];
 	size_t total = 0;
 	int rc;
 
-	if (cfg->exec_argc > GUEST_EXEC_ARGS_MAX)
+	if (argc > GUEST_EXEC_ARGS_MAX)
 		return vmc_error_set(VMC_EINVAL, "exec: more than %d arguments",
 				     GUEST_EXEC_ARGS_MAX);
-	if (!cfg->exec_argv || !cfg->exec_argv[0] || !cfg->exec_argv[0][0])
+	if (!argv || !argv[0] || !argv[0][0])
 		return vmc_error_set(VMC_EINVAL, "exec: empty program name");
-	for (int i = 0; i < cfg->exec_argc; i++) {
-		const char *arg = cfg->exec_argv[i];
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
 		size_t len = arg ? strlen(arg) : 0;
 
 		if (!arg || len > GUEST_EXEC_BYTES_MAX - total)
@@ -190,8 +191,8 @@ static int add_exec(struct guest_line *l, const struct vmc_config *cfg)
 		total += len;
 	}
 	line_word(l, "vmc.exec=");
-	for (int i = 0; i < cfg->exec_argc; i++) {
-		rc = guest_cmdline_encode_arg(cfg->exec_argv[i], enc, sizeof(enc));
+	for (int i = 0; i < argc; i++) {
+		rc = guest_cmdline_encode_arg(argv[i], enc, sizeof(enc));
 		if (rc < 0)
 			return rc;
 		if (i)
@@ -200,6 +201,50 @@ static int add_exec(struct guest_line *l, const struct vmc_config *cfg)
 	}
 	line_word(l, "vmc.halt=poweroff");
 	return 0;
+}
+
+/* `key` + the %XX encoding of `value` as one word. */
+static int add_encoded(struct guest_line *l, const char *key, const char *value)
+{
+	size_t cap = 3 * strlen(value) + 1;
+	char *enc = malloc(cap);
+	int rc;
+
+	if (!enc)
+		return vmc_error_oom();
+	rc = guest_cmdline_encode_arg(value, enc, cap);
+	if (rc >= 0) {
+		line_word(l, key);
+		line_add(l, enc, (size_t)rc);
+		rc = 0;
+	}
+	free(enc);
+	return rc;
+}
+
+/* The image's root disk and its workload (core/config_image.h): the argv
+ * given with the config replaces Entrypoint + Cmd. */
+static int add_image(struct guest_line *l, const struct vmc_config *cfg)
+{
+	const struct config_image *im = cfg->image;
+	int rc = 0;
+
+	line_word(l, "vmc.root=serial:" CONFIG_IMAGE_ROOT_SERIAL);
+	line_word(l, "vmc.rootfstype=ext4");
+	for (size_t i = 0; rc == 0 && i < im->n_env; i++)
+		rc = add_encoded(l, "vmc.env=", im->env[i]);
+	if (rc == 0 && im->workdir)
+		rc = add_encoded(l, "vmc.workdir=", im->workdir);
+	if (rc == 0 && im->user)
+		rc = add_encoded(l, "vmc.user=", im->user);
+	if (rc < 0)
+		return rc;
+	if (cfg->exec_argc > 0)
+		return add_exec(l, cfg->exec_argc, cfg->exec_argv);
+	if (im->argc == 0)
+		return vmc_error_set(VMC_EINVAL, "image '%s' has no Entrypoint or Cmd: give the "
+				     "command to run", im->ref);
+	return add_exec(l, (int)im->argc, im->argv);
 }
 
 static int add_nic(struct guest_line *l, const struct vmc_nic *nic, size_t index, int *want_dns)
@@ -295,14 +340,24 @@ int guest_cmdline_build(const struct vmc_config *cfg, const char *accel_extra, c
 		if (cfg->shares[i].read_only)
 			line_str(l, ":ro");
 	}
-	if (cfg->exec_argc > 0) {
-		rc = add_exec(l, cfg);
-		if (rc < 0)
-			goto out;
-	}
+	if (cfg->image)
+		rc = add_image(l, cfg);
+	else if (cfg->exec_argc > 0)
+		rc = add_exec(l, cfg->exec_argc, cfg->exec_argv);
+	else
+		rc = 0;
+	if (rc < 0)
+		goto out;
 	if (l->overflow) {
 		rc = vmc_error_set(VMC_EINVAL, "kernel command line longer than %d bytes",
 				   VMC_CMDLINE_MAX);
+		goto out;
+	}
+	if (cfg->image && l->len >= CONFIG_IMAGE_CMDLINE_MAX) {
+		rc = vmc_error_set(VMC_EINVAL, "the kernel command line for image '%s' and its "
+				   "workload is %zu bytes, over the kernel's limit of %d (fewer or "
+				   "shorter Env entries or arguments)", cfg->image->ref, l->len,
+				   CONFIG_IMAGE_CMDLINE_MAX - 1);
 		goto out;
 	}
 	*out = strdup(l->buf);

@@ -30,7 +30,12 @@
  * nothing), `vmc.hostname=<name>` ('_' written as '-'; left out when
  * the name is not a valid RFC 1123 hostname, e.g. "a..b"), and with a
  * workload
- * `vmc.exec=<args> vmc.halt=poweroff`. VMC_EINVAL if a value cannot be
+ * `vmc.exec=<args> vmc.halt=poweroff`. With an image (core/config_image.h):
+ * `vmc.root=serial:vmc-root vmc.rootfstype=ext4`, a %XX-encoded vmc.env=
+ * per Env entry, vmc.workdir= and vmc.user= when set, and the workload
+ * (the config's argv, else the image's Entrypoint + Cmd; VMC_EINVAL when
+ * neither exists or the line reaches the kernel's 2048 bytes, the size
+ * named). VMC_EINVAL if a value cannot be
  * written as one command-line word, the workload has an empty program
  * name or exceeds the contract's limits, or the result exceeds
  * VMC_CMDLINE_MAX; VMC_ENOMEM. */

@@ -24,6 +24,7 @@
 #include "backend/qmp.h"
 #include "backend/virtiofs.h"
 #include "core/clock.h"
+#include "core/config_image.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "core/unixsock.h"
@@ -188,6 +189,27 @@ static int add_seed_disk(struct backend_vm *vm, const struct vmc_config *cfg, co
 		rc = argv_add(vm, "-device");
 	if (rc == 0)
 		rc = argv_add(vm, "virtio-blk-device,drive=seed");
+	return rc;
+}
+
+/* The VM's clone of its image disk (core/config_image.h), which the
+ * manager made in its directory: writable, found by the guest by serial. */
+static int add_root_disk(struct backend_vm *vm, const struct vmc_config *cfg, const char *vm_dir)
+{
+	char *path;
+	int rc;
+
+	if (!cfg->image)
+		return 0;
+	path = fs_join(vm_dir, CONFIG_IMAGE_ROOT_FILE);
+	if (!path)
+		return vmc_error_oom();
+	rc = add_opt_path(vm, "-drive", "file=", path, ",id=root,if=none,format=raw,readonly=off");
+	free(path);
+	if (rc == 0)
+		rc = argv_add(vm, "-device");
+	if (rc == 0)
+		rc = argv_add(vm, "virtio-blk-device,drive=root,serial=" CONFIG_IMAGE_ROOT_SERIAL);
 	return rc;
 }
 
@@ -406,6 +428,8 @@ static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	rc = build_argv(vm, cfg);
 	if (rc == 0)
 		rc = add_seed_disk(vm, cfg, launch->vm_dir);
+	if (rc == 0)
+		rc = add_root_disk(vm, cfg, launch->vm_dir);
 	if (rc < 0)
 		goto out;
 	/* The child gets the listening socket at QMP_PASS_FD. */

@@ -7,7 +7,8 @@
  * value goes through its vmc_config setter, whose message is shown as is:
  * the library owns validation, this file only parses syntax (spec.c). A
  * rejected value exits 2. Without --kernel the default guest built by
- * guest/build is used. In the foreground SIGINT, SIGTERM and SIGHUP are
+ * guest/build is used; --image REF adds the image's disk and workload
+ * (vmc_config_set_image) on top of it. In the foreground SIGINT, SIGTERM and SIGHUP are
  * taken through a signalfd, blocked only after the shim has been spawned so
  * it never inherits the blocked mask, and stop the VM gracefully (10 s)
  * before exiting 128 + signal.
@@ -48,6 +49,7 @@ enum {
 	OPT_CLOUD_INIT,
 	OPT_SSH_KEY,
 	OPT_USER,
+	OPT_IMAGE,
 };
 
 static const struct cli_option run_options[] = {
@@ -68,6 +70,7 @@ static const struct cli_option run_options[] = {
 	{ "cloud-init", 0, 0, OPT_CLOUD_INIT },
 	{ "ssh-key", 0, 1, OPT_SSH_KEY },
 	{ "user", 0, 1, OPT_USER },
+	{ "image", 0, 1, OPT_IMAGE },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -85,6 +88,7 @@ struct run_opts {
 	const char *kernel;
 	const char *initramfs;
 	const char *cmdline;
+	const char *image;
 	unsigned long cpus, memory;
 	int boot_timeout_ms;
 	struct run_list disks, nets, shares, publishes;
@@ -183,6 +187,9 @@ static int run_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int arg
 			break;
 		case OPT_CMDLINE:
 			o->cmdline = g.arg;
+			break;
+		case OPT_IMAGE:
+			o->image = g.arg;
 			break;
 		case OPT_CPUS:
 			if (cli_parse_uint(g.arg, ULONG_MAX, &o->cpus) < 0)
@@ -399,6 +406,14 @@ static int build_config(struct cli_ctx *ctx, const struct cli_command *cmd,
 		SET(vmc_config_set_exec(cfg, o->exec_argc, (const char *const *)o->exec_argv),
 		    "workload");
 #undef SET
+	if (o->image) {
+		/* builds the image's disk the first time: seconds for a big image */
+		rc = vmc_config_set_image(cfg, NULL, o->image);
+		if (rc < 0) {
+			exit_rc = cli_fail(rc, "--image");
+			goto out;
+		}
+	}
 	exit_rc = set_devices(cmd, cfg, o);
 	if (exit_rc == 0)
 		exit_rc = run_cloud_init_apply(cmd, cfg, &o->ci, o->exec_argc, o->exec_argv);
@@ -522,7 +537,8 @@ const struct cli_command cli_cmd_run = {
 	.name = "run",
 	.usage = "run [-d] [--name NAME] [--namespace NS] [--backend auto|chv|qemu|vz]\n"
 		 "           [--accel auto|kvm|tcg] [--kernel PATH] [--initramfs PATH]\n"
-		 "           [--cmdline STR] [--cpus N] [--memory MIB] [--disk PATH[:ro][:qcow2]]...\n"
+		 "           [--image REF] [--cmdline STR] [--cpus N] [--memory MIB]\n"
+		 "           [--disk PATH[:ro][:qcow2]]...\n"
 		 "           [--net SPEC]... [--share HOSTPATH:TAG[:ro]]...\n"
 		 "           [--publish [ADDR:]HOSTPORT:GUESTPORT[/udp]]... [--boot-timeout SEC]\n"
 		 "           [--cloud-init [--user NAME] [--ssh-key PATH.pub]...]\n"
@@ -539,6 +555,10 @@ const struct cli_command cli_cmd_run = {
 		"                      the network's next free address)\n"
 		"  --publish SPEC      forward a host port through the user NIC (one is added\n"
 		"                      when no --net is given); ADDR defaults to 127.0.0.1\n"
+		"  --image REF         boot an image from the store (`vmc pull`, `vmc image\n"
+		"                      load`): its root filesystem on a copy-on-write disk\n"
+		"                      of this VM, its Entrypoint + Cmd (or the command after\n"
+		"                      --), Env, WorkingDir and User; exits with its status\n"
 		"  --boot-timeout SEC  fail the VM when it is not ready in time\n"
 		"  --disk PATH[:ro][:qcow2]  a raw disk (default) or qcow2 (qemu only)\n"
 		"  --cloud-init        attach a cloud-init NoCloud seed (read-only disk after\n"

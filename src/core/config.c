@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "core/config_check.h"
+#include "core/config_image.h"
 #include "core/error.h"
 #include "image/seed_config.h"
 
@@ -60,6 +61,7 @@ static void config_clear(struct vmc_config *cfg)
 	for (i = 0; i < cfg->n_forwards; i++)
 		free(cfg->forwards[i].host_addr);
 	vmc_seed_free(cfg->cloud_init);
+	config_image_free(cfg->image);
 }
 
 void vmc_config_free(vmc_config *cfg)
@@ -137,6 +139,7 @@ int vmc_config_dup(vmc_config **out, const vmc_config *src)
 	for (i = 0; i < cfg->n_forwards; i++)
 		cfg->forwards[i].host_addr = NULL;
 	cfg->cloud_init = NULL;
+	cfg->image = NULL;
 
 	fail |= config_strdup_opt(src->kernel, &cfg->kernel);
 	fail |= config_strdup_opt(src->initramfs, &cfg->initramfs);
@@ -166,6 +169,8 @@ int vmc_config_dup(vmc_config **out, const vmc_config *src)
 	for (i = 0; i < src->n_forwards; i++)
 		fail |= config_strdup_opt(src->forwards[i].host_addr, &cfg->forwards[i].host_addr);
 	if (src->cloud_init && seed_copy_content(&cfg->cloud_init, src->cloud_init) < 0)
+		fail = 1;
+	if (src->image && config_image_dup(&cfg->image, src->image) < 0)
 		fail = 1;
 	if (fail) {
 		rc = vmc_error_oom();

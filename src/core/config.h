@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include "vmc.h"
 
+struct config_image;
+
 #define VMC_MAC_STRLEN 18 /* "02:xx:xx:xx:xx:xx" + NUL */
 
 struct vmc_disk {
@@ -62,6 +64,7 @@ struct vmc_config {
 	struct vmc_forward forwards[VMC_DEVICES_MAX];
 	size_t n_forwards;
 	struct vmc_seed *cloud_init;   /* NULL: none; content only (image/seed_config.c) */
+	struct config_image *image;    /* NULL: none (core/config_image.h) */
 };
 
 /* 1 if `s` is a valid VM or namespace name (VMC_NAME_MAX, charset). */

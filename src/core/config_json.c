@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/config_image.h"
 #include "core/config_json.h"
 #include "core/error.h"
 #include "image/seed_config.h"
@@ -138,6 +139,10 @@ json_t *config_to_json_t(const vmc_config *cfg)
 	if (cfg->cloud_init) {
 		o = seed_to_json_t(cfg->cloud_init);
 		bad |= o ? json_object_set_new(obj, "cloud_init", o) : -1;
+	}
+	if (cfg->image) {
+		o = config_image_to_json(cfg->image);
+		bad |= o ? json_object_set_new(obj, "image", o) : -1;
 	}
 	if (bad)
 		goto oom;
@@ -424,7 +429,7 @@ static const char *const top_keys[] = {
 	"version", "name",       "namespace", "kernel",          "initramfs",
 	"cmdline", "serial_log", "cpus",      "memory_mib",      "boot_timeout_ms",
 	"backend", "accel",      "exec",      "disks",           "nics",
-	"shares",  "forwards",   "cloud_init", NULL,
+	"shares",  "forwards",   "cloud_init", "image", NULL,
 };
 
 static int json_read_cloud_init(vmc_config *cfg, const json_t *v)
@@ -498,6 +503,11 @@ static int json_read_top(vmc_config *cfg, const json_t *obj)
 		rc = json_read_devices(cfg, obj);
 	if (rc == 0 && json_object_get(obj, "cloud_init"))
 		rc = json_read_cloud_init(cfg, json_object_get(obj, "cloud_init"));
+	if (rc == 0 && json_object_get(obj, "image")) {
+		config_image_free(cfg->image);
+		cfg->image = NULL;
+		rc = config_image_from_json(&cfg->image, json_object_get(obj, "image"));
+	}
 	return rc;
 }
 

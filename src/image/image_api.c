@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "image/image_disk.h"
 #include "image/oci_layout.h"
 #include "image/oci_ref.h"
 #include "image/store.h"
@@ -40,7 +41,7 @@ int vmc_image_ref_normalize(char **out, const char *ref)
 
 /* $VMC_DATA_DIR/images, /var/lib/vmc/images (root),
  * ${XDG_DATA_HOME:-$HOME/.local/share}/vmc/images. */
-static int default_dir(char *buf, size_t size)
+int image_store_default_dir(char *buf, size_t size)
 {
 	const char *v;
 	int n;
@@ -70,7 +71,7 @@ int vmc_image_store_open(vmc_image_store **out, const char *dir)
 	if (!out)
 		return vmc_error_set(VMC_EINVAL, "missing output pointer");
 	if (!dir) {
-		rc = default_dir(def, sizeof(def));
+		rc = image_store_default_dir(def, sizeof(def));
 		if (rc < 0)
 			return rc;
 		dir = def;

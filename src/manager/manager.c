@@ -25,6 +25,7 @@
 #include "backend/backend.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/config_image.h"
 #include "core/daemon.h"
 #include "core/error.h"
 #include "core/fsutil.h"
@@ -242,6 +243,22 @@ static int write_config(const char *dir, const vmc_config *cfg)
 	return rc;
 }
 
+/* The VM's own copy-on-write clone of its image's cached disk; it lives
+ * in the VM's directory, so removing the VM removes it. */
+static int clone_image_disk(const char *dir, const vmc_config *cfg)
+{
+	char *path = fs_join(dir, CONFIG_IMAGE_ROOT_FILE);
+	int rc;
+
+	if (!path)
+		return vmc_error_oom();
+	rc = vmc_disk_clone(cfg->image->disk, path, NULL);
+	free(path);
+	if (rc < 0)
+		rc = vmc_error_prefix(rc, "image '%s'", cfg->image->ref);
+	return rc;
+}
+
 /* Starts cfg's shim; with restore_dir, from that snapshot. */
 static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore_dir)
 {
@@ -285,6 +302,8 @@ static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore
 		rc = write_config(dir, cfg);
 	if (rc == 0)
 		rc = seed_attach_write(dir, cfg); /* the backend attaches <dir>/seed.iso */
+	if (rc == 0 && cfg->image)
+		rc = clone_image_disk(dir, cfg); /* and <dir>/rootfs.ext4 */
 	if (rc < 0)
 		goto out;
 	const char *argv[] = { shim, "--vm-dir", dir, "--report-fd", "3",

@@ -1,0 +1,315 @@
+/*
+ * image_disk.c - an image's root filesystem as a cached ext4 disk (see
+ * image_disk.h): the layers are unpacked into a temporary folder next to
+ * the cache (rootfs.c), measured, and `mke2fs -d` (e2fsprogs, spawned with
+ * an argv) writes the filesystem into a temporary sparse file, which is
+ * fsynced and linked to disks/<hex>.ext4 with link(2), so a half-built
+ * disk is never visible and a concurrent builder's finished disk is never
+ * replaced. The folder and any temporary file are removed on every path.
+ *
+ * The filesystem has no journal: each VM boots a private clone of this
+ * disk that is deleted with the VM, so there is nothing to recover after
+ * a crash, and a journal would cost every disk (and every copy_file_range
+ * clone) its zeroed blocks. The UUID and directory hash seed are derived
+ * from the image digest and root owns "/", so two builds of one image
+ * differ only in timestamps mke2fs takes from the clock.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/spawn.h"
+#include "image/image_disk.h"
+#include "image/rootfs.h"
+
+#define BLOCK 4096ull
+#define WALK_DEPTH_MAX 512
+#define MKE2FS_ERR_MAX 2048
+
+static int digest_hex(const char *digest, const char **hex)
+{
+	size_t i;
+
+	if (!digest || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 7 + 64)
+		return vmc_error_set(VMC_EINVAL, "bad image digest '%.80s'", digest ? digest : "");
+	for (i = 7; digest[i]; i++)
+		if (!((digest[i] >= '0' && digest[i] <= '9') || (digest[i] >= 'a' && digest[i] <= 'f')))
+			return vmc_error_set(VMC_EINVAL, "bad image digest '%.80s'", digest);
+	*hex = digest + 7;
+	return 0;
+}
+
+int image_disk_path(const char *store_dir, const char *manifest_digest, char *out,
+		    size_t outlen)
+{
+	const char *hex;
+	int rc, n;
+
+	rc = digest_hex(manifest_digest, &hex);
+	if (rc < 0)
+		return rc;
+	n = snprintf(out, outlen, "%s/" IMAGE_DISK_DIR "/%s.ext4", store_dir, hex);
+	if (n < 0 || (size_t)n >= outlen)
+		return vmc_error_set(VMC_EINVAL, "image disk path under '%s' too long", store_dir);
+	return 0;
+}
+
+void image_disk_geometry(uint64_t data_bytes, uint64_t inodes, uint64_t *size_out,
+			 uint64_t *inodes_out)
+{
+	uint64_t n = inodes + inodes / 2 + 4096, size;
+
+	if (n < IMAGE_DISK_INODES_MIN)
+		n = IMAGE_DISK_INODES_MIN;
+	/* data + 1/8 for extent trees, bitmaps and group descriptors, the
+	 * inode tables (256 bytes each), then the free space */
+	size = data_bytes + data_bytes / 8 + n * 256 + IMAGE_DISK_HEADROOM;
+	size = (size + (1u << 20) - 1) & ~(uint64_t)((1u << 20) - 1);
+	*size_out = size;
+	*inodes_out = n;
+}
+
+/* Adds up what the tree under dirfd needs on ext4 (never follows links). */
+static int measure(int dirfd, int depth, uint64_t *bytes, uint64_t *inodes)
+{
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	if (depth > WALK_DEPTH_MAX) {
+		close(dirfd);
+		return vmc_error_set(VMC_EINVAL, "rootfs deeper than %d directories", WALK_DEPTH_MAX);
+	}
+	d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return vmc_error_set_errno(VMC_EIO, errno, "cannot read the unpacked rootfs");
+	}
+	*bytes += BLOCK;
+	*inodes += 1;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		struct stat sb;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = vmc_error_set_errno(VMC_EIO, errno, "stat '%s' in the rootfs", e->d_name);
+			break;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			int sub = openat(dirfd, e->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub < 0)
+				rc = vmc_error_set_errno(VMC_EIO, errno, "open '%s' in the rootfs",
+							 e->d_name);
+			else
+				rc = measure(sub, depth + 1, bytes, inodes);
+			continue;
+		}
+		*inodes += 1;
+		if (S_ISREG(sb.st_mode))
+			*bytes += ((uint64_t)sb.st_size + BLOCK - 1) / BLOCK * BLOCK;
+		else if (S_ISLNK(sb.st_mode) && sb.st_size >= 60) /* not inline */
+			*bytes += BLOCK;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" from the first 32 hex digits. */
+static void uuid_from_hex(const char *hex, char out[37])
+{
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+/* Runs mke2fs; its stderr becomes the error message. */
+static int run_mke2fs(const char *rootfs, const char *image, uint64_t inodes, const char *hex)
+{
+	char uuid[37], ext[128], nodes[24], msg[MKE2FS_ERR_MAX];
+	const char *argv[] = { "mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-I", "256",
+			       "-m", "0", "-N", nodes, "-O", "^has_journal", "-U", uuid,
+			       "-E", ext, "-d", rootfs, image, NULL };
+	struct spawn_opts so;
+	int pipefd[2] = { -1, -1 }, status = 0, rc;
+	size_t used = 0;
+	ssize_t n;
+	pid_t pid = -1;
+
+	uuid_from_hex(hex, uuid);
+	snprintf(ext, sizeof(ext), "root_owner=0:0,hash_seed=%s", uuid);
+	snprintf(nodes, sizeof(nodes), "%llu", (unsigned long long)inodes);
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "pipe");
+	memset(&so, 0, sizeof(so));
+	so.argv = argv;
+	so.stdin_fd = -1;
+	so.stdout_fd = pipefd[1];
+	so.stderr_fd = pipefd[1];
+	rc = spawn_process(&so, &pid);
+	close(pipefd[1]);
+	if (rc < 0) {
+		close(pipefd[0]);
+		return vmc_error_prefix(rc, "mke2fs (e2fsprogs) is needed to boot images");
+	}
+	for (;;) {
+		char buf[512];
+
+		n = read(pipefd[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (used < sizeof(msg) - 1) {
+			size_t take = (size_t)n < sizeof(msg) - 1 - used ? (size_t)n
+									 : sizeof(msg) - 1 - used;
+
+			memcpy(msg + used, buf, take);
+			used += take;
+		}
+	}
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	msg[used] = '\0';
+	while (used > 0 && (msg[used - 1] == '\n' || msg[used - 1] == ' '))
+		msg[--used] = '\0';
+	for (char *p = msg; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return vmc_error_set(VMC_EIO, "mke2fs failed (%s %d): %s",
+				     WIFEXITED(status) ? "exit" : "signal",
+				     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+				     used ? msg : "no message");
+	return 0;
+}
+
+static int regular_file(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Unpacks, measures and formats into `tmp_image`; the folder is `tmp_dir`. */
+static int build(struct oci_store *s, const char *digest, const char *hex, const char *tmp_dir,
+		 const char *tmp_image)
+{
+	uint64_t bytes = 0, files = 0, size, inodes;
+	unsigned int flags = geteuid() == 0 ? UNPACK_ALLOW_DEVICES : 0;
+	int fd, rc;
+
+	if (chmod(tmp_dir, 0755) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "chmod '%s'", tmp_dir);
+	rc = oci_rootfs_build(s, digest, tmp_dir, flags, NULL);
+	if (rc < 0)
+		return rc;
+	fd = open(tmp_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "open '%s'", tmp_dir);
+	rc = measure(fd, 0, &bytes, &files);
+	if (rc < 0)
+		return rc;
+	image_disk_geometry(bytes, files, &size, &inodes);
+	fd = open(tmp_image, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "create '%s'", tmp_image);
+	if (ftruncate(fd, (off_t)size) < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "size '%s'", tmp_image);
+		close(fd);
+		return rc;
+	}
+	close(fd);
+	rc = run_mke2fs(tmp_dir, tmp_image, inodes, hex);
+	if (rc < 0)
+		return rc;
+	fd = open(tmp_image, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		rc = vmc_error_set_errno(VMC_EIO, errno, "fsync '%s'", tmp_image);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int image_disk_ensure(struct oci_store *s, const char *store_dir, const char *manifest_digest,
+		      char *out, size_t outlen, int *built)
+{
+	char *dir = NULL, *tmp_dir = NULL, *tmp_image = NULL;
+	const char *hex;
+	int rc, lock = -1, dfd;
+
+	if (built)
+		*built = 0;
+	rc = digest_hex(manifest_digest, &hex);
+	if (rc == 0)
+		rc = image_disk_path(store_dir, manifest_digest, out, outlen);
+	if (rc < 0)
+		return rc;
+	if (regular_file(out))
+		return 0;
+	dir = fs_join(store_dir, IMAGE_DISK_DIR);
+	if (!dir)
+		return vmc_error_oom();
+	rc = fs_mkdir_p(dir, 0755);
+	if (rc < 0)
+		goto out;
+	/* the layers must stay while we read them: prune waits for us */
+	rc = oci_store_lock(s, OCI_LOCK_BLOBS, 0, &lock);
+	if (rc < 0)
+		goto out;
+	if (asprintf(&tmp_dir, "%s/.build-%.16s-XXXXXX", dir, hex) < 0) {
+		tmp_dir = NULL;
+		rc = vmc_error_oom();
+		goto out;
+	}
+	if (!mkdtemp(tmp_dir)) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot create a folder in '%s'", dir);
+		free(tmp_dir);
+		tmp_dir = NULL;
+		goto out;
+	}
+	if (asprintf(&tmp_image, "%s.ext4", tmp_dir) < 0) {
+		tmp_image = NULL;
+		rc = vmc_error_oom();
+		goto out;
+	}
+	rc = build(s, manifest_digest, hex, tmp_dir, tmp_image);
+	if (rc < 0)
+		goto out;
+	if (link(tmp_image, out) < 0) {
+		if (errno != EEXIST) {
+			rc = vmc_error_set_errno(VMC_EIO, errno, "cannot link '%s'", out);
+			goto out;
+		}
+		/* a concurrent builder finished first: its disk stays */
+	} else if (built) {
+		*built = 1;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+out:
+	if (tmp_image)
+		unlink(tmp_image);
+	if (tmp_dir)
+		fs_remove_tree(tmp_dir);
+	oci_store_unlock(&lock);
+	if (rc < 0)
+		rc = vmc_error_prefix(rc, "disk of image %.19s", manifest_digest);
+	free(tmp_image);
+	free(tmp_dir);
+	free(dir);
+	return rc;
+}
