@@ -94,6 +94,7 @@ typedef enum {
 	VMC_NIC_USER = 0, /* hypervisor user-mode network (QEMU slirp) */
 	VMC_NIC_TAP = 1,  /* an existing TAP device, by name */
 	VMC_NIC_SWITCH = 2, /* a port on a vmc switch network, by network name */
+	VMC_NIC_BRIDGE = 3, /* a TAP in a vmc bridge network's bridge, by network name */
 } vmc_nic_kind;
 
 typedef enum {
@@ -152,7 +153,11 @@ VMC_EXTERN int vmc_config_add_disk(vmc_config *cfg, const char *path, int read_o
  * with vmc_network_create() (required; in JSON "kind":"switch" with
  * "network":NAME); a NULL `guest_addr` is filled at start with the next
  * free address of the network's subnet, and a given one must lie in it
- * with its prefix. No gateway unless given. */
+ * with its prefix. No gateway unless given. VMC_NIC_BRIDGE is the same
+ * for a bridge network (vmc_network_create_bridge(); in JSON
+ * "kind":"bridge" with "network":NAME), except that the gateway defaults
+ * to the bridge's address, the subnet's .1; the shim makes the NIC's TAP
+ * device, which vanishes with the hypervisor. */
 VMC_EXTERN int vmc_config_add_nic(vmc_config *cfg, vmc_nic_kind kind, const char *tap_name,
 				  const char *mac, const char *guest_addr, const char *gateway);
 VMC_EXTERN int vmc_config_add_share(vmc_config *cfg, const char *host_path, const char *tag,
@@ -606,6 +611,11 @@ VMC_EXTERN int vmc_network_create(vmc_manager *mgr, const char *name, const char
  * VMC_EIO. */
 VMC_EXTERN int vmc_network_remove(vmc_manager *mgr, const char *name);
 
+typedef enum {
+	VMC_NETWORK_SWITCH = 0,
+	VMC_NETWORK_BRIDGE = 1,
+} vmc_network_type;
+
 typedef struct vmc_network_info {
 	char name[VMC_NAME_MAX + 1];
 	char subnet[20];          /* "10.100.0.0/24" */
@@ -613,7 +623,36 @@ typedef struct vmc_network_info {
 	unsigned int n_addrs;     /* addresses held by VMs */
 	int switch_pid;           /* the switch's last known pid, 0 if none */
 	int switch_alive;         /* 1 if that process is running */
+	vmc_network_type type;
+	char bridge[16];          /* VMC_NETWORK_BRIDGE: the host bridge's name */
+	int nat;                  /* VMC_NETWORK_BRIDGE: 1 with NAT */
 } vmc_network_info;
+
+/* Bridge networks (Linux): a host bridge "vmc-<name>" (names too long for
+ * an interface name are shortened with a hash) holding the subnet's .1,
+ * and with VMC_NETWORK_NAT masquerading of what leaves the subnet (one
+ * chain per network in nftables `table inet vmc`, the table removed with
+ * the last chain) and net.ipv4.ip_forward set to 1 (its prior value is
+ * written back when the last network needing it is removed). VMs attach
+ * with VMC_NIC_BRIDGE NICs. Every host object is recorded in the
+ * network's directory before it is made; removal deletes exactly those.
+ * A creation that never completed (the creating process died) is undone
+ * by the next vmc_network_create(), vmc_network_list() or
+ * vmc_network_remove(). Everything happens in the caller's network
+ * namespace (run under `ip netns exec` to use another). Needs
+ * CAP_NET_ADMIN. */
+#define VMC_NETWORK_NAT 0x1u
+
+/* Creates bridge network `name` on `subnet_cidr` (as for
+ * vmc_network_create(); NULL picks one) with `flags` (VMC_NETWORK_NAT)
+ * masquerading through `uplink` only when not NULL (an interface name).
+ * Returns 0, VMC_EINVAL, VMC_EEXISTS (the name is taken, the subnet
+ * overlaps, or the bridge's interface name exists on the host: it is left
+ * alone), VMC_EBUSY or VMC_EIO (the kernel refused: the message says
+ * which step; nothing is left behind). */
+VMC_EXTERN int vmc_network_create_bridge(vmc_manager *mgr, const char *name,
+					 const char *subnet_cidr, unsigned int flags,
+					 const char *uplink);
 
 /* Lists the networks, sorted by name. *out (free with vmc_free()) holds
  * *count entries. Returns 0, VMC_EIO or VMC_ENOMEM. */

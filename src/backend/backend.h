@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 #include "core/config.h"
+#include "core/spawn.h"
 
 struct backend_vm; /* a backend's per-VM state, private to the backend */
 
@@ -36,8 +37,8 @@ struct backend_sidecar {
 struct backend_launch {
 	const char *vm_dir;     /* the VM's directory (absolute) */
 	char **argv;            /* filled by build_argv, freed by the backend */
-	int pass_fds[4];        /* fds the child must inherit ... */
-	int pass_to[4];         /* ... at these numbers */
+	int pass_fds[SPAWN_MAX_PASS_FDS]; /* fds the child must inherit ... */
+	int pass_to[SPAWN_MAX_PASS_FDS];  /* ... at these numbers */
 	int n_pass_fds;
 	struct backend_sidecar sidecars[VMC_DEVICES_MAX];
 	int n_sidecars;

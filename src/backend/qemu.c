@@ -32,6 +32,7 @@
 
 #include "backend/qemu_vm.h"
 #include "net/port_client.h"
+#include "net/tap.h"
 
 /* ------------------------------------------------------------ argv */
 
@@ -136,6 +137,11 @@ static int add_nics(struct backend_vm *vm, const struct vmc_config *cfg)
 				rc = argv_add(vm, "user,id=net%zu%s", i, fwd);
 		} else if (nic->kind == VMC_NIC_SWITCH) {
 			rc = add_switch_netdev(vm, nic, i);
+		} else if (nic->kind == VMC_NIC_BRIDGE) {
+			/* the TAP the shim made (qemu_prepare), passed as an fd */
+			rc = argv_add(vm, "-netdev");
+			if (rc == 0)
+				rc = argv_add(vm, "tap,id=net%zu,fd=%zu", i, TAP_PASS_FD_BASE + i);
 		} else {
 			rc = argv_add(vm, "-netdev");
 			if (rc == 0)
@@ -363,10 +369,43 @@ static int qemu_validate(const struct vmc_config *cfg)
 	return rc;
 }
 
+static void close_taps(struct backend_vm *vm)
+{
+	for (size_t i = 0; i < VMC_DEVICES_MAX; i++)
+		if (vm->tap_fds[i] >= 0) {
+			close(vm->tap_fds[i]);
+			vm->tap_fds[i] = -1;
+		}
+}
+
+/* A TAP in its network's bridge for every bridge NIC, passed to QEMU at
+ * TAP_PASS_FD_BASE + i. */
+static int open_taps(struct backend_vm *vm, const struct vmc_config *cfg,
+		     struct backend_launch *launch)
+{
+	for (size_t i = 0; i < cfg->n_nics; i++) {
+		char ifname[IFNAMSIZ];
+		int rc;
+
+		if (cfg->nics[i].kind != VMC_NIC_BRIDGE)
+			continue;
+		if (launch->n_pass_fds == SPAWN_MAX_PASS_FDS)
+			return vmc_error_set(VMC_EINVAL, "too many bridge nics");
+		rc = tap_open_for_nic(&cfg->nics[i], 1, &vm->tap_fds[i], ifname);
+		if (rc < 0)
+			return vmc_error_prefix(rc, "nic %zu", i);
+		launch->pass_fds[launch->n_pass_fds] = vm->tap_fds[i];
+		launch->pass_to[launch->n_pass_fds] = TAP_PASS_FD_BASE + (int)i;
+		launch->n_pass_fds++;
+	}
+	return 0;
+}
+
 static void qemu_free(struct backend_vm *vm)
 {
 	if (!vm)
 		return;
+	close_taps(vm);
 	qmp_free(vm->qmp);
 	if (vm->qmp_listen_fd >= 0)
 		close(vm->qmp_listen_fd);
@@ -392,6 +431,8 @@ static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 		return vmc_error_oom();
 	vm->qmp_listen_fd = -1;
 	vm->restore_fd = -1;
+	for (size_t i = 0; i < VMC_DEVICES_MAX; i++)
+		vm->tap_fds[i] = -1;
 	for (size_t i = 0; i < VMC_DEVICES_MAX; i++)
 		vm->vfs[i].listen_fd = -1;
 	vm->vm_dir = launch->vm_dir;
@@ -451,6 +492,9 @@ static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 		launch->pass_to[1] = RESTORE_PASS_FD;
 		launch->n_pass_fds = 2;
 	}
+	rc = open_taps(vm, cfg, launch);
+	if (rc < 0)
+		goto out;
 	*out = vm;
 	vm = NULL;
 out:
@@ -496,6 +540,8 @@ static int qemu_attach(struct backend_vm *vm, pid_t pid, int timeout_ms,
 	(void)pid;
 	vm->report = report;
 	vm->report_payload = p;
+	/* QEMU holds the TAPs now: they vanish when it exits */
+	close_taps(vm);
 	/* Our own listening socket: connect completes from the backlog even
 	 * before QEMU accepts; the greeting then arrives when QEMU is up. */
 	rc = unix_connect(vm->qmp_path, &fd);

@@ -14,13 +14,17 @@
 #include "cli.h"
 #include "output.h"
 
-enum { OPT_SUBNET = 1 };
+enum { OPT_SUBNET = 1, OPT_TYPE, OPT_NAT, OPT_UPLINK };
 
 static json_t *network_json(const vmc_network_info *n)
 {
-	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:b}", "name", n->name, "subnet", n->subnet,
-			 "addrs", (int)n->n_addrs, "ports", (int)n->n_ports, "switch_pid",
-			 n->switch_pid, "switch_alive", n->switch_alive);
+	if (n->type == VMC_NETWORK_BRIDGE)
+		return json_pack("{s:s, s:s, s:s, s:i, s:s, s:b}", "name", n->name, "type", "bridge",
+				 "subnet", n->subnet, "addrs", (int)n->n_addrs, "bridge", n->bridge,
+				 "nat", n->nat);
+	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:b}", "name", n->name, "type", "switch",
+			 "subnet", n->subnet, "addrs", (int)n->n_addrs, "ports", (int)n->n_ports,
+			 "switch_pid", n->switch_pid, "switch_alive", n->switch_alive);
 }
 
 /* The entry of `name` in the list, or NULL (*all freed by the caller). */
@@ -40,21 +44,37 @@ static const vmc_network_info *find_network(struct cli_ctx *ctx, const char *nam
 
 static int net_create(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-	static const struct cli_option opts[] = { { "subnet", 0, 1, OPT_SUBNET }, { NULL, 0, 0, 0 } };
+	static const struct cli_option opts[] = { { "subnet", 0, 1, OPT_SUBNET },
+						  { "type", 0, 1, OPT_TYPE },
+						  { "nat", 0, 0, OPT_NAT },
+						  { "uplink", 0, 1, OPT_UPLINK },
+						  { NULL, 0, 0, 0 } };
 	const char *pos[1], *values[CLI_COLLECT_MAX_ID] = { NULL };
 	const vmc_network_info *info;
 	vmc_network_info *all = NULL;
-	int n, rc;
+	int n, rc, bridge;
 
 	rc = cli_collect(ctx, cmd, argc, argv, opts, pos, 1, &n, values);
 	if (rc >= 0)
 		return rc;
 	if (n != 1)
 		return cli_usage_error(cmd, "expected NAME after 'create'");
+	bridge = values[OPT_TYPE] && !strcmp(values[OPT_TYPE], "bridge");
+	if (values[OPT_TYPE] && !bridge && strcmp(values[OPT_TYPE], "switch") != 0)
+		return cli_usage_error(cmd, "--type: expected switch or bridge");
+	if (!bridge && (values[OPT_NAT] || values[OPT_UPLINK]))
+		return cli_usage_error(cmd, "--nat and --uplink are for --type bridge");
+	if (values[OPT_UPLINK] && !values[OPT_NAT])
+		return cli_usage_error(cmd, "--uplink needs --nat");
 	rc = cli_manager(ctx);
 	if (rc)
 		return rc;
-	rc = vmc_network_create(ctx->mgr, pos[0], values[OPT_SUBNET]);
+	if (bridge)
+		rc = vmc_network_create_bridge(ctx->mgr, pos[0], values[OPT_SUBNET],
+					       values[OPT_NAT] ? VMC_NETWORK_NAT : 0,
+					       values[OPT_UPLINK]);
+	else
+		rc = vmc_network_create(ctx->mgr, pos[0], values[OPT_SUBNET]);
 	if (rc < 0)
 		return cli_fail(rc, "net create '%s'", pos[0]);
 	info = find_network(ctx, pos[0], &all);
@@ -102,7 +122,10 @@ static int net_ls(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, 
 		for (size_t i = 0; i < count; i++) {
 			char sw[32];
 
-			if (all[i].switch_alive)
+			if (all[i].type == VMC_NETWORK_BRIDGE)
+				snprintf(sw, sizeof(sw), "bridge %s%s", all[i].bridge,
+					 all[i].nat ? " nat" : "");
+			else if (all[i].switch_alive)
 				snprintf(sw, sizeof(sw), "pid %d", all[i].switch_pid);
 			else
 				snprintf(sw, sizeof(sw), "dead");
@@ -154,14 +177,25 @@ static int cmd_net(struct cli_ctx *ctx, const struct cli_command *cmd, int argc,
 
 const struct cli_command cli_cmd_net = {
 	.name = "net",
-	.usage = "net create NAME [--subnet CIDR] | net ls | net rm NAME",
-	.help = "Switch networks: VMs started with --net switch:NAME reach each other\n"
-		"through the network's switch (a vmc-switch process) and nothing else.\n"
+	.usage = "net create NAME [--subnet CIDR] [--type switch|bridge [--nat [--uplink IF]]]"
+		 " | net ls | net rm NAME",
+	.help = "Switch networks (the default type): VMs started with --net switch:NAME\n"
+		"reach each other through the network's switch (a vmc-switch process) and\n"
+		"nothing else.\n"
+		"Bridge networks (--type bridge, Linux, root): a host bridge vmc-NAME holding\n"
+		"the subnet's .1, the VMs' gateway; VMs started with --net bridge:NAME get a\n"
+		"TAP in it that vanishes with the VM. --nat masquerades what leaves the\n"
+		"subnet (out of --uplink IF only, if given; nftables `table inet vmc`) and\n"
+		"sets net.ipv4.ip_forward. Every host object is recorded in the state dir\n"
+		"before it is made; rm deletes exactly those and puts ip_forward back. A\n"
+		"create that crashed midway is undone by the next net create, ls or rm.\n"
+		"It all happens in vmc's network namespace (`ip netns exec NS vmc ...`).\n"
 		"create: makes network NAME on CIDR (IPv4 a.b.c.d/8..29), or on the first\n"
 		"free 10.x.y.0/24 from 10.100.0.0/24, and starts its switch; for a network\n"
 		"whose switch died, starts it again. Prints \"NAME SUBNET\".\n"
 		"ls: name, subnet, VMs holding an address, ports on the switch, the\n"
-		"switch's pid or \"dead\" (a dead switch restarts when a VM on it starts).\n"
+		"switch's pid or \"dead\" (a dead switch restarts when a VM on it starts);\n"
+		"for a bridge network \"bridge IFNAME [nat]\".\n"
 		"rm: stops the switch and removes the network; refused (exit 1) while a\n"
 		"VM, running or not, has a NIC on it: remove the VM first.\n"
 		"VMs get addresses from .2 on (.1 is kept for a gateway), released when\n"

@@ -158,9 +158,13 @@ int cli_parse_net(const char *spec, struct cli_net *out, char *err, size_t err_s
 		out->kind = VMC_NIC_SWITCH; /* the network's name goes where a TAP's does */
 		if (copy_n(out->tap, sizeof(out->tap), spec + 7, head - 7) < 0)
 			return spec_err(err, err_size, "--net '%s': network name too long", spec);
+	} else if (head > 7 && memcmp(spec, "bridge:", 7) == 0) {
+		out->kind = VMC_NIC_BRIDGE;
+		if (copy_n(out->tap, sizeof(out->tap), spec + 7, head - 7) < 0)
+			return spec_err(err, err_size, "--net '%s': network name too long", spec);
 	} else {
 		return spec_err(err, err_size,
-				"--net '%s': expected user, tap:NAME or switch:NETWORK, then "
+				"--net '%s': expected user, tap:NAME, switch:NETWORK or bridge:NETWORK, then "
 				",mac=,ip=,gw=", spec);
 	}
 	while (p) {

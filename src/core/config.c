@@ -435,8 +435,8 @@ static int config_switch_nic_check(const char *net, const char *mac, const char 
 		return vmc_error_set(VMC_EINVAL, "invalid nic network '%.*s': must be a network name",
 				     CONFIG_SHOW, net ? net : "");
 	if (addr && (!config_check_cidr(addr, &af) || af != AF_INET))
-		return vmc_error_set(VMC_EINVAL, "invalid nic addr '%.*s': a switch nic takes "
-				     "ipv4/prefix", CONFIG_SHOW, addr);
+		return vmc_error_set(VMC_EINVAL, "invalid nic addr '%.*s': a switch or bridge "
+				     "nic takes ipv4/prefix", CONFIG_SHOW, addr);
 	return config_nic_check(VMC_NIC_USER, NULL, mac, addr, gateway);
 }
 
@@ -445,10 +445,10 @@ static int config_nic_check(vmc_nic_kind kind, const char *tap, const char *mac,
 {
 	int af_addr = 0, af_gw = 0;
 
-	if (kind == VMC_NIC_SWITCH)
+	if (kind == VMC_NIC_SWITCH || kind == VMC_NIC_BRIDGE)
 		return config_switch_nic_check(tap, mac, addr, gateway);
 	if (kind != VMC_NIC_USER && kind != VMC_NIC_TAP)
-		return vmc_error_set(VMC_EINVAL, "invalid nic kind %d: must be user, tap or switch",
+		return vmc_error_set(VMC_EINVAL, "invalid nic kind %d: must be user, tap, switch or bridge",
 				     (int)kind);
 	if (kind == VMC_NIC_TAP && !tap)
 		return vmc_error_set(VMC_EINVAL, "invalid nic tap: required for a tap nic");

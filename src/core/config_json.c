@@ -22,7 +22,8 @@
 
 static const char *const backend_names[] = { "auto", "qemu", "chv", "vz" };
 static const char *const accel_names[] = { "auto", "kvm", "tcg" };
-static const char *const nic_kind_names[] = { "user", "tap", "switch" };
+static const char *const nic_kind_names[] = { "user", "tap", "switch", "bridge" };
+#define NIC_ON_NETWORK(k) ((k) == VMC_NIC_SWITCH || (k) == VMC_NIC_BRIDGE)
 static const char *const proto_names[] = { "tcp", "udp" };
 static const char *const disk_format_names[] = { "raw", "qcow2" };
 
@@ -102,7 +103,7 @@ json_t *config_to_json_t(const vmc_config *cfg)
 			json_string(json_enum_name(nic_kind_names, NAMES_LEN(nic_kind_names),
 						   n->kind)));
 		/* a switch NIC keeps its network's name where a TAP NIC has its device */
-		bad |= json_set_str(o, n->kind == VMC_NIC_SWITCH ? "network" : "tap", n->tap);
+		bad |= json_set_str(o, NIC_ON_NETWORK(n->kind) ? "network" : "tap", n->tap);
 		bad |= json_object_set_new(o, "mac", json_string(n->mac));
 		bad |= json_set_str(o, "addr", n->addr);
 		bad |= json_set_str(o, "gateway", n->gateway);
@@ -356,12 +357,12 @@ static int json_read_devices(vmc_config *cfg, const json_t *obj)
 			rc = json_get_enum(v, "nic", "kind", 1, nic_kind_names,
 					   NAMES_LEN(nic_kind_names), &kind);
 		if (rc == 0)
-			rc = json_get_str(v, "nic", kind == VMC_NIC_SWITCH ? "network" : "tap", 0,
+			rc = json_get_str(v, "nic", NIC_ON_NETWORK(kind) ? "network" : "tap", 0,
 					  &tap);
-		if (rc == 0 && json_object_get(v, kind == VMC_NIC_SWITCH ? "tap" : "network"))
+		if (rc == 0 && json_object_get(v, NIC_ON_NETWORK(kind) ? "tap" : "network"))
 			rc = vmc_error_set(VMC_EINVAL, "config json: nics[%zu]: %s", i,
-					   kind == VMC_NIC_SWITCH ? "a switch nic has no tap"
-								  : "only a switch nic has a network");
+					   NIC_ON_NETWORK(kind) ? "a switch or bridge nic has no tap"
+								  : "only a switch or bridge nic has a network");
 		if (rc == 0)
 			rc = json_get_str(v, "nic", "mac", 0, &mac);
 		if (rc == 0)

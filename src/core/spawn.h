@@ -9,7 +9,7 @@
 
 #include <sys/types.h>
 
-#define SPAWN_MAX_PASS_FDS 8
+#define SPAWN_MAX_PASS_FDS 24
 
 struct spawn_opts {
 	const char *const *argv;   /* argv[0] is looked up in PATH if it has no '/' */

@@ -31,6 +31,8 @@
 #include "core/spawn.h"
 #include "manager/manager.h"
 #include "manager/network.h"
+#include "net/bridge.h"
+#include "net/hostrec.h"
 #include "net/port_client.h"
 #include "vmc-build-config.h"
 
@@ -119,6 +121,18 @@ int net_read_subnet(const char *net_dir, const char *name, struct netaddr_subnet
 	       : vmc_error_set(VMC_EPROTO, "network '%s': config.json has no subnet", name);
 	json_decref(cfg);
 	return rc;
+}
+
+int net_read_type(const char *net_dir, vmc_network_type *type, int *nat)
+{
+	json_t *cfg = read_json(net_dir, "config.json");
+	const char *t = json_string_value(json_object_get(cfg, "type"));
+
+	*type = t && !strcmp(t, "bridge") ? VMC_NETWORK_BRIDGE : VMC_NETWORK_SWITCH;
+	if (nat)
+		*nat = json_is_true(json_object_get(cfg, "nat"));
+	json_decref(cfg);
+	return 0;
 }
 
 /* 1 and *pid if the recorded switch runs; 0 (and its last pid) if not. */
@@ -254,9 +268,10 @@ static int used_subnets(const char *nets_dir, const char *skip, struct netaddr_s
 
 /* An existing network: restart a dead switch, else EEXISTS. */
 static int create_existing(vmc_manager *mgr, const char *net_dir, const char *name,
-			   const char *subnet_cidr)
+			   const char *subnet_cidr, vmc_network_type want_type)
 {
 	struct netaddr_subnet have, want;
+	vmc_network_type type;
 	pid_t pid;
 	int rc;
 
@@ -274,6 +289,10 @@ static int create_existing(vmc_manager *mgr, const char *net_dir, const char *na
 			return vmc_error_set(VMC_EEXISTS, "network '%s' exists with subnet %s", name, s);
 		}
 	}
+	net_read_type(net_dir, &type, NULL);
+	if (type != want_type || type == VMC_NETWORK_BRIDGE)
+		return vmc_error_set(VMC_EEXISTS, "network '%s' exists (a %s network)", name,
+				     type == VMC_NETWORK_BRIDGE ? "bridge" : "switch");
 	if (switch_alive(net_dir, &pid))
 		return vmc_error_set(VMC_EEXISTS, "network '%s' exists (its switch runs, pid %d)",
 				     name, (int)pid);
@@ -303,15 +322,39 @@ static int lock_networks(const char *nets, int *fd)
 	return rc;
 }
 
-int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_cidr)
+/* What kind of network net_create() makes: a switch (bridge NULL) or a
+ * bridge network. */
+struct net_kind {
+	vmc_network_type type;
+	unsigned int flags;
+	const char *uplink;
+};
+
+/* The directory, subnet and config.json of a new network (under the
+ * networks lock), then its switch or its host objects. */
+static int net_create(vmc_manager *mgr, const char *name, const char *subnet_cidr,
+		      const struct net_kind *kind)
 {
-	char *nets = NULL, *dir = NULL, *addrs = NULL, net_s[NETADDR_STRLEN];
+	char *nets = NULL, *dir = NULL, *addrs = NULL, net_s[NETADDR_STRLEN], br[IFNAMSIZ];
 	struct netaddr_subnet want, *used = NULL;
+	struct bridge_net b = { 0 };
 	size_t n_used = 0;
 	int rc, created = 0, lock = -1;
 
 	if (!mgr || !name || !config_name_valid(name))
 		return vmc_error_set(VMC_EINVAL, "invalid network name '%.80s'", name ? name : "");
+	if (kind->type == VMC_NETWORK_BRIDGE) {
+		rc = bridge_name(name, br);
+		if (rc < 0)
+			return rc;
+		if (kind->uplink && (!*kind->uplink || strlen(kind->uplink) >= IFNAMSIZ ||
+				     strspn(kind->uplink, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+						   "OPQRSTUVWXYZ0123456789_.-") != strlen(kind->uplink)))
+			return vmc_error_set(VMC_EINVAL, "invalid uplink '%.40s': not an interface "
+					     "name", kind->uplink);
+		if (kind->uplink && !(kind->flags & VMC_NETWORK_NAT))
+			return vmc_error_set(VMC_EINVAL, "an uplink is only used with NAT");
+	}
 	nets = netport_net_dir(mgr->state_dir, NULL);
 	dir = netport_net_dir(mgr->state_dir, name);
 	addrs = dir ? fs_join(dir, "addrs") : NULL;
@@ -329,7 +372,7 @@ int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_ci
 
 		close(lock); /* create_existing may start the switch */
 		lock = -1;
-		rc = e == EEXIST ? create_existing(mgr, dir, name, subnet_cidr)
+		rc = e == EEXIST ? create_existing(mgr, dir, name, subnet_cidr, kind->type)
 				 : vmc_error_set_errno(VMC_EIO, e, "cannot create '%s'", dir);
 		goto out;
 	}
@@ -351,16 +394,38 @@ int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_ci
 	netaddr_format_subnet(&want, net_s);
 	rc = mkdir(addrs, 0700) < 0 ? vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", addrs)
 				    : 0;
-	if (rc == 0)
+	b.name = name;
+	b.dir = dir;
+	b.nets_dir = nets;
+	b.subnet = want;
+	b.nat = (kind->flags & VMC_NETWORK_NAT) != 0;
+	b.uplink = kind->uplink;
+	/* the record's owner line exists before anyone can see the network */
+	if (rc == 0 && kind->type == VMC_NETWORK_BRIDGE)
+		rc = bridge_net_begin(&b);
+	if (rc == 0 && kind->type == VMC_NETWORK_BRIDGE)
+		rc = write_json(dir, "config.json",
+				json_pack("{s:i, s:s, s:s, s:s, s:b, s:s?}", "version", 1, "subnet",
+					  net_s, "type", "bridge", "bridge", br, "nat", b.nat,
+					  "uplink", b.uplink));
+	else if (rc == 0)
 		rc = write_json(dir, "config.json",
 				json_pack("{s:i, s:s}", "version", 1, "subnet", net_s));
 	close(lock);
 	lock = -1;
-	if (rc == 0)
+	if (rc == 0 && kind->type == VMC_NETWORK_BRIDGE)
+		rc = bridge_net_create(&b);
+	else if (rc == 0)
 		rc = switch_start(dir);
 out:
-	if (rc < 0 && created)
-		fs_remove_tree(dir);
+	if (rc < 0 && created) {
+		char *rec = fs_join(dir, HOSTREC_FILE);
+
+		/* a record the undo could not finish stays for the recovery pass */
+		if (rec && access(rec, F_OK) < 0)
+			fs_remove_tree(dir);
+		free(rec);
+	}
 	if (lock >= 0)
 		close(lock);
 	free(used);
@@ -370,18 +435,67 @@ out:
 	return rc;
 }
 
+int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_cidr)
+{
+	struct net_kind k = { VMC_NETWORK_SWITCH, 0, NULL };
+
+	if (mgr)
+		net_recover(mgr);
+	return net_create(mgr, name, subnet_cidr, &k);
+}
+
+int vmc_network_create_bridge(vmc_manager *mgr, const char *name, const char *subnet_cidr,
+			      unsigned int flags, const char *uplink)
+{
+	struct net_kind k = { VMC_NETWORK_BRIDGE, flags, uplink };
+
+	if (flags & ~VMC_NETWORK_NAT)
+		return vmc_error_set(VMC_EINVAL, "invalid network flags 0x%x", flags);
+	if (mgr)
+		net_recover(mgr);
+	return net_create(mgr, name, subnet_cidr, &k);
+}
+
+void net_recover(vmc_manager *mgr)
+{
+	char *nets = netport_net_dir(mgr->state_dir, NULL);
+	DIR *d = nets ? opendir(nets) : NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL) {
+		char *dir;
+
+		if (e->d_name[0] == '.')
+			continue;
+		dir = fs_join(nets, e->d_name);
+		if (dir && bridge_net_abandoned(dir) && bridge_net_undo(dir, nets) == 0)
+			fs_remove_tree(dir);
+		vmc_error_clear(); /* what cannot be undone now is tried again next time */
+		free(dir);
+	}
+	if (d)
+		closedir(d);
+	free(nets);
+}
+
 int vmc_network_remove(vmc_manager *mgr, const char *name)
 {
-	char *dir = NULL, who[2 * VMC_NAME_MAX + 2] = "";
+	char *dir = NULL, *nets = NULL, who[2 * VMC_NAME_MAX + 2] = "";
 	struct netaddr_subnet s;
+	vmc_network_type type;
 	unsigned n = 0;
 	int rc;
 
 	if (!mgr || !name || !config_name_valid(name))
 		return vmc_error_set(VMC_EINVAL, "invalid network name '%.80s'", name ? name : "");
+	net_recover(mgr);
 	dir = netport_net_dir(mgr->state_dir, name);
-	if (!dir)
+	nets = netport_net_dir(mgr->state_dir, NULL);
+	if (!dir || !nets) {
+		free(dir);
+		free(nets);
 		return vmc_error_oom();
+	}
 	rc = net_read_subnet(dir, name, &s);
 	if (rc == VMC_EPROTO) {
 		vmc_error_clear(); /* half-made: remove what is there */
@@ -392,10 +506,18 @@ int vmc_network_remove(vmc_manager *mgr, const char *name)
 	if (rc == 0 && n > 0)
 		rc = vmc_error_set(VMC_EBUSY, "network '%s' is in use by vm '%s'%s: remove %s first",
 				   name, who, n > 1 ? " and others" : "", n > 1 ? "them" : "it");
+	if (rc == 0 && bridge_net_in_progress(dir))
+		rc = vmc_error_set(VMC_EBUSY, "network '%s' is being created", name);
 	if (rc == 0) {
-		switch_stop(dir);
-		rc = fs_remove_tree(dir);
+		net_read_type(dir, &type, NULL);
+		if (type == VMC_NETWORK_BRIDGE)
+			rc = bridge_net_undo(dir, nets);
+		else
+			switch_stop(dir);
 	}
+	if (rc == 0)
+		rc = fs_remove_tree(dir);
+	free(nets);
 	free(dir);
 	return rc;
 }
@@ -418,6 +540,7 @@ int vmc_network_list(vmc_manager *mgr, vmc_network_info **out, size_t *count)
 	*count = 0;
 	if (!nets)
 		return vmc_error_oom();
+	net_recover(mgr);
 	d = opendir(nets);
 	if (!d) {
 		rc = errno == ENOENT ? 0 : vmc_error_set_errno(VMC_EIO, errno, "cannot read '%s'", nets);
@@ -428,12 +551,12 @@ int vmc_network_list(vmc_manager *mgr, vmc_network_info **out, size_t *count)
 		struct netaddr_subnet s;
 		vmc_network_info *info;
 		char *dir;
-		pid_t pid;
+		pid_t pid = 0;
 
 		if (e->d_name[0] == '.' || !config_name_valid(e->d_name))
 			continue;
 		dir = fs_join(nets, e->d_name);
-		if (!dir || net_read_subnet(dir, e->d_name, &s) < 0) {
+		if (!dir || net_read_subnet(dir, e->d_name, &s) < 0 || bridge_net_in_progress(dir)) {
 			vmc_error_clear();
 			free(dir);
 			continue; /* being created or removed */
@@ -453,8 +576,11 @@ int vmc_network_list(vmc_manager *mgr, vmc_network_info **out, size_t *count)
 		memset(info, 0, sizeof(*info));
 		snprintf(info->name, sizeof(info->name), "%.*s", VMC_NAME_MAX, e->d_name);
 		netaddr_format_subnet(&s, info->subnet);
-		info->switch_alive = switch_alive(dir, &pid);
-		info->switch_pid = (int)pid;
+		net_read_type(dir, &info->type, &info->nat);
+		if (info->type == VMC_NETWORK_BRIDGE)
+			bridge_name(e->d_name, info->bridge);
+		info->switch_alive = info->type == VMC_NETWORK_SWITCH && switch_alive(dir, &pid);
+		info->switch_pid = info->type == VMC_NETWORK_SWITCH ? (int)pid : 0;
 		if (info->switch_alive && port_client_count(dir, &info->n_ports) < 0)
 			vmc_error_clear();
 		if (net_leases_count(mgr, dir, &info->n_addrs, NULL, 0) < 0)

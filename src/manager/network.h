@@ -17,17 +17,25 @@
 /* The network's subnet; VMC_ENOTFOUND (saying how to create it) if there
  * is no network `name`. */
 int net_read_subnet(const char *net_dir, const char *name, struct netaddr_subnet *out);
+/* The network's type from its config.json (switch when it says none)
+ * and, if nat is not NULL, whether it has NAT. */
+int net_read_type(const char *net_dir, vmc_network_type *type, int *nat);
+/* The crash-recovery pass: undoes and removes every bridge network whose
+ * creation never completed and whose creator is gone (errors are cleared:
+ * what fails is tried again next time). */
+void net_recover(vmc_manager *mgr);
 /* Starts the network's switch unless it runs; a switch started here gets
  * the ports of the network's running VMs back. */
 int net_switch_ensure(vmc_manager *mgr, const char *net_dir);
 
 /* network_attach.c */
 /* Checks cfg's namespace is not the networks directory and its switch
- * NICs name existing networks. */
+ * and bridge NICs name existing networks of their kind. */
 int mgr_net_validate(vmc_manager *mgr, const vmc_config *cfg);
 /* Before the shim of the VM in vm_dir starts: for every switch NIC, makes
  * sure its switch runs, takes its address (the given one, or the next free
- * one) and adds its port. *out is a copy of cfg with the addresses filled
+ * one) and adds its port; for every bridge NIC, takes its address and
+ * fills the gateway (the bridge's .1) unless one was given. *out is a copy of cfg with the addresses filled
  * in, the caller's, or NULL when cfg has no switch NIC. On failure nothing
  * is left taken. */
 int mgr_net_attach(vmc_manager *mgr, const char *vm_dir, const vmc_config *cfg,

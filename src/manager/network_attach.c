@@ -29,6 +29,7 @@
 #include "net/port_client.h"
 
 #define LEASE_MAX 256
+#define NIC_ON_NETWORK(k) ((k) == VMC_NIC_SWITCH || (k) == VMC_NIC_BRIDGE)
 
 struct lease {
 	char ns[VMC_NAME_MAX + 1];
@@ -180,13 +181,24 @@ int mgr_net_validate(vmc_manager *mgr, const vmc_config *cfg)
 		char *dir;
 		int rc;
 
-		if (cfg->nics[i].kind != VMC_NIC_SWITCH)
+		vmc_network_type type, want;
+
+		if (!NIC_ON_NETWORK(cfg->nics[i].kind))
 			continue;
+		want = cfg->nics[i].kind == VMC_NIC_BRIDGE ? VMC_NETWORK_BRIDGE : VMC_NETWORK_SWITCH;
 		dir = netport_net_dir(mgr->state_dir, cfg->nics[i].tap);
 		rc = dir ? net_read_subnet(dir, cfg->nics[i].tap, &s) : vmc_error_oom();
+		if (rc == 0)
+			net_read_type(dir, &type, NULL);
 		free(dir);
 		if (rc < 0)
 			return rc;
+		if (type != want)
+			return vmc_error_set(VMC_EINVAL, "network '%s' is a %s network: use --net "
+					     "%s:%s", cfg->nics[i].tap,
+					     type == VMC_NETWORK_BRIDGE ? "bridge" : "switch",
+					     type == VMC_NETWORK_BRIDGE ? "bridge" : "switch",
+					     cfg->nics[i].tap);
 	}
 	return 0;
 }
@@ -199,7 +211,7 @@ int mgr_net_attach(vmc_manager *mgr, const char *vm_dir, const vmc_config *cfg,
 	int rc = 0;
 
 	*out = NULL;
-	for (i = 0; i < cfg->n_nics && cfg->nics[i].kind != VMC_NIC_SWITCH; i++)
+	for (i = 0; i < cfg->n_nics && !NIC_ON_NETWORK(cfg->nics[i].kind); i++)
 		;
 	if (i == cfg->n_nics)
 		return 0;
@@ -212,19 +224,28 @@ int mgr_net_attach(vmc_manager *mgr, const char *vm_dir, const vmc_config *cfg,
 		struct netaddr_subnet s;
 		int had_addr = nic->addr != NULL;
 
-		if (nic->kind != VMC_NIC_SWITCH)
+		if (!NIC_ON_NETWORK(nic->kind))
 			continue;
 		dir = netport_net_dir(mgr->state_dir, nic->tap);
 		rc = dir ? net_read_subnet(dir, nic->tap, &s) : vmc_error_oom();
-		if (rc == 0)
+		if (rc == 0 && nic->kind == VMC_NIC_SWITCH)
 			rc = net_switch_ensure(mgr, dir);
 		if (rc == 0)
 			rc = net_addr_take(mgr, dir, c, i, &s);
 		if (rc == 0)
 			rc = netport_port_name(nic, port);
-		if (rc == 0)
+		if (rc == 0 && nic->kind == VMC_NIC_BRIDGE && !nic->gateway) {
+			char gw[NETADDR_STRLEN];
+
+			/* the guest's way out is the bridge */
+			netaddr_format_host(&s, 1, gw);
+			nic->gateway = strdup(gw);
+			if (!nic->gateway)
+				rc = vmc_error_oom();
+		}
+		if (rc == 0 && nic->kind == VMC_NIC_SWITCH)
 			rc = netport_paths(vm_dir, nic, i, &local, &remote);
-		if (rc == 0)
+		if (rc == 0 && nic->kind == VMC_NIC_SWITCH)
 			rc = port_client_add(dir, port, local);
 		if (rc < 0 && nic->addr) {
 			/* undo this NIC's address; the loop below the others' */
@@ -267,7 +288,7 @@ void mgr_net_detach(vmc_manager *mgr, const char *vm_dir, const vmc_config *cfg)
 		char ip[NETADDR_STRLEN], *dir;
 		struct lease l;
 
-		if (nic->kind != VMC_NIC_SWITCH || netport_port_name(nic, ip) < 0)
+		if (!NIC_ON_NETWORK(nic->kind) || netport_port_name(nic, ip) < 0)
 			continue;
 		dir = netport_net_dir(mgr->state_dir, nic->tap);
 		if (dir && lease_read(dir, ip, &l) && !strcmp(l.ns, cfg->ns) &&

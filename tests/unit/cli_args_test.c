@@ -216,6 +216,11 @@ static void cli_args__net(void **state)
 	assert_non_null(strstr(err, "switch:NETWORK"));
 	assert_int_equal(cli_parse_net("tap:", &n, err, sizeof(err)), -1);
 	assert_int_equal(cli_parse_net("bridge", &n, err, sizeof(err)), -1);
+	assert_int_equal(cli_parse_net("bridge:", &n, err, sizeof(err)), -1);
+	assert_int_equal(cli_parse_net("bridge:wan,ip=10.7.0.5/24", &n, err, sizeof(err)), 0);
+	assert_int_equal(n.kind, VMC_NIC_BRIDGE);
+	assert_string_equal(n.tap, "wan");
+	assert_string_equal(n.ip, "10.7.0.5/24");
 	assert_int_equal(cli_parse_net("user,foo=1", &n, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "foo"));
 	assert_int_equal(cli_parse_net("user,ip=1.2.3.4/8,ip=5.6.7.8/8", &n, err, sizeof(err)), -1);

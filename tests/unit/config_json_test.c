@@ -170,7 +170,7 @@ static void config_json__rejects_wrong_types(void **state)
 	expect_reject(V ",\"disks\":[{\"path\":\"/d\",\"ro\":true}]}", "ro");
 	expect_reject(V ",\"disks\":[{\"read_only\":true}]}", "path");
 	expect_reject(V ",\"nics\":[{}]}", "kind");
-	expect_reject(V ",\"nics\":[{\"kind\":\"bridge\"}]}", "kind");
+	expect_reject(V ",\"nics\":[{\"kind\":\"vde\"}]}", "kind");
 	expect_reject(V ",\"nics\":[{\"kind\":\"user\",\"mac\":7}]}", "mac");
 	expect_reject(V ",\"nics\":[{\"kind\":\"user\",\"vlan\":7}]}", "vlan");
 	expect_reject(V ",\"shares\":[{\"host_path\":\"/s\"}]}", "tag");

@@ -152,11 +152,11 @@ static void network__switch_nic_config(void **state)
 	assert_int_equal(vmc_config_from_json(&back,
 		"{\"version\":1,\"name\":\"x\",\"nics\":[{\"kind\":\"switch\",\"tap\":\"n1\"}]}"),
 		VMC_EINVAL);
-	assert_non_null(strstr(vmc_error_last(), "a switch nic has no tap"));
+	assert_non_null(strstr(vmc_error_last(), "a switch or bridge nic has no tap"));
 	assert_int_equal(vmc_config_from_json(&back,
 		"{\"version\":1,\"name\":\"x\",\"nics\":[{\"kind\":\"tap\",\"network\":\"n1\"}]}"),
 		VMC_EINVAL);
-	assert_non_null(strstr(vmc_error_last(), "only a switch nic has a network"));
+	assert_non_null(strstr(vmc_error_last(), "only a switch or bridge nic has a network"));
 	free(json);
 	vmc_config_free(cfg);
 }

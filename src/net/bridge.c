@@ -1,0 +1,375 @@
+/*
+ * bridge.c - making and undoing the host objects of a bridge network
+ * (see bridge.h). Order of creation, each step recorded first: the
+ * bridge (created with NLM_F_EXCL: if the name is taken the record
+ * forgets it and nothing is touched), its MAC (fixed, so it does not
+ * follow the ports), the subnet's .1, up; with NAT the shared table and
+ * the network's chain, then net.ipv4.ip_forward = 1 under the host lock.
+ * Undo walks the record backwards.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/proc.h"
+#include "net/bridge.h"
+#include "net/hostrec.h"
+#include "net/nat.h"
+#include "net/nl.h"
+
+#define FORWARD_KEY "net.ipv4.ip_forward"
+
+static void crash_point(const char *step)
+{
+	const char *at = getenv(BRIDGE_CRASH_ENV);
+
+	if (at && !strcmp(at, step))
+		raise(SIGKILL);
+}
+
+static int record(const char *dir, const struct hostrec_entry *e, int forget)
+{
+	char line[256];
+	int n = hostrec_format_entry(e, line + (forget ? 7 : 0), sizeof(line) - 7);
+
+	if (n < 0)
+		return vmc_error_set(VMC_EINVAL, "host record: invalid entry");
+	if (forget)
+		memcpy(line, "forget ", 7);
+	return hostrec_append(dir, line);
+}
+
+static void entry(struct hostrec_entry *e, enum hostrec_kind kind, const char *family,
+		  const char *table, const char *name)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	snprintf(e->family, sizeof(e->family), "%s", family ? family : "");
+	snprintf(e->table, sizeof(e->table), "%s", table ? table : "");
+	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
+}
+
+/* <nets>/.host.lock, held while sysctl users are counted or changed. */
+static int host_lock(const char *nets_dir, int *fd)
+{
+	char *path = fs_join(nets_dir, ".host.lock");
+	int rc = 0;
+
+	*fd = -1;
+	if (!path)
+		return vmc_error_oom();
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", path);
+	while (rc == 0 && flock(*fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			rc = vmc_error_set_errno(VMC_EIO, errno, "cannot lock '%s'", path);
+	free(path);
+	return rc;
+}
+
+static char *saved_path(const char *nets_dir, const char *key)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), ".sysctl-%s", key);
+	return fs_join(nets_dir, name);
+}
+
+/* Sets key to 1 for the network in dir: records the need, keeps the
+ * prior value (first changer only). */
+static int sysctl_enable(const char *dir, const char *nets_dir, const char *key)
+{
+	struct hostrec_entry e;
+	char cur[16], *saved = NULL;
+	int lock = -1, rc;
+
+	entry(&e, HOSTREC_SYSCTL, NULL, NULL, key);
+	rc = host_lock(nets_dir, &lock);
+	if (rc == 0)
+		rc = record(dir, &e, 0);
+	if (rc == 0)
+		rc = nat_sysctl_get(key, cur, sizeof(cur));
+	if (rc < 0 || !strcmp(cur, "1"))
+		goto out;
+	saved = saved_path(nets_dir, key);
+	if (!saved) {
+		rc = vmc_error_oom();
+		goto out;
+	}
+	if (access(saved, F_OK) < 0) {
+		char text[24];
+		int n = snprintf(text, sizeof(text), "%s\n", cur);
+
+		rc = fs_write_atomic(saved, text, (size_t)n, 0600, 1);
+	}
+	if (rc == 0)
+		rc = nat_sysctl_set(key, "1");
+out:
+	free(saved);
+	if (lock >= 0)
+		close(lock);
+	return rc;
+}
+
+/* 1 if a network directory under nets_dir other than `skip` records a
+ * need for key. */
+static int sysctl_needed_elsewhere(const char *nets_dir, const char *skip, const char *key)
+{
+	DIR *d = opendir(nets_dir);
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		struct hostrec r;
+		char *dir;
+
+		if (de->d_name[0] == '.')
+			continue;
+		dir = fs_join(nets_dir, de->d_name);
+		if (dir && strcmp(dir, skip) != 0 && hostrec_read(dir, &r) == 0) {
+			for (size_t i = 0; i < r.n; i++)
+				if (r.e[i].kind == HOSTREC_SYSCTL && !strcmp(r.e[i].name, key))
+					found = 1;
+		}
+		vmc_error_clear();
+		free(dir);
+	}
+	closedir(d);
+	return found;
+}
+
+/* The network in dir no longer needs key: the last one restores it. */
+static int sysctl_release(const char *dir, const char *nets_dir, const char *key)
+{
+	char *saved = saved_path(nets_dir, key), *text = NULL;
+	int lock = -1, rc;
+
+	if (!saved)
+		return vmc_error_oom();
+	rc = host_lock(nets_dir, &lock);
+	if (rc < 0 || sysctl_needed_elsewhere(nets_dir, dir, key))
+		goto out;
+	rc = fs_read_file(saved, 64, &text, NULL);
+	if (rc == VMC_ENOTFOUND) {
+		vmc_error_clear(); /* vmc found it set: nothing to restore */
+		rc = 0;
+		goto out;
+	}
+	if (rc == 0) {
+		text[strcspn(text, "\n")] = '\0';
+		rc = nat_sysctl_set(key, text);
+	}
+	if (rc == 0 && unlink(saved) < 0)
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot remove '%s'", saved);
+out:
+	free(text);
+	free(saved);
+	if (lock >= 0)
+		close(lock);
+	return rc;
+}
+
+int bridge_net_begin(const struct bridge_net *b)
+{
+	unsigned long long start = 0;
+	char line[96];
+
+	if (proc_start_time(getpid(), &start) < 0)
+		return vmc_error_prefix(VMC_EIO, "host record");
+	snprintf(line, sizeof(line), "vmc-host-record 1\nowner %d %llu\n", (int)getpid(), start);
+	return hostrec_append(b->dir, line);
+}
+
+static int make_bridge(const struct bridge_net *b, const char *br)
+{
+	char gw[NETADDR_STRLEN], mac_s[VMC_MAC_STRLEN];
+	unsigned char mac[6];
+	struct hostrec_entry e;
+	struct nl_link link;
+	unsigned int m[6];
+	struct nl nl;
+	int rc;
+
+	entry(&e, HOSTREC_LINK, NULL, NULL, br);
+	rc = record(b->dir, &e, 0);
+	if (rc < 0)
+		return rc;
+	rc = nl_open(&nl);
+	if (rc < 0)
+		return rc;
+	rc = nl_link_create(&nl, br, "bridge", NULL);
+	if (rc == VMC_EEXISTS) {
+		/* someone else's: never ours to delete */
+		if (record(b->dir, &e, 1) < 0)
+			vmc_error_clear();
+		rc = vmc_error_set(VMC_EEXISTS, "host link '%s' exists and was not made by this "
+				   "network (another vmc state directory, or by hand)", br);
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	crash_point("bridge");
+	rc = nl_link_get(&nl, br, &link);
+	if (rc < 0)
+		goto out;
+	/* a fixed MAC: a bridge's random one changes as ports come and go */
+	config_derive_mac("networks", b->name, 0, mac_s);
+	if (sscanf(mac_s, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6) {
+		for (int i = 0; i < 6; i++)
+			mac[i] = (unsigned char)m[i];
+		rc = nl_link_set_mac(&nl, link.index, mac);
+	}
+	netaddr_format_host(&b->subnet, 1, gw);
+	if (rc == 0)
+		rc = nl_addr_add(&nl, link.index, gw, b->subnet.prefix);
+	if (rc == 0)
+		rc = nl_link_set_up(&nl, link.index, 1);
+out:
+	nl_close(&nl);
+	return rc;
+}
+
+static int make_nat(const struct bridge_net *b, const char *br)
+{
+	char chain[HOSTREC_NAME_MAX + 1], net[NETADDR_STRLEN];
+	struct hostrec_entry e;
+	int rc;
+
+	rc = nat_chain_name(br, chain, sizeof(chain));
+	if (rc < 0)
+		return rc;
+	entry(&e, HOSTREC_NFT_TABLE, NAT_FAMILY, NAT_TABLE, NULL);
+	rc = record(b->dir, &e, 0);
+	entry(&e, HOSTREC_NFT_CHAIN, NAT_FAMILY, NAT_TABLE, chain);
+	if (rc == 0)
+		rc = record(b->dir, &e, 0);
+	netaddr_format_subnet(&b->subnet, net);
+	if (rc == 0)
+		rc = nat_add(chain, net, b->uplink);
+	if (rc < 0)
+		return rc;
+	crash_point("nat");
+	return sysctl_enable(b->dir, b->nets_dir, FORWARD_KEY);
+}
+
+int bridge_net_create(const struct bridge_net *b)
+{
+	char br[IFNAMSIZ], msg[1024];
+	int rc;
+
+	rc = bridge_name(b->name, br);
+	if (rc == 0)
+		rc = make_bridge(b, br);
+	if (rc == 0 && b->nat)
+		rc = make_nat(b, br);
+	if (rc == 0)
+		rc = hostrec_append(b->dir, "complete\n");
+	if (rc < 0) {
+		snprintf(msg, sizeof(msg), "%s", vmc_error_last());
+		if (bridge_net_undo(b->dir, b->nets_dir) < 0)
+			vmc_error_clear(); /* kept for the recovery pass */
+		vmc_error_set(rc, "%s", msg);
+	}
+	return rc;
+}
+
+static int undo_entry(const struct hostrec_entry *e)
+{
+	struct nl nl;
+	int rc;
+
+	switch (e->kind) {
+	case HOSTREC_LINK:
+		rc = nl_open(&nl);
+		if (rc == 0)
+			rc = nl_link_delete(&nl, e->name);
+		nl_close(&nl);
+		if (rc == VMC_ENOTFOUND) {
+			vmc_error_clear();
+			rc = 0;
+		}
+		return rc;
+	case HOSTREC_NFT_CHAIN:
+		return nat_chain_delete(e->family, e->table, e->name);
+	case HOSTREC_NFT_TABLE:
+		rc = nat_table_delete_if_empty(e->family, e->table);
+		return rc < 0 ? rc : 0;
+	case HOSTREC_SYSCTL:
+		return 0; /* after everything else, see below */
+	}
+	return 0;
+}
+
+int bridge_net_undo(const char *dir, const char *nets_dir)
+{
+	struct hostrec r;
+	char *path;
+	int rc, first = 0;
+
+	rc = hostrec_read(dir, &r);
+	if (rc == VMC_ENOTFOUND) {
+		vmc_error_clear();
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	for (size_t i = r.n; i-- > 0;) {
+		rc = undo_entry(&r.e[i]);
+		if (rc < 0 && first == 0)
+			first = rc;
+	}
+	for (size_t i = 0; first == 0 && i < r.n; i++)
+		if (r.e[i].kind == HOSTREC_SYSCTL) {
+			rc = sysctl_release(dir, nets_dir, r.e[i].name);
+			if (rc < 0 && first == 0)
+				first = rc;
+		}
+	if (first < 0)
+		return vmc_error_prefix(first, "undoing '%s'", dir);
+	path = fs_join(dir, HOSTREC_FILE);
+	if (!path)
+		return vmc_error_oom();
+	if (unlink(path) < 0 && errno != ENOENT)
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot remove '%s'", path);
+	free(path);
+	return rc < 0 ? rc : 0;
+}
+
+static int owner_state(const char *dir, int *complete)
+{
+	struct hostrec r;
+
+	if (hostrec_read(dir, &r) < 0) {
+		vmc_error_clear();
+		return -1;
+	}
+	*complete = r.complete;
+	return proc_is_same((pid_t)r.owner_pid, r.owner_start);
+}
+
+int bridge_net_abandoned(const char *dir)
+{
+	int complete = 0, alive = owner_state(dir, &complete);
+
+	return alive == 0 && !complete;
+}
+
+int bridge_net_in_progress(const char *dir)
+{
+	int complete = 0, alive = owner_state(dir, &complete);
+
+	return alive == 1 && !complete;
+}
