@@ -46,6 +46,9 @@ static int check_unsupported(const struct vmc_config *cfg)
 		if (cfg->nics[i].kind == VMC_NIC_TAP)
 			return vmc_error_set(VMC_EUNSUPPORTED, "nic %zu: TAP devices do not exist on "
 					     "macOS; use a user-mode (NAT) or switch NIC", i);
+		else if (cfg->nics[i].kind == VMC_NIC_BRIDGE)
+			return vmc_error_set(VMC_EUNSUPPORTED, "nic %zu: bridge networks are Linux "
+					     "host networks; use a user-mode (NAT) or switch NIC", i);
 	for (size_t i = 0; i < cfg->n_disks; i++)
 		if (cfg->disks[i].format != VMC_DISK_RAW)
 			return vmc_error_set(VMC_EUNSUPPORTED, "disk '%s': Virtualization.framework "
