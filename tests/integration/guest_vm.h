@@ -23,7 +23,7 @@
 struct qmp;
 
 struct guest_vm_opts {
-	const char *kernel;       /* vmlinux (PVH) or bzImage */
+	const char *kernel;       /* vmlinux (PVH) or bzImage; arm64: the raw Image */
 	const char *initramfs;
 	const char *append;       /* vmc.* and other words after the fixed ones */
 	const char *mac;          /* NULL: no NIC; else a virtio-net NIC on user net */
