@@ -18,6 +18,10 @@
 #define INIT_MAX_CONSOLES 4
 #define INIT_TTY_NAME 16
 
+/* init_tools.c: `/init TOOL ARGS` when not PID 1 (udp-echo PORT).
+ * Returns the exit status. */
+int init_tool_main(int argc, char **argv);
+
 /* CLOCK_MONOTONIC in milliseconds. */
 long init_now_ms(void);
 /* "vmc-init: <message>\n" on stderr (the console), errno preserved. */

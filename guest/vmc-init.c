@@ -499,15 +499,13 @@ static int setup(struct init_state *st)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static struct init_state st = { .sigfd = -1 };
 	sigset_t mask;
 
-	if (getpid() != 1) {
-		fprintf(stderr, "vmc-init: must run as PID 1 (the guest's init)\n");
-		return 1;
-	}
+	if (getpid() != 1)
+		return init_tool_main(argc, argv); /* `/init TOOL ...` (init_tools.c) */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);

@@ -162,8 +162,20 @@ VMC_EXTERN int vmc_config_add_nic(vmc_config *cfg, vmc_nic_kind kind, const char
 				  const char *mac, const char *guest_addr, const char *gateway);
 VMC_EXTERN int vmc_config_add_share(vmc_config *cfg, const char *host_path, const char *tag,
 				    int read_only);
-/* Forwards host_addr:host_port to the guest's guest_port through the first
- * user-mode NIC. host_addr NULL means 127.0.0.1. */
+/* Forwards host_addr:host_port to the guest's guest_port. host_addr NULL
+ * means 127.0.0.1 and ::1 both (::1 skipped on a host without IPv6); an
+ * IPv4 or IPv6 literal means that address only. The forward goes through
+ * the first user-mode NIC (QEMU's hostfwd; vmc-shim serves the IPv6 side)
+ * or else the first NIC the host routes to (TAP, bridge), served by
+ * vmc-shim towards the NIC's static address or the ip= of the guest's
+ * ready line (TCP relayed with splice, UDP as per-client flows that end
+ * after 60 s idle). Until the guest's address is known, clients wait
+ * (TCP backlog, UDP socket buffer); a connection the guest refuses is
+ * reset and the forward keeps serving. Switch networks cannot be reached
+ * from the host: vmc_manager_start() refuses forwards that only they could
+ * carry (VMC_EINVAL), and a host port already in use (VMC_EBUSY, "--publish
+ * 8080: 127.0.0.1:8080/tcp is already in use"), leaving nothing running.
+ * Returns 0 or VMC_EINVAL (bad value, too many, the same host port twice). */
 VMC_EXTERN int vmc_config_add_port_forward(vmc_config *cfg, vmc_proto proto, const char *host_addr,
 					   unsigned int host_port, unsigned int guest_port);
 

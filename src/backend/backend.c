@@ -48,7 +48,7 @@ static const char *backend_label(vmc_backend b)
  * kernel is reported by the backend AUTO picked). */
 static int chv_can_run(const struct vmc_config *cfg)
 {
-	if (cfg->accel == VMC_ACCEL_TCG || cfg->n_shares > 0 || cfg->n_forwards > 0)
+	if (cfg->accel == VMC_ACCEL_TCG || cfg->n_shares > 0)
 		return 0;
 	for (size_t i = 0; i < cfg->n_nics; i++)
 		if (cfg->nics[i].kind == VMC_NIC_USER)

@@ -191,9 +191,6 @@ static int chv_validate(const struct vmc_config *cfg)
 		if (cfg->nics[i].kind != VMC_NIC_TAP)
 			return vmc_error_set(VMC_EUNSUPPORTED, "Cloud Hypervisor has no user-mode "
 					     "networking: use a TAP NIC, or the qemu backend");
-	if (cfg->n_forwards > 0)
-		return vmc_error_set(VMC_EUNSUPPORTED, "port forwards need user-mode networking, "
-				     "which Cloud Hypervisor does not have");
 	if (cfg->n_shares > 0)
 		return vmc_error_set(VMC_EUNSUPPORTED, "shared directories on the chv backend need "
 				     "virtiofsd, which vmc does not drive yet");

@@ -123,10 +123,18 @@ static int add_nics(struct backend_vm *vm, const struct vmc_config *cfg)
 			/* forwards go to the first user-mode NIC */
 			for (size_t f = 0; !fwd_done && f < cfg->n_forwards; f++) {
 				const struct vmc_forward *fw = &cfg->forwards[f];
+				/* QEMU 7.2's hostfwd takes IPv4 only: an IPv6 host
+				 * address is served by the shim, relayed to
+				 * 127.0.0.1:relay_port (net/forward_plan.c) */
+				int v6 = fw->host_addr && strchr(fw->host_addr, ':');
+				if (v6 && !fw->relay_port)
+					return vmc_error_set(VMC_EINVAL, "forward [%s]:%u has no "
+							     "IPv4 relay port", fw->host_addr,
+							     fw->host_port);
 				int n = snprintf(fwd + off, sizeof(fwd) - off, ",hostfwd=%s:%s:%u-:%u",
 						 fw->proto == VMC_PROTO_UDP ? "udp" : "tcp",
-						 fw->host_addr ? fw->host_addr : "127.0.0.1",
-						 fw->host_port, fw->guest_port);
+						 v6 || !fw->host_addr ? "127.0.0.1" : fw->host_addr,
+						 v6 ? fw->relay_port : fw->host_port, fw->guest_port);
 				if (n < 0 || (size_t)n >= sizeof(fwd) - off)
 					return vmc_error_set(VMC_EINVAL, "too many port forwards");
 				off += (size_t)n;
@@ -337,7 +345,7 @@ static int qemu_binary_found(void)
 
 static int qemu_validate(const struct vmc_config *cfg)
 {
-	int rc, has_user = 0;
+	int rc;
 	vmc_accel accel;
 
 	if (!qemu_binary_found())
@@ -353,11 +361,6 @@ static int qemu_validate(const struct vmc_config *cfg)
 	rc = virtiofs_validate(cfg);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < cfg->n_nics; i++)
-		if (cfg->nics[i].kind == VMC_NIC_USER)
-			has_user = 1;
-	if (cfg->n_forwards > 0 && !has_user)
-		return vmc_error_set(VMC_EINVAL, "port forwards need a user-mode NIC (--net user)");
 	rc = accel_resolve(cfg->accel, &accel, NULL, 0);
 	if (rc < 0)
 		return rc;

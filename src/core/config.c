@@ -6,6 +6,7 @@
  * config, so a failing call leaves the config exactly as it was. The JSON
  * form lives in config_json.c, which goes through these same setters.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -553,6 +554,27 @@ int vmc_config_add_share(vmc_config *cfg, const char *host_path, const char *tag
 	return 0;
 }
 
+/* 1 if two forwards' host addresses share a socket address: the same
+ * literal, or NULL (127.0.0.1 and ::1) against a loopback one. */
+static int forward_addrs_overlap(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	int fa = AF_INET, fb = AF_INET;
+
+	if (!a && !b)
+		return 1;
+	if (!a || !b) {
+		const char *given = a ? a : b;
+		return forward_addrs_overlap(given, "127.0.0.1") ||
+		       forward_addrs_overlap(given, "::1");
+	}
+	if (!config_check_ip_family(a, &fa) || !config_check_ip_family(b, &fb) || fa != fb)
+		return 0;
+	if (inet_pton(fa, a, x) != 1 || inet_pton(fb, b, y) != 1)
+		return 0;
+	return !memcmp(x, y, fa == AF_INET ? 4 : 16);
+}
+
 int vmc_config_add_port_forward(vmc_config *cfg, vmc_proto proto, const char *host_addr,
 				unsigned int host_port, unsigned int guest_port)
 {
@@ -581,9 +603,9 @@ int vmc_config_add_port_forward(vmc_config *cfg, vmc_proto proto, const char *ho
 				     guest_port);
 	for (i = 0; i < cfg->n_forwards; i++) {
 		const struct vmc_forward *f = &cfg->forwards[i];
-		const char *fa = f->host_addr ? f->host_addr : "127.0.0.1";
 
-		if (f->proto == proto && f->host_port == host_port && strcmp(fa, addr) == 0)
+		if (f->proto == proto && f->host_port == host_port &&
+		    forward_addrs_overlap(f->host_addr, host_addr))
 			return vmc_error_set(VMC_EINVAL,
 					     "invalid forward %s %s:%u: host port already forwarded",
 					     proto == VMC_PROTO_TCP ? "tcp" : "udp", addr, host_port);

@@ -36,9 +36,13 @@ struct vmc_share {
 
 struct vmc_forward {
 	vmc_proto proto;
-	char *host_addr;            /* NULL: 127.0.0.1 */
+	char *host_addr;            /* NULL: 127.0.0.1 and ::1 */
 	unsigned int host_port;
 	unsigned int guest_port;
+	/* Set by the shim (net/forward_plan.c), never in JSON: the IPv4
+	 * loopback port QEMU's hostfwd listens on for an IPv6 host_addr,
+	 * which the shim relays to. 0: none. */
+	unsigned int relay_port;
 };
 
 struct vmc_config {

@@ -37,6 +37,7 @@
 #include "manager/network.h"
 #include "manager/paths.h"
 #include "manager/shim_client.h"
+#include "net/forward.h"
 
 #define MGR_START_TIMEOUT_MS 30000
 #define MGR_REQUEST_TIMEOUT_MS 10000
@@ -272,6 +273,8 @@ static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore
 		rc = ops->validate(cfg);
 	if (rc == 0)
 		rc = mgr_net_validate(mgr, cfg);
+	if (rc == 0)
+		rc = fwd_plan_check(cfg);
 	if (rc < 0)
 		return vmc_error_prefix(rc, "vm '%s'", cfg->name);
 	rc = paths_find_shim(mgr->shim_path, &shim);

@@ -287,6 +287,7 @@ int main(int argc, char **argv)
 	shim.epfd = shim.console.fd = shim.backend.fd = shim.pidfd.fd = -1;
 	shim.control.fd = shim.signals.fd = shim.stop_timer.fd = shim.boot_timer.fd = -1;
 	shim.log_fd = shim.user_log_fd = -1;
+	shim.fwd_watch.fd = -1;
 	if (parse_args(argc, argv, &vm_dir, &report_fd, &shim.restore_dir) < 0) {
 		fprintf(stderr, "usage: vmc-shim --vm-dir DIR [--report-fd N] [--restore SNAPSHOT]\n");
 		return 2;
@@ -314,11 +315,19 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = shim_control_listen(&shim);
 	if (rc == 0)
+		rc = shim_publish_start(&shim); /* before the hypervisor: hostfwd ports */
+	if (rc == 0)
 		rc = start_hypervisor(&shim);
 	if (rc < 0) {
+		char why[VMC_STATE_REASON_MAX];
+
+		/* the clean-up below clears the error it ignores: keep ours */
+		snprintf(why, sizeof(why), "%s", vmc_error_last());
+		shim_publish_stop(&shim);
 		shim_stop_sidecars(&shim);
 		if (shim.cfg)
 			netport_detach_vm(vm_dir, shim.cfg);
+		vmc_error_set(rc, "%s", why);
 		state_init(&shim.state, VMC_STATE_FAILED);
 		snprintf(shim.state.reason, sizeof(shim.state.reason), "%s", vmc_error_last());
 		shim_write_state(&shim);
@@ -360,6 +369,7 @@ int main(int argc, char **argv)
 		timerfd_settime(shim.boot_timer.fd, 0, &its, NULL);
 	}
 	run_loop(&shim);
+	shim_publish_stop(&shim);
 	shim_stop_sidecars(&shim);
 	netport_detach_vm(vm_dir, shim.cfg); /* done at the hypervisor's exit; this is cheap */
 	shim_control_close_all(&shim);

@@ -97,6 +97,8 @@ int shim_set_state(struct shim *shim, vmc_state_kind kind, const char *reason)
 	snprintf(shim->state.reason, sizeof(shim->state.reason), "%s", reason ? reason : "");
 	if (vmc_state_is_final(kind))
 		shim->state.pid = 0;
+	if (kind == VMC_STATE_READY)
+		shim_publish_ready(shim); /* before anyone is told it is ready */
 	shim_control_broadcast(shim);
 	if (shim_write_state(shim) < 0)
 		shim_log(shim, "cannot write state: %s", vmc_error_last());
@@ -381,6 +383,7 @@ int shim_on_hypervisor_exit(struct shim *shim, struct shim_watch *w, uint32_t ev
 	/* the VM's switch ports go before its end is recorded, so whoever
 	 * sees the final state sees no stale port */
 	netport_detach_vm(shim->vm_dir, shim->cfg);
+	shim_publish_stop(shim); /* likewise no forwarded port */
 	final_state(shim, &si, &kind, reason, sizeof(reason), &result);
 	shim_set_state(shim, kind, reason);
 	shim_control_finish(shim, result);

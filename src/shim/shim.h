@@ -24,6 +24,7 @@
 #define SHIM_QUIT_GRACE_MS 2000    /* after quit, before SIGKILL */
 
 struct shim;
+struct fwd;
 
 /* One epoll registration: the loop calls handler(shim, watch, events). */
 struct shim_watch {
@@ -89,6 +90,9 @@ struct shim {
 
 	struct shim_client *clients;
 	int n_clients;
+
+	struct fwd *fwd;              /* --publish forwarder, NULL: none */
+	struct shim_watch fwd_watch;  /* its epoll fd */
 };
 
 /* shim.c */
@@ -118,6 +122,12 @@ int shim_restore_finish(struct shim *shim);
 /* console.c */
 int shim_console_readable(struct shim *shim, struct shim_watch *w, uint32_t events);
 void shim_console_drain(struct shim *shim);
+
+/* publish.c: binds every forward (errors: a port in use); ready hands
+ * over the guest's address; stop closes them all. */
+int shim_publish_start(struct shim *shim);
+void shim_publish_ready(struct shim *shim);
+void shim_publish_stop(struct shim *shim);
 
 /* control.c */
 int shim_control_listen(struct shim *shim);

@@ -2,7 +2,7 @@
  * chv_argv_test.c - the Cloud Hypervisor backend without a hypervisor:
  * the command line prepare() builds for a representative config (exact
  * flag syntax of the reference), what validate() refuses (bzImage, an ELF
- * without a PVH note, user-mode NICs, port forwards, shares, TCG, an old or
+ * without a PVH note, user-mode NICs, shares, TCG, an old or
  * unreadable version, a missing binary), the AUTO choice, version parsing,
  * the event-monitor reader (multi-line, concatenated, braces in strings,
  * garbage) and attach()/on_readable() reporting events from a pipe. The

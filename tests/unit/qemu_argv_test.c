@@ -21,6 +21,7 @@
 #include "backend/backend.h"
 #include "core/config.h"
 #include "core/fsutil.h"
+#include "net/forward.h"
 
 struct fx {
 	char dir[64];
@@ -171,9 +172,12 @@ static void qemu_argv__nics_forwards_and_macs(void **state)
 					    "192.168.77.2/24", NULL), 0);
 	assert_int_equal(vmc_config_add_port_forward(fx->cfg, VMC_PROTO_TCP, NULL, 8080, 80), 0);
 	assert_int_equal(vmc_config_add_port_forward(fx->cfg, VMC_PROTO_UDP, "::1", 5353, 53), 0);
+	/* QEMU 7.2's hostfwd takes no IPv6 address: the shim picks an IPv4
+	 * loopback port for it (relay_port) and relays [::1]:5353 there */
+	fx->cfg->forwards[1].relay_port = 40053;
 	s = build(fx, &vm);
 	assert_non_null(strstr(s, "|-netdev|user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,"
-				  "hostfwd=udp:::1:5353-:53|"));
+				  "hostfwd=udp:127.0.0.1:40053-:53|"));
 	snprintf(expect, sizeof(expect), "|-device|virtio-net-device,netdev=net0,mac=%s|",
 		 fx->cfg->nics[0].mac);
 	assert_non_null(strstr(s, expect));
@@ -228,10 +232,18 @@ static void qemu_argv__validate_refuses(void **state)
 	struct fx *fx = *state;
 
 	assert_int_equal(backend_qemu_ops.validate(fx->cfg), 0);
-	/* forwards without a user-mode NIC */
+	/* forwards without a NIC to carry them: refused by the manager
+	 * (net/forward_plan.c), for every backend */
 	assert_int_equal(vmc_config_add_port_forward(fx->cfg, VMC_PROTO_TCP, NULL, 8080, 80), 0);
-	assert_int_equal(backend_qemu_ops.validate(fx->cfg), VMC_EINVAL);
-	assert_non_null(strstr(vmc_error_last(), "user-mode NIC"));
+	assert_int_equal(fwd_plan_check(fx->cfg), VMC_EINVAL);
+	assert_non_null(strstr(vmc_error_last(), "no NIC"));
+	/* only a switch network: the host has no way in */
+	assert_int_equal(vmc_config_add_nic(fx->cfg, VMC_NIC_SWITCH, "lan", NULL, NULL, NULL), 0);
+	assert_int_equal(fwd_plan_check(fx->cfg), VMC_EINVAL);
+	assert_non_null(strstr(vmc_error_last(), "switch network 'lan' has no host port"));
+	assert_int_equal(vmc_config_add_nic(fx->cfg, VMC_NIC_TAP, "vmctap0", NULL, NULL, NULL), 0);
+	assert_int_equal(fwd_plan_check(fx->cfg), 0);
+	assert_int_equal(fwd_plan_nic(fx->cfg), 1);
 }
 
 static void qemu_argv__validate_files(void **state)

@@ -1,0 +1,83 @@
+/*
+ * publish.c - the shim's side of `--publish`: one forwarder (net/forward.h)
+ * per VM, its sockets bound before the shim reports that it started (so a
+ * port in use fails `vmc run` with nothing left running), the guest's
+ * address handed over when the ready line brings it, and everything
+ * closed when the hypervisor exits, before the final state is written.
+ */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/error.h"
+#include "net/forward.h"
+#include "shim/shim.h"
+
+static void publish_log(void *arg, const char *msg)
+{
+	shim_log(arg, "publish: %s", msg);
+}
+
+static int on_forwarder(struct shim *shim, struct shim_watch *w, uint32_t events)
+{
+	(void)w;
+	(void)events;
+	if (shim->fwd)
+		fwd_dispatch(shim->fwd);
+	return 0;
+}
+
+int shim_publish_start(struct shim *shim)
+{
+	struct fwd_limits lim = { .log = publish_log, .log_arg = shim };
+	int rc;
+
+	if (shim->cfg->n_forwards == 0)
+		return 0;
+	rc = fwd_new(&shim->fwd, &lim);
+	if (rc == 0)
+		rc = fwd_plan_apply(shim->fwd, shim->cfg);
+	if (rc == 0) {
+		shim->fwd_watch.fd = fwd_fd(shim->fwd);
+		shim->fwd_watch.handler = on_forwarder;
+		rc = shim_watch_add(shim, &shim->fwd_watch, EPOLLIN);
+	}
+	if (rc < 0)
+		shim_publish_stop(shim);
+	return rc;
+}
+
+void shim_publish_ready(struct shim *shim)
+{
+	const char *ip = NULL;
+
+	if (!shim->fwd || fwd_waiting(shim->fwd) == 0)
+		return;
+	/* the first IPv4 address of the ready line, else its first */
+	for (size_t i = 0; i < VMC_STATE_IP_MAX && shim->state.ip[i][0]; i++) {
+		if (!ip)
+			ip = shim->state.ip[i];
+		if (!strchr(shim->state.ip[i], ':')) {
+			ip = shim->state.ip[i];
+			break;
+		}
+	}
+	if (!ip) {
+		shim_log(shim, "publish: the ready line has no ip=: forwards stay closed");
+		return;
+	}
+	if (fwd_set_guest(shim->fwd, ip) < 0) {
+		shim_log(shim, "publish: %s", vmc_error_last());
+		vmc_error_clear();
+	}
+}
+
+void shim_publish_stop(struct shim *shim)
+{
+	if (!shim->fwd)
+		return;
+	if (shim->fwd_watch.fd >= 0)
+		shim_watch_del(shim, &shim->fwd_watch);
+	shim->fwd_watch.fd = -1;
+	fwd_free(shim->fwd);
+	shim->fwd = NULL;
+}
