@@ -60,6 +60,7 @@ enum {
 	VMC_EIO = -9,          /* I/O or system call failure */
 	VMC_EPROTO = -10,      /* malformed data from a peer (shim, QMP, guest) */
 	VMC_EBUSY = -11,       /* resource in use (e.g. a lock or port) */
+	VMC_EAUTH = -12,       /* authentication required or refused (a registry) */
 };
 
 /* Message of the last failed call on this thread. Never NULL; meaningful
@@ -591,6 +592,60 @@ VMC_EXTERN int vmc_image_store_import_layout(vmc_image_store *store, const char 
  * vmc-init's limits), VMC_EPROTO (a corrupt image) or VMC_EIO (mke2fs
  * missing or failed, with its message). */
 VMC_EXTERN int vmc_config_set_image(vmc_config *cfg, const char *store_dir, const char *ref);
+
+/* Progress of one blob of a pull: `done` of `total` bytes of the blob
+ * `digest` ("sha256:..."; borrowed for the call). Called once per blob
+ * with done == 0 when it is queued (done == total when the store has it
+ * already), as bytes arrive, and with done == total when it is verified
+ * and stored. Called on the pulling thread. */
+typedef void (*vmc_image_progress_fn)(const char *digest, uint64_t done, uint64_t total,
+				      void *payload);
+
+#define VMC_IMAGE_PULL_OPTS_VERSION 1
+
+/* Options of vmc_image_pull(). Initialise with VMC_IMAGE_PULL_OPTS_INIT or
+ * vmc_image_pull_opts_init(); fields may be added at the end in later
+ * versions. */
+typedef struct vmc_image_pull_opts {
+	unsigned int version;                   /* VMC_IMAGE_PULL_OPTS_VERSION */
+	const char *platform;                   /* "OS/ARCH[/VARIANT]"; NULL: the host's */
+	const char *const *insecure_registries; /* "host[:port]" where plain HTTP is allowed */
+	size_t n_insecure_registries;
+	const char *ca_file;                    /* PEM CAs to trust; NULL: $VMC_CA_FILE, else the system's */
+	unsigned int max_parallel;              /* blobs downloaded at once; 0: 4 */
+} vmc_image_pull_opts;
+
+#define VMC_IMAGE_PULL_OPTS_INIT { VMC_IMAGE_PULL_OPTS_VERSION, NULL, NULL, 0, NULL, 0 }
+
+/* Sets *opts to VMC_IMAGE_PULL_OPTS_INIT. */
+VMC_EXTERN void vmc_image_pull_opts_init(vmc_image_pull_opts *opts);
+
+/* Pulls image `ref` (normalised as above) from its registry into `store`
+ * and records it. HTTPS always, verified against the system's CAs (or
+ * ca_file); plain HTTP only for loopback registries (localhost,
+ * 127.0.0.0/8, [::1]) and those in insecure_registries, which are tried
+ * over HTTPS first. Registries asking for authentication get the token
+ * flow (anonymous, or with the credentials of ~/.docker/config.json or
+ * $DOCKER_CONFIG/config.json: `auths`, or a `credHelpers`/`credsStore`
+ * helper, docker-credential-NAME, run from PATH) or Basic auth. A
+ * multi-platform index is resolved for opts->platform (default: the
+ * host's). Every manifest is verified against its digest (the one asked
+ * for, or the registry's Docker-Content-Digest) and every blob against
+ * its descriptor's digest and size as it streams to disk; blobs are
+ * downloaded in parallel, retried on transient errors, and resumed with
+ * HTTP Range after an interrupted pull (partial files stay in the store
+ * until they complete or vmc_image_store_prune() removes them). The image
+ * is recorded only when all its blobs are stored. `progress` (may be
+ * NULL) is called with `payload`. On success *out (may be NULL; the
+ * caller's, vmc_free()) receives the digest of the image manifest.
+ * Returns 0, VMC_EINVAL (bad reference or option), VMC_ENOTFOUND (no such
+ * manifest, platform or blob), VMC_EAUTH (authentication required and no
+ * credentials, or refused), VMC_EPROTO (malformed or mismatching bytes
+ * from the registry), VMC_EUNSUPPORTED, VMC_EIO (network, TLS, plain HTTP
+ * refused) or VMC_ENOMEM. */
+VMC_EXTERN int vmc_image_pull(char **out, vmc_image_store *store, const char *ref,
+			      const vmc_image_pull_opts *opts, vmc_image_progress_fn progress,
+			      void *payload);
 
 /* ---------------------------------------------------------------- networks */
 

@@ -63,6 +63,7 @@ extern const struct cli_command cli_cmd_ssh;
 extern const struct cli_command cli_cmd_images;
 extern const struct cli_command cli_cmd_rmi;
 extern const struct cli_command cli_cmd_image;
+extern const struct cli_command cli_cmd_pull;
 /* networks (issue 6) -- add declarations below this line */
 extern const struct cli_command cli_cmd_net;
 extern const struct cli_command cli_cmd_wait;

@@ -24,6 +24,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_disk, &cli_cmd_ssh,
 	/* images (issue 7) -- add entries below this line */
 	&cli_cmd_images, &cli_cmd_rmi, &cli_cmd_image,
+	&cli_cmd_pull,
 	/* networks (issue 6) -- add entries below this line */
 	&cli_cmd_net,
 };

@@ -67,6 +67,8 @@ const char *vmc_strerror(int code)
 		return "protocol error";
 	case VMC_EBUSY:
 		return "resource busy";
+	case VMC_EAUTH:
+		return "authentication required or refused";
 	default:
 		return "unknown error";
 	}

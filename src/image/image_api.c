@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "image/image_disk.h"
 #include "image/oci_layout.h"
+#include "image/oci_pull.h"
 #include "image/oci_ref.h"
 #include "image/store.h"
 
@@ -162,4 +163,62 @@ int vmc_image_store_import_layout(vmc_image_store *store, const char *dir, const
 	if (rc < 0)
 		return rc;
 	return oci_layout_import(store->st, dir, name, NULL, &r, NULL);
+}
+
+void vmc_image_pull_opts_init(vmc_image_pull_opts *opts)
+{
+	static const vmc_image_pull_opts init = VMC_IMAGE_PULL_OPTS_INIT;
+
+	if (opts)
+		*opts = init;
+}
+
+int vmc_image_pull(char **out, vmc_image_store *store, const char *ref,
+		   const vmc_image_pull_opts *opts, vmc_image_progress_fn progress, void *payload)
+{
+	struct oci_registry_opts ro;
+	struct oci_platform plat;
+	char digest[OCI_DIGEST_BUF];
+	struct oci_ref r;
+	const char *ca;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!store)
+		return vmc_error_set(VMC_EINVAL, "missing image store");
+	if (opts && (opts->version == 0 || opts->version > VMC_IMAGE_PULL_OPTS_VERSION))
+		return vmc_error_set(VMC_EINVAL, "vmc_image_pull_opts version %u not supported",
+				     opts->version);
+	rc = oci_ref_parse(&r, ref);
+	if (rc < 0)
+		return rc;
+	if (opts && opts->platform) {
+		rc = oci_platform_parse(&plat, opts->platform);
+		if (rc < 0)
+			return rc;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ca = opts ? opts->ca_file : NULL;
+	if (!ca) {
+		ca = getenv("VMC_CA_FILE");
+		if (ca && !ca[0])
+			ca = NULL;
+	}
+	ro.ca_file = ca;
+	if (opts) {
+		ro.insecure = opts->insecure_registries;
+		ro.n_insecure = opts->insecure_registries ? opts->n_insecure_registries : 0;
+		ro.max_parallel = opts->max_parallel > 64 ? 64 : (int)opts->max_parallel;
+	}
+	rc = oci_pull(store->st, &r, opts && opts->platform ? &plat : NULL, &ro, progress, payload,
+		      digest);
+	if (rc < 0)
+		return rc;
+	if (out) {
+		*out = strdup(digest);
+		if (!*out)
+			return vmc_error_oom();
+	}
+	return 0;
 }

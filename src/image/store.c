@@ -5,7 +5,10 @@
  * never share a file), hashing as it goes; commit checks the size and the
  * digest, fsyncs, renames into blobs/sha256/<hex> and fsyncs the directory.
  * Two writers of the same blob both succeed: rename is atomic and the
- * bytes are identical. Records, listing and prune are in store_index.c.
+ * bytes are identical. A resumable writer (downloads) uses
+ * tmp/<hex>.partial instead, owned by whoever holds its flock; a writer
+ * suspended after a failed transfer leaves it for the next run, which
+ * hashes what is there and goes on from its end. Records, listing and prune are in store_index.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +38,7 @@ struct oci_blob_writer {
 	char digest[OCI_DIGEST_BUF];
 	int64_t expected;
 	uint64_t written;
+	int partial; /* tmp is <hex>.partial: kept by oci_blob_suspend() */
 	struct oci_verifier v;
 };
 
@@ -187,6 +191,154 @@ fail:
 	oci_store_unlock(&w->lock_fd);
 	free(w);
 	return rc;
+}
+
+/* Hashes the first `len` bytes of w->fd into w->v. */
+static int rehash(struct oci_blob_writer *w, uint64_t len)
+{
+	char *buf = malloc(STORE_COPY_CHUNK);
+	uint64_t off = 0;
+	int rc = 0;
+
+	if (!buf)
+		return vmc_error_oom();
+	while (rc == 0 && off < len) {
+		size_t want = len - off < STORE_COPY_CHUNK ? (size_t)(len - off) : STORE_COPY_CHUNK;
+		ssize_t n = pread(w->fd, buf, want, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = vmc_error_set_errno(VMC_EIO, n < 0 ? errno : EIO, "blob %s: read partial file",
+						 w->digest);
+			break;
+		}
+		rc = oci_verifier_update(&w->v, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	free(buf);
+	w->written = off;
+	return rc;
+}
+
+/* Opens and flocks tmp/<name>, making sure the locked file is still the
+ * one under that name (a finishing writer may have renamed it away).
+ * Returns 1 with *fd set, 0 when another writer holds it, or an error. */
+static int open_partial(struct oci_store *s, const char *name, int *fd)
+{
+	struct stat a, b;
+	int tries;
+
+	for (tries = 0; tries < 8; tries++) {
+		*fd = openat(s->tmp_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (*fd < 0)
+			return vmc_error_set_errno(VMC_EIO, errno, "cannot open partial file '%s'", name);
+		if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+
+			close(*fd);
+			*fd = -1;
+			if (e == EWOULDBLOCK)
+				return 0;
+			if (e == EINTR)
+				continue;
+			return vmc_error_set_errno(VMC_EIO, e, "cannot lock partial file '%s'", name);
+		}
+		if (fstat(*fd, &a) == 0 && S_ISREG(a.st_mode) &&
+		    fstatat(s->tmp_fd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return 1;
+		close(*fd);
+		*fd = -1;
+	}
+	return vmc_error_set(VMC_EBUSY, "partial file '%s' keeps changing", name);
+}
+
+int oci_store_blob_resume(struct oci_store *s, const char *digest, int64_t size,
+			  struct oci_blob_writer **out)
+{
+	struct oci_blob_writer *w;
+	struct stat st;
+	int rc;
+
+	rc = oci_digest_validate(digest);
+	if (rc < 0)
+		return vmc_error_prefix(rc, "blob '%.80s'", digest);
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return vmc_error_oom();
+	w->s = s;
+	w->fd = w->lock_fd = -1;
+	w->expected = size;
+	w->partial = 1;
+	memcpy(w->digest, digest, OCI_DIGEST_BUF);
+	snprintf(w->tmp, sizeof(w->tmp), "%s.partial", oci_digest_hex(digest));
+	rc = oci_verifier_init(&w->v);
+	if (rc == 0)
+		rc = oci_store_lock(s, OCI_LOCK_BLOBS, 0, &w->lock_fd);
+	if (rc == 0)
+		rc = open_partial(s, w->tmp, &w->fd);
+	if (rc == 0) {
+		/* another writer owns the partial file: write our own copy */
+		oci_verifier_free(&w->v);
+		oci_store_unlock(&w->lock_fd);
+		free(w);
+		return oci_store_blob_begin(s, digest, size, out);
+	}
+	if (rc < 0)
+		goto fail;
+	if (fstat(w->fd, &st) < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "blob %s: stat partial file", digest);
+		goto fail;
+	}
+	if (size >= 0 && st.st_size > size) {
+		rc = oci_blob_restart(w);
+		if (rc < 0)
+			goto fail;
+	} else {
+		rc = rehash(w, (uint64_t)st.st_size);
+		if (rc == 0 && lseek(w->fd, (off_t)w->written, SEEK_SET) < 0)
+			rc = vmc_error_set_errno(VMC_EIO, errno, "blob %s: seek", digest);
+		if (rc < 0)
+			goto fail;
+	}
+	*out = w;
+	return 0;
+fail:
+	if (w->fd >= 0)
+		close(w->fd);
+	oci_verifier_free(&w->v);
+	oci_store_unlock(&w->lock_fd);
+	free(w);
+	return rc;
+}
+
+uint64_t oci_blob_offset(const struct oci_blob_writer *w)
+{
+	return w->written;
+}
+
+int oci_blob_restart(struct oci_blob_writer *w)
+{
+	int rc;
+
+	if (ftruncate(w->fd, 0) < 0 || lseek(w->fd, 0, SEEK_SET) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "blob %s: truncate", w->digest);
+	oci_verifier_free(&w->v);
+	w->written = 0;
+	rc = oci_verifier_init(&w->v);
+	return rc;
+}
+
+void oci_blob_suspend(struct oci_blob_writer *w)
+{
+	if (!w)
+		return;
+	if (w->partial && w->fd >= 0) {
+		close(w->fd); /* the partial file stays for the next run */
+		w->fd = -1;
+	}
+	oci_blob_abort(w);
 }
 
 int oci_blob_write(struct oci_blob_writer *w, const void *buf, size_t len)

@@ -43,6 +43,21 @@ int oci_blob_commit(struct oci_blob_writer *w);
 /* Drops the temporary file. NULL: no-op. */
 void oci_blob_abort(struct oci_blob_writer *w);
 
+/* A resumable writer for downloads: writes tmp/<hex>.partial, so a run
+ * after an interrupted one finds it. The bytes already there are hashed
+ * again (oci_blob_offset() tells how many; continue from there), or
+ * dropped when longer than `size`. When another writer holds that file,
+ * this is oci_store_blob_begin() (offset 0). */
+int oci_store_blob_resume(struct oci_store *s, const char *digest, int64_t size,
+			  struct oci_blob_writer **out);
+/* Bytes written so far (including those found by resume). */
+uint64_t oci_blob_offset(const struct oci_blob_writer *w);
+/* Drops everything written and starts again from byte 0. */
+int oci_blob_restart(struct oci_blob_writer *w);
+/* Like oci_blob_abort(), but a resumable writer's partial file is kept
+ * for a later oci_store_blob_resume(). NULL: no-op. */
+void oci_blob_suspend(struct oci_blob_writer *w);
+
 /* Stores a small blob from memory (manifests), verified against `digest`. */
 int oci_store_put_blob(struct oci_store *s, const char *digest, const void *buf, size_t len);
 /* Streams a blob from `fd` to its end. */

@@ -141,12 +141,13 @@ static void error__strerror_every_code(void **state)
 		{ VMC_EIO, "i/o error" },
 		{ VMC_EPROTO, "protocol error" },
 		{ VMC_EBUSY, "resource busy" },
+		{ VMC_EAUTH, "authentication required or refused" },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
 		assert_string_equal(vmc_strerror(codes[i].code), codes[i].text);
-	assert_string_equal(vmc_strerror(-12), "unknown error");
+	assert_string_equal(vmc_strerror(-13), "unknown error");
 	assert_string_equal(vmc_strerror(5), "unknown error");
 }
 
