@@ -595,9 +595,10 @@ VMC_EXTERN int vmc_config_set_image(vmc_config *cfg, const char *store_dir, cons
 
 /* Progress of one blob of a pull: `done` of `total` bytes of the blob
  * `digest` ("sha256:..."; borrowed for the call). Called once per blob
- * with done == 0 when it is queued (done == total when the store has it
- * already), as bytes arrive, and with done == total when it is verified
- * and stored. Called on the pulling thread. */
+ * when it is queued, with done == total when the store has it already,
+ * else with the bytes an interrupted pull left (0 when none); then as
+ * bytes arrive, and with done == total when it is verified and stored.
+ * Called on the pulling thread. */
 typedef void (*vmc_image_progress_fn)(const char *digest, uint64_t done, uint64_t total,
 				      void *payload);
 

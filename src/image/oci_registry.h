@@ -33,8 +33,9 @@ struct oci_registry_opts {
 };
 
 /* Progress of one blob: `done` of `total` bytes (total is the
- * descriptor's size). Called with done == 0 when a blob is queued and
- * done == total when it is stored (or was already). */
+ * descriptor's size). Called when a blob is queued (done: what a partial
+ * file from an earlier run holds, or total when the store has the blob),
+ * as bytes arrive, and with done == total when it is stored. */
 typedef void (*oci_progress_fn)(const char *digest, uint64_t done, uint64_t total,
 				void *payload);
 
