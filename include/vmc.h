@@ -694,6 +694,7 @@ typedef struct vmc_network_info {
 	vmc_network_type type;
 	char bridge[16];          /* VMC_NETWORK_BRIDGE: the host bridge's name */
 	int nat;                  /* VMC_NETWORK_BRIDGE: 1 with NAT */
+	char netns[VMC_NAME_MAX + 1]; /* VMC_NETWORK_BRIDGE: its namespace, "" for vmc's */
 } vmc_network_info;
 
 /* Bridge networks (Linux): a host bridge "vmc-<name>" (names too long for
@@ -707,20 +708,25 @@ typedef struct vmc_network_info {
  * A creation that never completed (the creating process died) is undone
  * by the next vmc_network_create(), vmc_network_list() or
  * vmc_network_remove(). Everything happens in the caller's network
- * namespace (run under `ip netns exec` to use another). Needs
+ * namespace (run under `ip netns exec` to use another), or in a named
+ * namespace vmc creates for the network (see `netns` below). Needs
  * CAP_NET_ADMIN. */
 #define VMC_NETWORK_NAT 0x1u
 
 /* Creates bridge network `name` on `subnet_cidr` (as for
  * vmc_network_create(); NULL picks one) with `flags` (VMC_NETWORK_NAT)
  * masquerading through `uplink` only when not NULL (an interface name).
- * Returns 0, VMC_EINVAL, VMC_EEXISTS (the name is taken, the subnet
- * overlaps, or the bridge's interface name exists on the host: it is left
- * alone), VMC_EBUSY or VMC_EIO (the kernel refused: the message says
- * which step; nothing is left behind). */
+ * With `netns` not NULL, vmc first creates the named network namespace
+ * /run/netns/<netns> (VMC_NAME_MAX charset; as `ip netns add` does) and
+ * puts the bridge, NAT and forwarding in it; VM TAPs are made in it too,
+ * and removing the network deletes the namespace. Returns 0, VMC_EINVAL,
+ * VMC_EEXISTS (the name is taken, the subnet overlaps, or the bridge's
+ * interface name or the namespace exists: it is left alone), VMC_EBUSY
+ * or VMC_EIO (the kernel refused: the message says which step; nothing
+ * is left behind). */
 VMC_EXTERN int vmc_network_create_bridge(vmc_manager *mgr, const char *name,
 					 const char *subnet_cidr, unsigned int flags,
-					 const char *uplink);
+					 const char *uplink, const char *netns);
 
 /* Lists the networks, sorted by name. *out (free with vmc_free()) holds
  * *count entries. Returns 0, VMC_EIO or VMC_ENOMEM. */

@@ -32,6 +32,7 @@
 
 #include "backend/qemu_vm.h"
 #include "net/port_client.h"
+#include "net/netns.h"
 #include "net/tap.h"
 
 /* ------------------------------------------------------------ argv */
@@ -387,14 +388,16 @@ static int open_taps(struct backend_vm *vm, const struct vmc_config *cfg,
 		     struct backend_launch *launch)
 {
 	for (size_t i = 0; i < cfg->n_nics; i++) {
-		char ifname[IFNAMSIZ];
+		char ifname[IFNAMSIZ], ns[VMC_NAME_MAX + 1];
 		int rc;
 
 		if (cfg->nics[i].kind != VMC_NIC_BRIDGE)
 			continue;
 		if (launch->n_pass_fds == SPAWN_MAX_PASS_FDS)
 			return vmc_error_set(VMC_EINVAL, "too many bridge nics");
-		rc = tap_open_for_nic(&cfg->nics[i], 1, &vm->tap_fds[i], ifname);
+		rc = netns_of_network(launch->vm_dir, cfg->nics[i].tap, ns, sizeof(ns));
+		if (rc == 0)
+			rc = tap_open_for_nic(&cfg->nics[i], ns, 1, &vm->tap_fds[i], ifname);
 		if (rc < 0)
 			return vmc_error_prefix(rc, "nic %zu", i);
 		launch->pass_fds[launch->n_pass_fds] = vm->tap_fds[i];

@@ -14,14 +14,14 @@
 #include "cli.h"
 #include "output.h"
 
-enum { OPT_SUBNET = 1, OPT_TYPE, OPT_NAT, OPT_UPLINK };
+enum { OPT_SUBNET = 1, OPT_TYPE, OPT_NAT, OPT_UPLINK, OPT_NETNS };
 
 static json_t *network_json(const vmc_network_info *n)
 {
 	if (n->type == VMC_NETWORK_BRIDGE)
-		return json_pack("{s:s, s:s, s:s, s:i, s:s, s:b}", "name", n->name, "type", "bridge",
-				 "subnet", n->subnet, "addrs", (int)n->n_addrs, "bridge", n->bridge,
-				 "nat", n->nat);
+		return json_pack("{s:s, s:s, s:s, s:i, s:s, s:b, s:s}", "name", n->name, "type",
+				 "bridge", "subnet", n->subnet, "addrs", (int)n->n_addrs, "bridge",
+				 n->bridge, "nat", n->nat, "netns", n->netns);
 	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:b}", "name", n->name, "type", "switch",
 			 "subnet", n->subnet, "addrs", (int)n->n_addrs, "ports", (int)n->n_ports,
 			 "switch_pid", n->switch_pid, "switch_alive", n->switch_alive);
@@ -48,6 +48,7 @@ static int net_create(struct cli_ctx *ctx, const struct cli_command *cmd, int ar
 						  { "type", 0, 1, OPT_TYPE },
 						  { "nat", 0, 0, OPT_NAT },
 						  { "uplink", 0, 1, OPT_UPLINK },
+						  { "netns", 0, 1, OPT_NETNS },
 						  { NULL, 0, 0, 0 } };
 	const char *pos[1], *values[CLI_COLLECT_MAX_ID] = { NULL };
 	const vmc_network_info *info;
@@ -62,8 +63,8 @@ static int net_create(struct cli_ctx *ctx, const struct cli_command *cmd, int ar
 	bridge = values[OPT_TYPE] && !strcmp(values[OPT_TYPE], "bridge");
 	if (values[OPT_TYPE] && !bridge && strcmp(values[OPT_TYPE], "switch") != 0)
 		return cli_usage_error(cmd, "--type: expected switch or bridge");
-	if (!bridge && (values[OPT_NAT] || values[OPT_UPLINK]))
-		return cli_usage_error(cmd, "--nat and --uplink are for --type bridge");
+	if (!bridge && (values[OPT_NAT] || values[OPT_UPLINK] || values[OPT_NETNS]))
+		return cli_usage_error(cmd, "--nat, --uplink and --netns are for --type bridge");
 	if (values[OPT_UPLINK] && !values[OPT_NAT])
 		return cli_usage_error(cmd, "--uplink needs --nat");
 	rc = cli_manager(ctx);
@@ -72,7 +73,7 @@ static int net_create(struct cli_ctx *ctx, const struct cli_command *cmd, int ar
 	if (bridge)
 		rc = vmc_network_create_bridge(ctx->mgr, pos[0], values[OPT_SUBNET],
 					       values[OPT_NAT] ? VMC_NETWORK_NAT : 0,
-					       values[OPT_UPLINK]);
+					       values[OPT_UPLINK], values[OPT_NETNS]);
 	else
 		rc = vmc_network_create(ctx->mgr, pos[0], values[OPT_SUBNET]);
 	if (rc < 0)
@@ -120,11 +121,12 @@ static int net_ls(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, 
 		if (!ctx->quiet)
 			printf("%-20s %-18s %5s %5s  %s\n", "NAME", "SUBNET", "VMS", "PORTS", "SWITCH");
 		for (size_t i = 0; i < count; i++) {
-			char sw[32];
+			char sw[120];
 
 			if (all[i].type == VMC_NETWORK_BRIDGE)
-				snprintf(sw, sizeof(sw), "bridge %s%s", all[i].bridge,
-					 all[i].nat ? " nat" : "");
+				snprintf(sw, sizeof(sw), "bridge %s%s%s%s", all[i].bridge,
+					 all[i].nat ? " nat" : "", all[i].netns[0] ? " netns " : "",
+					 all[i].netns);
 			else if (all[i].switch_alive)
 				snprintf(sw, sizeof(sw), "pid %d", all[i].switch_pid);
 			else
@@ -177,8 +179,8 @@ static int cmd_net(struct cli_ctx *ctx, const struct cli_command *cmd, int argc,
 
 const struct cli_command cli_cmd_net = {
 	.name = "net",
-	.usage = "net create NAME [--subnet CIDR] [--type switch|bridge [--nat [--uplink IF]]]"
-		 " | net ls | net rm NAME",
+	.usage = "net create NAME [--subnet CIDR] [--type switch|bridge [--nat [--uplink IF]]"
+		 " [--netns NS]] | net ls | net rm NAME",
 	.help = "Switch networks (the default type): VMs started with --net switch:NAME\n"
 		"reach each other through the network's switch (a vmc-switch process) and\n"
 		"nothing else.\n"
@@ -189,7 +191,9 @@ const struct cli_command cli_cmd_net = {
 		"sets net.ipv4.ip_forward. Every host object is recorded in the state dir\n"
 		"before it is made; rm deletes exactly those and puts ip_forward back. A\n"
 		"create that crashed midway is undone by the next net create, ls or rm.\n"
-		"It all happens in vmc's network namespace (`ip netns exec NS vmc ...`).\n"
+		"It all happens in vmc's network namespace (`ip netns exec NS vmc ...`),\n"
+		"or with --netns NS in a namespace /run/netns/NS vmc creates for the\n"
+		"network (VM TAPs go there too) and deletes with it.\n"
 		"create: makes network NAME on CIDR (IPv4 a.b.c.d/8..29), or on the first\n"
 		"free 10.x.y.0/24 from 10.100.0.0/24, and starts its switch; for a network\n"
 		"whose switch died, starts it again. Prints \"NAME SUBNET\".\n"

@@ -125,12 +125,21 @@ int net_read_subnet(const char *net_dir, const char *name, struct netaddr_subnet
 
 int net_read_type(const char *net_dir, vmc_network_type *type, int *nat)
 {
+	return net_read_bridge(net_dir, type, nat, NULL, 0);
+}
+
+int net_read_bridge(const char *net_dir, vmc_network_type *type, int *nat, char *netns,
+		    size_t len)
+{
 	json_t *cfg = read_json(net_dir, "config.json");
 	const char *t = json_string_value(json_object_get(cfg, "type"));
+	const char *ns = json_string_value(json_object_get(cfg, "netns"));
 
 	*type = t && !strcmp(t, "bridge") ? VMC_NETWORK_BRIDGE : VMC_NETWORK_SWITCH;
 	if (nat)
 		*nat = json_is_true(json_object_get(cfg, "nat"));
+	if (netns && len)
+		snprintf(netns, len, "%s", ns && config_name_valid(ns) ? ns : "");
 	json_decref(cfg);
 	return 0;
 }
@@ -328,6 +337,7 @@ struct net_kind {
 	vmc_network_type type;
 	unsigned int flags;
 	const char *uplink;
+	const char *netns;
 };
 
 /* The directory, subnet and config.json of a new network (under the
@@ -354,6 +364,9 @@ static int net_create(vmc_manager *mgr, const char *name, const char *subnet_cid
 					     "name", kind->uplink);
 		if (kind->uplink && !(kind->flags & VMC_NETWORK_NAT))
 			return vmc_error_set(VMC_EINVAL, "an uplink is only used with NAT");
+		if (kind->netns && !config_name_valid(kind->netns))
+			return vmc_error_set(VMC_EINVAL, "invalid network namespace name '%.80s'",
+					     kind->netns);
 	}
 	nets = netport_net_dir(mgr->state_dir, NULL);
 	dir = netport_net_dir(mgr->state_dir, name);
@@ -400,14 +413,15 @@ static int net_create(vmc_manager *mgr, const char *name, const char *subnet_cid
 	b.subnet = want;
 	b.nat = (kind->flags & VMC_NETWORK_NAT) != 0;
 	b.uplink = kind->uplink;
+	b.netns = kind->netns;
 	/* the record's owner line exists before anyone can see the network */
 	if (rc == 0 && kind->type == VMC_NETWORK_BRIDGE)
 		rc = bridge_net_begin(&b);
 	if (rc == 0 && kind->type == VMC_NETWORK_BRIDGE)
 		rc = write_json(dir, "config.json",
-				json_pack("{s:i, s:s, s:s, s:s, s:b, s:s?}", "version", 1, "subnet",
-					  net_s, "type", "bridge", "bridge", br, "nat", b.nat,
-					  "uplink", b.uplink));
+				json_pack("{s:i, s:s, s:s, s:s, s:b, s:s?, s:s?}", "version", 1,
+					  "subnet", net_s, "type", "bridge", "bridge", br, "nat",
+					  b.nat, "uplink", b.uplink, "netns", b.netns));
 	else if (rc == 0)
 		rc = write_json(dir, "config.json",
 				json_pack("{s:i, s:s}", "version", 1, "subnet", net_s));
@@ -437,7 +451,7 @@ out:
 
 int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_cidr)
 {
-	struct net_kind k = { VMC_NETWORK_SWITCH, 0, NULL };
+	struct net_kind k = { VMC_NETWORK_SWITCH, 0, NULL, NULL };
 
 	if (mgr)
 		net_recover(mgr);
@@ -445,9 +459,9 @@ int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_ci
 }
 
 int vmc_network_create_bridge(vmc_manager *mgr, const char *name, const char *subnet_cidr,
-			      unsigned int flags, const char *uplink)
+			      unsigned int flags, const char *uplink, const char *netns)
 {
-	struct net_kind k = { VMC_NETWORK_BRIDGE, flags, uplink };
+	struct net_kind k = { VMC_NETWORK_BRIDGE, flags, uplink, netns };
 
 	if (flags & ~VMC_NETWORK_NAT)
 		return vmc_error_set(VMC_EINVAL, "invalid network flags 0x%x", flags);
@@ -576,7 +590,7 @@ int vmc_network_list(vmc_manager *mgr, vmc_network_info **out, size_t *count)
 		memset(info, 0, sizeof(*info));
 		snprintf(info->name, sizeof(info->name), "%.*s", VMC_NAME_MAX, e->d_name);
 		netaddr_format_subnet(&s, info->subnet);
-		net_read_type(dir, &info->type, &info->nat);
+		net_read_bridge(dir, &info->type, &info->nat, info->netns, sizeof(info->netns));
 		if (info->type == VMC_NETWORK_BRIDGE)
 			bridge_name(e->d_name, info->bridge);
 		info->switch_alive = info->type == VMC_NETWORK_SWITCH && switch_alive(dir, &pid);

@@ -20,6 +20,9 @@ int net_read_subnet(const char *net_dir, const char *name, struct netaddr_subnet
 /* The network's type from its config.json (switch when it says none)
  * and, if nat is not NULL, whether it has NAT. */
 int net_read_type(const char *net_dir, vmc_network_type *type, int *nat);
+/* The same, and the bridge's namespace into netns ("" for vmc's own). */
+int net_read_bridge(const char *net_dir, vmc_network_type *type, int *nat, char *netns,
+		    size_t len);
 /* The crash-recovery pass: undoes and removes every bridge network whose
  * creation never completed and whose creator is gone (errors are cleared:
  * what fails is tried again next time). */

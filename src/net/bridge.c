@@ -25,6 +25,7 @@
 #include "net/bridge.h"
 #include "net/hostrec.h"
 #include "net/nat.h"
+#include "net/netns.h"
 #include "net/nl.h"
 
 #define FORWARD_KEY "net.ipv4.ip_forward"
@@ -262,19 +263,61 @@ static int make_nat(const struct bridge_net *b, const char *br)
 	if (rc < 0)
 		return rc;
 	crash_point("nat");
+	if (b->netns) /* a namespace of our own: its sysctls go with it */
+		return nat_sysctl_set(FORWARD_KEY, "1");
 	return sysctl_enable(b->dir, b->nets_dir, FORWARD_KEY);
+}
+
+/* A new namespace's loopback is down: VMs' services may want it. */
+static int lo_up(void)
+{
+	struct nl_link lo;
+	struct nl nl;
+	int rc = nl_open(&nl);
+
+	if (rc == 0)
+		rc = nl_link_get(&nl, "lo", &lo);
+	if (rc == 0)
+		rc = nl_link_set_up(&nl, lo.index, 1);
+	nl_close(&nl);
+	return rc;
+}
+
+/* The named namespace, recorded first; VMC_EEXISTS (forgotten) if the
+ * name is taken. */
+static int make_netns(const struct bridge_net *b)
+{
+	struct hostrec_entry e;
+	int rc;
+
+	entry(&e, HOSTREC_NETNS, NULL, NULL, b->netns);
+	rc = record(b->dir, &e, 0);
+	if (rc < 0)
+		return rc;
+	rc = netns_create(b->netns);
+	if (rc == VMC_EEXISTS && record(b->dir, &e, 1) < 0)
+		vmc_error_clear();
+	return rc;
 }
 
 int bridge_net_create(const struct bridge_net *b)
 {
 	char br[IFNAMSIZ], msg[1024];
-	int rc;
+	int rc, saved = -1;
 
 	rc = bridge_name(b->name, br);
+	if (rc == 0 && b->netns)
+		rc = make_netns(b);
+	if (rc == 0 && b->netns)
+		rc = netns_enter(b->netns, &saved);
+	if (rc == 0 && b->netns)
+		rc = lo_up();
 	if (rc == 0)
 		rc = make_bridge(b, br);
 	if (rc == 0 && b->nat)
 		rc = make_nat(b, br);
+	if (netns_leave(&saved) < 0 && rc == 0)
+		rc = VMC_EIO;
 	if (rc == 0)
 		rc = hostrec_append(b->dir, "complete\n");
 	if (rc < 0) {
@@ -308,16 +351,27 @@ static int undo_entry(const struct hostrec_entry *e)
 		rc = nat_table_delete_if_empty(e->family, e->table);
 		return rc < 0 ? rc : 0;
 	case HOSTREC_SYSCTL:
+	case HOSTREC_NETNS:
 		return 0; /* after everything else, see below */
 	}
 	return 0;
 }
 
+/* The namespace a record's objects live in: "" for the caller's. */
+static const char *record_netns(const struct hostrec *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->e[i].kind == HOSTREC_NETNS)
+			return r->e[i].name;
+	return "";
+}
+
 int bridge_net_undo(const char *dir, const char *nets_dir)
 {
 	struct hostrec r;
+	const char *ns;
 	char *path;
-	int rc, first = 0;
+	int rc, first = 0, saved = -1, inside = 1;
 
 	rc = hostrec_read(dir, &r);
 	if (rc == VMC_ENOTFOUND) {
@@ -326,17 +380,29 @@ int bridge_net_undo(const char *dir, const char *nets_dir)
 	}
 	if (rc < 0)
 		return rc;
-	for (size_t i = r.n; i-- > 0;) {
+	ns = record_netns(&r);
+	/* a namespace of our own that is gone took everything in it along */
+	if (*ns && !netns_exists(ns))
+		inside = 0;
+	else if (*ns)
+		first = netns_enter(ns, &saved);
+	for (size_t i = r.n; inside && first == 0 && i-- > 0;) {
 		rc = undo_entry(&r.e[i]);
 		if (rc < 0 && first == 0)
 			first = rc;
 	}
-	for (size_t i = 0; first == 0 && i < r.n; i++)
-		if (r.e[i].kind == HOSTREC_SYSCTL) {
+	if (netns_leave(&saved) < 0 && first == 0)
+		first = VMC_EIO;
+	for (size_t i = 0; first == 0 && i < r.n; i++) {
+		if (r.e[i].kind == HOSTREC_SYSCTL)
 			rc = sysctl_release(dir, nets_dir, r.e[i].name);
-			if (rc < 0 && first == 0)
-				first = rc;
-		}
+		else if (r.e[i].kind == HOSTREC_NETNS)
+			rc = netns_delete(r.e[i].name);
+		else
+			continue;
+		if (rc < 0 && first == 0)
+			first = rc;
+	}
 	if (first < 0)
 		return vmc_error_prefix(first, "undoing '%s'", dir);
 	path = fs_join(dir, HOSTREC_FILE);

@@ -9,7 +9,9 @@
  * forwarding sysctl is kept in <networks>/.sysctl-<key> by the first
  * network that changes it and written back when the last network needing
  * it is undone; <networks>/.host.lock serialises those decisions. Works
- * in the caller's network namespace. Internal to vmc.
+ * in the caller's network namespace, or with `netns` in a named one vmc
+ * creates first (netns.h) and enters for each step; everything in it
+ * goes with it, so no sysctl is saved there. Internal to vmc.
  */
 #ifndef VMC_NET_BRIDGE_H
 #define VMC_NET_BRIDGE_H
@@ -36,6 +38,8 @@ struct bridge_net {
 	struct netaddr_subnet subnet;
 	int nat;
 	const char *uplink;        /* NULL: masquerade out of any interface */
+	const char *netns;         /* NULL: the caller's namespace; else a new
+				    * named one vmc makes (and deletes) */
 };
 
 /* Writes the record's first lines (owner: this process). Call before

@@ -67,6 +67,8 @@ static int entry_valid(const struct hostrec_entry *e)
 		       hostrec_name_valid(e->name);
 	case HOSTREC_SYSCTL:
 		return hostrec_sysctl_valid(e->name);
+	case HOSTREC_NETNS:
+		return hostrec_name_valid(e->name);
 	}
 	return 0;
 }
@@ -89,6 +91,9 @@ int hostrec_format_entry(const struct hostrec_entry *e, char *out, size_t len)
 		break;
 	case HOSTREC_SYSCTL:
 		n = snprintf(out, len, "sysctl %s\n", e->name);
+		break;
+	case HOSTREC_NETNS:
+		n = snprintf(out, len, "netns %s\n", e->name);
 		break;
 	}
 	return n < 0 || (size_t)n >= len ? -1 : n;
@@ -162,6 +167,10 @@ static int parse_entry(char **w, int n, struct hostrec_entry *e)
 			return -1;
 	} else if (!strcmp(w[0], "sysctl") && n == 2) {
 		e->kind = HOSTREC_SYSCTL;
+		if (copy_word(e->name, sizeof(e->name), w[1]) < 0)
+			return -1;
+	} else if (!strcmp(w[0], "netns") && n == 2) {
+		e->kind = HOSTREC_NETNS;
 		if (copy_word(e->name, sizeof(e->name), w[1]) < 0)
 			return -1;
 	} else {

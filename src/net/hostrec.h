@@ -7,6 +7,8 @@
  *
  *   vmc-host-record 1             first line
  *   owner PID START               the creating process (pid, start time)
+ *   netns NAME                    a named network namespace vmc created;
+ *                                 the entries after it live inside it
  *   link IFNAME                   a link vmc created (the bridge)
  *   forget link IFNAME            it was not ours after all (EEXIST)
  *   nft-table FAMILY TABLE        the network uses the shared vmc table
@@ -34,13 +36,14 @@ enum hostrec_kind {
 	HOSTREC_NFT_TABLE,
 	HOSTREC_NFT_CHAIN,
 	HOSTREC_SYSCTL,
+	HOSTREC_NETNS,
 };
 
 struct hostrec_entry {
 	enum hostrec_kind kind;
 	char family[8];                       /* nft: "inet", "ip", "ip6" */
 	char table[HOSTREC_NAME_MAX + 1];     /* nft */
-	char name[HOSTREC_NAME_MAX + 1];      /* link, chain or sysctl key */
+	char name[HOSTREC_NAME_MAX + 1];      /* link, chain, sysctl key or netns */
 };
 
 struct hostrec {

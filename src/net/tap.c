@@ -21,6 +21,7 @@
 
 #include "core/error.h"
 #include "net/bridge.h"
+#include "net/netns.h"
 #include "net/tap.h"
 
 static int tap_open_one(const char *name, short flags, int *fd, char ifname[IFNAMSIZ])
@@ -126,20 +127,26 @@ out:
 	return rc;
 }
 
-int tap_open_for_nic(const struct vmc_nic *nic, unsigned int queues, int *fds,
+int tap_open_for_nic(const struct vmc_nic *nic, const char *netns, unsigned int queues, int *fds,
 		     char ifname[IFNAMSIZ])
 {
 	char bridge[IFNAMSIZ];
-	int rc;
+	int rc, saved = -1;
 
 	if (nic->kind != VMC_NIC_BRIDGE || !nic->tap)
 		return vmc_error_set(VMC_EINVAL, "tap: not a bridge nic");
 	rc = bridge_name(nic->tap, bridge);
+	if (rc == 0 && netns && *netns)
+		rc = netns_enter(netns, &saved);
 	if (rc == 0)
 		rc = tap_open(TAP_NAME_TEMPLATE, queues, 1, fds, ifname);
-	if (rc < 0)
+	if (rc < 0) {
+		netns_leave(&saved);
 		return vmc_error_prefix(rc, "network '%s'", nic->tap);
+	}
 	rc = tap_attach(ifname, bridge);
+	if (netns_leave(&saved) < 0 && rc == 0)
+		rc = VMC_EIO;
 	if (rc < 0) {
 		for (unsigned int i = 0; i < queues; i++) {
 			close(fds[i]);

@@ -26,10 +26,12 @@ int tap_open(const char *name, unsigned int queues, int vnet_hdr, int *fds,
 	     char ifname[IFNAMSIZ]);
 /* Puts TAP `ifname` into bridge `bridge` and sets it up. */
 int tap_attach(const char *ifname, const char *bridge);
-/* For bridge NIC `index` of a VM: a new TAP (TAP_NAME_TEMPLATE, vnet
- * header on) in the bridge of the NIC's network, up. The fds are the
- * caller's; closing the last one removes the device. */
-int tap_open_for_nic(const struct vmc_nic *nic, unsigned int queues, int *fds,
+/* For a bridge NIC of a VM: a new TAP (TAP_NAME_TEMPLATE, vnet header
+ * on) in the bridge of the NIC's network, up. With `netns` (not NULL or
+ * ""), the network's namespace (netns_of_network()), the calling thread
+ * makes the TAP in there and comes back; the fds work from anywhere. The
+ * fds are the caller's; closing the last one removes the device. */
+int tap_open_for_nic(const struct vmc_nic *nic, const char *netns, unsigned int queues, int *fds,
 		     char ifname[IFNAMSIZ]);
 
 #endif

@@ -14,7 +14,10 @@
  * is left; the next create (of another network, dying after its NAT
  * chain) undoes it first; that one's bridge and table are left, and the
  * next vmc_network_list() undoes them. Also: a two-queue TAP (tap.c) exists while its fds are open and
- * vanishes with them. Needs root (skips, saying why, otherwise).
+ * vanishes with them. With --netns (vmc_network_create_bridge's netns), the
+ * bridge lives in a named namespace vmc makes, the guest's TAP joins it
+ * there (the guest pings .1), and removal deletes the namespace. Needs
+ * root (skips, saying why, otherwise).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,6 +47,7 @@
 #include "harness.h"
 #include "net/bridge.h"
 #include "net/nat.h"
+#include "net/netns.h"
 #include "net/nl.h"
 #include "net/tap.h"
 #include "vmc.h"
@@ -287,9 +291,9 @@ static void net_bridge__guest_reaches_outside_through_nat(void **state)
 	ip_forward(fwd);
 	assert_string_equal(fwd, "0"); /* a fresh namespace */
 	assert_int_equal(vmc_manager_open(&mgr, H.state_dir), 0);
-	if (vmc_network_create_bridge(mgr, net, "10.213.0.0/24", VMC_NETWORK_NAT, NULL) != 0)
+	if (vmc_network_create_bridge(mgr, net, "10.213.0.0/24", VMC_NETWORK_NAT, NULL, NULL) != 0)
 		fail_msg("create: %s", vmc_error_last());
-	assert_int_equal(vmc_network_create_bridge(mgr, net, NULL, 0, NULL), VMC_EEXISTS);
+	assert_int_equal(vmc_network_create_bridge(mgr, net, NULL, 0, NULL, NULL), VMC_EEXISTS);
 	assert_int_equal(vmc_network_list(mgr, &all, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(all[0].type, VMC_NETWORK_BRIDGE);
@@ -352,7 +356,7 @@ static void crash_create(const char *net, const char *step)
 
 		setenv(BRIDGE_CRASH_ENV, step, 1);
 		if (vmc_manager_open(&m, H.state_dir) == 0)
-			vmc_network_create_bridge(m, net, NULL, VMC_NETWORK_NAT, NULL);
+			vmc_network_create_bridge(m, net, NULL, VMC_NETWORK_NAT, NULL, NULL);
 		_exit(0); /* not reached when the hook works */
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -396,6 +400,50 @@ static void net_bridge__recovery_undoes_a_crashed_create(void **state)
 	vmc_manager_free(mgr);
 }
 
+static void net_bridge__own_netns(void **state)
+{
+	char net[32], vm[32], ns[40], path[96], links[512];
+	vmc_network_info *all = NULL;
+	vmc_manager *mgr = NULL;
+	struct stat st;
+	size_t n = 0;
+	int saved = -1;
+
+	(void)state;
+	skip_unless_root(1);
+	snprintf(net, sizeof(net), "n%d", (int)getpid() % 100000);
+	snprintf(vm, sizeof(vm), "nvm-%d", (int)getpid());
+	snprintf(ns, sizeof(ns), "vmc-it-%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns);
+	assert_int_equal(vmc_manager_open(&mgr, H.state_dir), 0);
+	if (vmc_network_create_bridge(mgr, net, "10.214.0.0/24", VMC_NETWORK_NAT, NULL, ns) != 0)
+		fail_msg("create: %s", vmc_error_last());
+	assert_int_equal(vmc_network_list(mgr, &all, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(all[0].netns, ns);
+	vmc_free(all);
+	vmc_links(links);
+	assert_string_equal(links, ""); /* not here: in its own namespace */
+	assert_int_equal(netns_enter(ns, &saved), 0);
+	vmc_links(links);
+	assert_non_null(strstr(links, "vmc-n"));
+	assert_int_equal(netns_leave(&saved), 0);
+
+	/* the guest's TAP goes into that namespace's bridge: it reaches .1 */
+	if (vmc_manager_start(mgr, bridge_vm(vm, net, "ping -c 2 -W 2 10.214.0.1 && echo "
+					     "PING-OK || echo PING-FAILED")) != 0)
+		fail_msg("start: %s", vmc_error_last());
+	if (harness_console_wait(&H, vm, "PING-OK", VM_TIMEOUT_MS) != 0)
+		fail_msg("the guest did not reach its bridge in namespace %s", ns);
+	assert_int_equal(vmc_manager_wait(mgr, vm, VMC_STATE_STOPPED, VM_TIMEOUT_MS, NULL), 0);
+	assert_int_equal(vmc_manager_remove(mgr, vm, 0), 0);
+	assert_int_equal(vmc_network_remove(mgr, net), 0);
+	assert_int_equal(stat(path, &st), -1);
+	vmc_links(links);
+	assert_string_equal(links, "");
+	vmc_manager_free(mgr);
+}
+
 static void net_bridge__taps_vanish_with_their_fds(void **state)
 {
 	char name[IFNAMSIZ], links[512];
@@ -431,6 +479,7 @@ int main(void)
 		cmocka_unit_test(net_bridge__taps_vanish_with_their_fds),
 		cmocka_unit_test(net_bridge__recovery_undoes_a_crashed_create),
 		cmocka_unit_test(net_bridge__guest_reaches_outside_through_nat),
+		cmocka_unit_test(net_bridge__own_netns),
 	};
 	int rc;
 

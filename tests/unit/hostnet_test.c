@@ -90,6 +90,14 @@ static void hostnet__record_round_trip(void **state)
 	assert_int_equal(hostrec_parse(text, strlen(text), &r), 0);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.e[0].name, "vmc-b");
+
+	/* a namespace of its own */
+	snprintf(text, sizeof(text), "vmc-host-record 1\nowner 1 1\n");
+	add(text, sizeof(text), HOSTREC_NETNS, "", "", "lab");
+	assert_non_null(strstr(text, "\nnetns lab\n"));
+	assert_int_equal(hostrec_parse(text, strlen(text), &r), 0);
+	assert_int_equal(r.e[0].kind, HOSTREC_NETNS);
+	assert_string_equal(r.e[0].name, "lab");
 }
 
 static void hostnet__record_refuses_damage(void **state)

@@ -1,0 +1,35 @@
+/*
+ * netns.h - named network namespaces for bridge networks created with
+ * --netns: made the way `ip netns add` makes them (a file under
+ * /run/netns bind-mounted over a new namespace, so it lives without a
+ * process in it), entered by the calling thread for a few operations and
+ * left again (setns affects only the calling thread), and deleted. Also
+ * where a VM's shim learns a network's namespace. Internal to vmc.
+ */
+#ifndef VMC_NET_NETNS_H
+#define VMC_NET_NETNS_H
+
+#include <stddef.h>
+
+#define NETNS_RUN_DIR "/run/netns"
+
+/* Creates named namespace `name` (VMC_NAME_MAX charset). VMC_EEXISTS if
+ * /run/netns/<name> exists (it is left alone). The caller's namespace is
+ * unchanged afterwards. */
+int netns_create(const char *name);
+/* Unmounts and removes /run/netns/<name>; the namespace goes once
+ * nothing is in it. Missing: 0. */
+int netns_delete(const char *name);
+/* 1 if /run/netns/<name> exists. */
+int netns_exists(const char *name);
+/* Moves the calling thread into `name`; *saved gets an fd of the one it
+ * was in, for netns_leave(). VMC_ENOTFOUND if there is no such name. */
+int netns_enter(const char *name, int *saved);
+/* Back into *saved (closed and reset to -1); -1: nothing to do. */
+int netns_leave(int *saved);
+/* The namespace of bridge network `network` as recorded in its
+ * config.json, for the VM in vm_dir (<state>/<ns>/<name>): out = "" when
+ * the network lives in vmc's own namespace. */
+int netns_of_network(const char *vm_dir, const char *network, char *out, size_t len);
+
+#endif
