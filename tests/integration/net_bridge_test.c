@@ -259,6 +259,15 @@ static vmc_config *bridge_vm(const char *name, const char *net, const char *scri
 	return cfg;
 }
 
+static void start_ok(vmc_manager *mgr, vmc_config *cfg)
+{
+	int rc = vmc_manager_start(mgr, cfg);
+
+	if (rc != 0)
+		fail_msg("start '%s': %s", cfg->name, vmc_error_last());
+	vmc_config_free(cfg);
+}
+
 static void skip_unless_root(int need_guest)
 {
 	if (geteuid() != 0) {
@@ -308,8 +317,7 @@ static void net_bridge__guest_reaches_outside_through_nat(void **state)
 	snprintf(script, sizeof(script),
 		 "echo hello-through-nat | nc %s %d && echo SENT-OK || echo SENT-FAILED",
 		 OUTSIDE_ADDR, SERVER_PORT);
-	if (vmc_manager_start(mgr, bridge_vm(vm, net, script)) != 0)
-		fail_msg("start: %s", vmc_error_last());
+	start_ok(mgr, bridge_vm(vm, net, script));
 	assert_int_equal(vmc_manager_config(mgr, vm, &got), 0);
 	assert_string_equal(got->nics[0].addr, "10.213.0.2/24");
 	assert_string_equal(got->nics[0].gateway, "10.213.0.1");
@@ -430,9 +438,8 @@ static void net_bridge__own_netns(void **state)
 	assert_int_equal(netns_leave(&saved), 0);
 
 	/* the guest's TAP goes into that namespace's bridge: it reaches .1 */
-	if (vmc_manager_start(mgr, bridge_vm(vm, net, "ping -c 2 -W 2 10.214.0.1 && echo "
-					     "PING-OK || echo PING-FAILED")) != 0)
-		fail_msg("start: %s", vmc_error_last());
+	start_ok(mgr, bridge_vm(vm, net, "ping -c 2 -W 2 10.214.0.1 && echo PING-OK || echo "
+				"PING-FAILED"));
 	if (harness_console_wait(&H, vm, "PING-OK", VM_TIMEOUT_MS) != 0)
 		fail_msg("the guest did not reach its bridge in namespace %s", ns);
 	assert_int_equal(vmc_manager_wait(mgr, vm, VMC_STATE_STOPPED, VM_TIMEOUT_MS, NULL), 0);
