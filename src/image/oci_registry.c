@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,15 +46,22 @@ struct oci_registry {
 	char errbuf[ERRBUF_LEN];
 };
 
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+static void curl_init_once(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* libcurl's global set-up, once per process, from any thread. */
 static int curl_global(void)
 {
-	static int done; /* curl_global_init is idempotent after the first call */
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (!done) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return vmc_error_set(VMC_EIO, "libcurl initialisation failed");
-		done = 1;
-	}
+	pthread_once(&once, curl_init_once);
+	if (curl_init_rc != CURLE_OK)
+		return vmc_error_set(VMC_EIO, "libcurl initialisation failed: %s",
+				     curl_easy_strerror(curl_init_rc));
 	return 0;
 }
 
@@ -934,13 +942,12 @@ int oci_registry_fetch_blobs(struct oci_registry *r, struct oci_store *s,
 			rc = 0;
 			continue;
 		}
-		/* opened now, so the first progress call tells what a partial
-		 * file from an earlier run already holds */
-		rc = oci_store_blob_resume(s, x->d->digest, x->d->size, &x->w);
-		if (rc < 0)
-			goto out;
+		/* the writer opens when the transfer starts (at most `par` hold
+		 * files at once); the first call tells what a partial file
+		 * from an earlier run already holds */
 		if (progress)
-			progress(x->d->digest, oci_blob_offset(x->w), (uint64_t)x->d->size, payload);
+			progress(x->d->digest, oci_store_partial_size(s, x->d->digest, x->d->size),
+				 (uint64_t)x->d->size, payload);
 	}
 	for (;;) {
 		int64_t now = clock_mono_ms(), wait = 1000;

@@ -313,6 +313,23 @@ fail:
 	return rc;
 }
 
+uint64_t oci_store_partial_size(struct oci_store *s, const char *digest, int64_t size)
+{
+	char name[OCI_DIGEST_HEX_LEN + 16];
+	struct stat st;
+
+	if (oci_digest_validate(digest) < 0) {
+		vmc_error_clear();
+		return 0;
+	}
+	snprintf(name, sizeof(name), "%s.partial", oci_digest_hex(digest));
+	if (fstatat(s->tmp_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (size >= 0 && st.st_size > size)
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
 uint64_t oci_blob_offset(const struct oci_blob_writer *w)
 {
 	return w->written;

@@ -50,6 +50,9 @@ void oci_blob_abort(struct oci_blob_writer *w);
  * this is oci_store_blob_begin() (offset 0). */
 int oci_store_blob_resume(struct oci_store *s, const char *digest, int64_t size,
 			  struct oci_blob_writer **out);
+/* Bytes a partial file of blob `digest` holds now (0 when none, or when
+ * it is longer than `size`): what oci_store_blob_resume() would find. */
+uint64_t oci_store_partial_size(struct oci_store *s, const char *digest, int64_t size);
 /* Bytes written so far (including those found by resume). */
 uint64_t oci_blob_offset(const struct oci_blob_writer *w);
 /* Drops everything written and starts again from byte 0. */

@@ -462,9 +462,35 @@ def plain_http(work, layout, imgs):
         check(p.returncode == 3 and "nope:1" in p.stderr and "not found" in p.stderr,
               "manifest not found: exit 3 and the name (%s)" % p.stderr.strip())
 
+        by = reg.host + "/test@" + imgs["test"]["digest"]
+        e2 = Env(work, "bydigest")
+        p = e2.vmc("pull", "-q", by)
+        check(p.returncode == 0 and p.stdout.strip() == imgs["test"]["digest"] and
+              by in (e2.images() or {}), "pull by digest, recorded under the digest")
+        p = e2.vmc("pull", reg.host + "/test@sha256:" + "0" * 64)
+        check(p.returncode == 3 and "not found" in p.stderr, "an unknown digest: exit 3")
+
         interrupted(work, reg, imgs)
+        concurrent(work, reg, imgs)
     finally:
         reg.stop()
+
+
+def concurrent(work, reg, imgs):
+    proxy = Proxy(reg.port, 48 << 20)
+    e = Env(work, "concurrent")
+    ref = "127.0.0.1:%d/big:1" % proxy.port
+    try:
+        ps = [subprocess.Popen([VMC, "pull", "-q", ref], env=e.env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        outs = [p.communicate(timeout=120) for p in ps]
+        check(all(p.returncode == 0 and o[0].strip() == imgs["big"]["digest"]
+                  for p, o in zip(ps, outs)) and e.store_ok() and
+              list((e.images() or {}).keys()) == [ref],
+              "two concurrent pulls of one image into one store both succeed %s" %
+              [o[1].strip()[-100:] for o in outs])
+    finally:
+        proxy.close()
 
 
 def interrupted(work, reg, imgs):
