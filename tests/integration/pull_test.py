@@ -20,9 +20,11 @@ written as OCI layouts and pushed with skopeo. Then:
   - the Bearer token flow: the registry's `auth: token` with a token server
     made here (ES256 JWTs, python3-cryptography), anonymous and with
     credentials;
-  - a lying registry (a tiny HTTP server here): a blob whose bytes do not
-    match its digest, a manifest whose bytes do not match
-    Docker-Content-Digest; both refused and nothing recorded.
+  - a lying and flaky registry (a tiny HTTP server here): a blob whose
+    bytes do not match its digest, a manifest whose bytes do not match
+    Docker-Content-Digest (both refused, nothing recorded); 503s retried
+    with backoff; a transfer broken off half-way resumed with Range;
+  - pull by digest, and two concurrent pulls of one image into one store.
 Needs VMC_CLI and PULL_LIB; exits 77 saying why when a tool is missing.
 """
 import base64
@@ -382,7 +384,8 @@ class TokenServer:
 
 class Liar:
     """Serves /v2/bad:1 whose config blob bytes do not match their digest,
-    and /v2/badman:1 whose bytes do not match Docker-Content-Digest."""
+    /v2/badman:1 whose bytes do not match Docker-Content-Digest, and
+    /v2/flaky:1 whose blobs fail transiently."""
 
     def __init__(self):
         cfg = b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
@@ -393,6 +396,19 @@ class Liar:
                           "layers": []}).encode()
         self.cfg_digest = sha(cfg)
         wrong = bytes([cfg[0] ^ 1]) + cfg[1:]
+        # flaky:1 - its config answers 503 twice, its layer breaks off
+        # half-way once and then honours Range
+        layer = os.urandom(1 << 20)
+        self.layer = layer
+        fman = json.dumps({"schemaVersion": 2,
+                           "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                      "digest": sha(cfg), "size": len(cfg)},
+                           "layers": [{"mediaType": GZ, "digest": sha(layer),
+                                       "size": len(layer)}]}).encode()
+        self.flaky_digest = sha(fman)
+        self.hits = {"cfg": 0, "layer": 0, "ranges": []}
+        liar = self
         routes = {"/v2/": (b"{}", "application/json", None),
                   "/v2/bad/manifests/1": (man, "application/vnd.oci.image.manifest.v1+json",
                                           sha(man)),
@@ -405,6 +421,38 @@ class Liar:
                 pass
 
             def do_GET(self):
+                if self.path == "/v2/flaky/manifests/1":
+                    return self.send_body(fman, "application/vnd.oci.image.manifest.v1+json")
+                if self.path == "/v2/flaky/blobs/" + sha(cfg):
+                    liar.hits["cfg"] += 1
+                    if liar.hits["cfg"] <= 2:
+                        self.send_response(503)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                    return self.send_body(cfg, "application/octet-stream")
+                if self.path == "/v2/flaky/blobs/" + sha(layer):
+                    liar.hits["layer"] += 1
+                    rng = self.headers.get("Range")
+                    liar.hits["ranges"].append(rng)
+                    if liar.hits["layer"] == 1:
+                        self.send_response(200)
+                        self.send_header("Content-Length", str(len(layer)))
+                        self.end_headers()
+                        self.wfile.write(layer[:len(layer) // 2])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                    start = int(rng[len("bytes="):-1]) if rng else 0
+                    self.send_response(206 if rng else 200)
+                    if rng:
+                        self.send_header("Content-Range", "bytes %d-%d/%d" %
+                                         (start, len(layer) - 1, len(layer)))
+                    self.send_header("Content-Length", str(len(layer) - start))
+                    self.end_headers()
+                    self.wfile.write(layer[start:])
+                    return
                 r = routes.get(self.path)
                 if not r:
                     self.send_response(404)
@@ -418,6 +466,13 @@ class Liar:
                     self.send_header("Docker-Content-Digest", r[2])
                 self.end_headers()
                 self.wfile.write(r[0])
+
+            def send_body(self, body, ctype):
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
         self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
         self.host = "127.0.0.1:%d" % self.srv.server_address[1]
@@ -642,6 +697,13 @@ def lying(work):
               p.stderr.strip()[-160:])
         check(not e.has_blob(liar.cfg_digest) and not (e.images() or {}),
               "nothing of it is stored or recorded")
+        p = e.vmc("pull", "-q", liar.host + "/flaky:1")
+        check(p.returncode == 0 and p.stdout.strip() == liar.flaky_digest and
+              liar.hits["cfg"] == 3 and e.has_blob(sha(liar.layer)) and e.store_ok(),
+              "503s are retried with backoff (%d tries) (%s)" % (liar.hits["cfg"],
+                                                                 p.stderr.strip()[-120:]))
+        check(liar.hits["ranges"][:2] == [None, "bytes=%d-" % (len(liar.layer) // 2)],
+              "a transfer broken off half-way resumes with Range %s" % liar.hits["ranges"])
         p = e.vmc("pull", liar.host + "/badman:1")
         check(p.returncode == 1 and "manifest digest mismatch" in p.stderr,
               "a manifest not matching Docker-Content-Digest is refused (%s)" %
