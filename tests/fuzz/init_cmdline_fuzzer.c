@@ -3,7 +3,9 @@
  * guest's PID 1 must survive any /proc/cmdline). Checks the promises the
  * parser makes: counts within their limits, every string terminated inside
  * its buffer, argv pointing into exec_buf and NULL-terminated, halt never
- * left at DEFAULT.
+ * left at DEFAULT; for the image keys (vmc.root, vmc.env, vmc.workdir,
+ * vmc.user), terminated fields, a /dev root, an absolute workdir, env
+ * entries inside env_buf, each KEY=VALUE.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -59,5 +61,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (cfg.argv[cfg.argc] != NULL)
 		abort();
+	/* the image keys: terminated strings, env inside env_buf with a KEY= */
+	check_str(cfg.root_dev, sizeof(cfg.root_dev));
+	check_str(cfg.root_serial, sizeof(cfg.root_serial));
+	check_str(cfg.rootfstype, sizeof(cfg.rootfstype));
+	check_str(cfg.workdir, sizeof(cfg.workdir));
+	check_str(cfg.user, sizeof(cfg.user));
+	if (cfg.root_dev[0] && strncmp(cfg.root_dev, "/dev/", 5) != 0)
+		abort();
+	if (cfg.workdir[0] && cfg.workdir[0] != '/')
+		abort();
+	if (cfg.n_env > INIT_MAX_ENV || cfg.env[cfg.n_env] != NULL)
+		abort();
+	for (size_t i = 0; i < cfg.n_env; i++) {
+		const char *end = cfg.env_buf + sizeof(cfg.env_buf);
+		if (cfg.env[i] < cfg.env_buf || cfg.env[i] >= end)
+			abort();
+		if (strnlen(cfg.env[i], (size_t)(end - cfg.env[i])) >= (size_t)(end - cfg.env[i]))
+			abort();
+		if (cfg.env[i][0] == '=' || !strchr(cfg.env[i], '='))
+			abort();
+	}
 	return 0;
 }

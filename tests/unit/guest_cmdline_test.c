@@ -1,8 +1,9 @@
 /*
  * guest_cmdline_test.c - the host side of the guest command-line contract:
  * exact lines for configs filled by hand (defaults, NICs, workload), the
- * VMC_CMDLINE_MAX bound, the vmc.exec limits, and the percent-encoding
- * round trip for every byte value.
+ * VMC_CMDLINE_MAX bound, the vmc.exec limits, the percent-encoding
+ * round trip for every byte value, and an image's root and workload keys
+ * with the kernel's 2048-byte limit.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 #include <cmocka.h>
 
 #include "backend/guest_cmdline.h"
+#include "core/config_image.h"
+#include "vmc.h"
 
 static void cfg_init(struct vmc_config *cfg, const char *name)
 {
@@ -338,6 +341,92 @@ static void guest_cmdline__round_trip_all_bytes(void **state)
 	}
 }
 
+static void guest_cmdline__image_workload(void **state)
+{
+	struct vmc_config cfg;
+	struct config_image im;
+	char *argv[] = { "/bin/sh", "-c", "echo hi", NULL };
+	char *env[] = { "PATH=/bin", "A=hi \"x\", caf\xc3\xa9", NULL };
+	char *mine[] = { "/bin/echo", "a b", NULL };
+
+	cfg_init(&cfg, "img");
+	memset(&im, 0, sizeof(im));
+	im.ref = "docker.io/library/t:1";
+	im.argv = argv;
+	im.argc = 3;
+	im.env = env;
+	im.n_env = 2;
+	im.workdir = "/work dir";
+	im.user = "app:staff";
+	cfg.image = &im;
+	expect_line(&cfg, NULL,
+		    "console=ttyS0 quiet cryptomgr.notests panic=-1 vmc.hostname=img "
+		    "vmc.root=serial:vmc-root vmc.rootfstype=ext4 vmc.env=PATH=/bin "
+		    "vmc.env=A=hi%20%22x%22%2C%20caf%C3%A9 vmc.workdir=/work%20dir "
+		    "vmc.user=app:staff vmc.exec=/bin/sh,-c,echo%20hi vmc.halt=poweroff");
+	/* the config's argv replaces Entrypoint + Cmd */
+	cfg.exec_argv = mine;
+	cfg.exec_argc = 2;
+	im.env = NULL;
+	im.n_env = 0;
+	im.workdir = im.user = NULL;
+	expect_line(&cfg, NULL,
+		    "console=ttyS0 quiet cryptomgr.notests panic=-1 vmc.hostname=img "
+		    "vmc.root=serial:vmc-root vmc.rootfstype=ext4 vmc.exec=/bin/echo,a%20b "
+		    "vmc.halt=poweroff");
+}
+
+static void guest_cmdline__image_without_command(void **state)
+{
+	struct vmc_config cfg;
+	struct config_image im;
+	char *line = NULL;
+
+	cfg_init(&cfg, "img");
+	memset(&im, 0, sizeof(im));
+	im.ref = "docker.io/library/t:1";
+	cfg.image = &im;
+	assert_int_equal(guest_cmdline_build(&cfg, NULL, &line), VMC_EINVAL);
+	assert_non_null(strstr(vmc_error_last(), "no Entrypoint or Cmd"));
+	assert_null(line);
+}
+
+/* The kernel keeps 2047 bytes of its command line on x86: an image's
+ * workload that needs more is refused with the size, not cut short. */
+static void guest_cmdline__image_kernel_limit(void **state)
+{
+	struct vmc_config cfg;
+	struct config_image im;
+	char *argv[] = { "/bin/true", NULL };
+	char *env[2], big[1500];
+	char *line = NULL;
+
+	cfg_init(&cfg, "img");
+	memset(&im, 0, sizeof(im));
+	im.ref = "docker.io/library/t:1";
+	im.argv = argv;
+	im.argc = 1;
+	im.env = env;
+	im.n_env = 1;
+	cfg.image = &im;
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	big[0] = 'K';
+	big[1] = '=';
+	env[0] = big;
+	env[1] = NULL;
+	assert_int_equal(guest_cmdline_build(&cfg, NULL, &line), 0);
+	assert_true(strlen(line) < 2048);
+	free(line);
+	line = NULL;
+	big[1] = ' '; /* K aaa...: ' ' is encoded as 3 bytes, the rest fits, the '=' goes */
+	big[2] = '=';
+	memset(big + 3, ' ', 300);
+	assert_int_equal(guest_cmdline_build(&cfg, NULL, &line), VMC_EINVAL);
+	assert_non_null(strstr(vmc_error_last(), "over the kernel's limit of 2047"));
+	assert_null(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +444,9 @@ int main(void)
 		cmocka_unit_test(guest_cmdline__decode_exec),
 		cmocka_unit_test(guest_cmdline__decode_limits),
 		cmocka_unit_test(guest_cmdline__round_trip_all_bytes),
+		cmocka_unit_test(guest_cmdline__image_workload),
+		cmocka_unit_test(guest_cmdline__image_without_command),
+		cmocka_unit_test(guest_cmdline__image_kernel_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

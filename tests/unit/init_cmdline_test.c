@@ -379,6 +379,95 @@ static void init_cmdline__random_input_never_crashes(void **state)
 	}
 }
 
+
+static void init_cmdline__image_root(void **state)
+{
+	assert_int_equal(parse("vmc.root=serial:vmc-root vmc.rootfstype=ext4"), 0);
+	assert_string_equal(cfg.root_serial, "vmc-root");
+	assert_string_equal(cfg.root_dev, "");
+	assert_string_equal(cfg.rootfstype, "ext4");
+	assert_int_equal(parse("vmc.root=/dev/vda"), 0);
+	assert_string_equal(cfg.root_dev, "/dev/vda");
+	assert_string_equal(cfg.rootfstype, "ext4"); /* the default */
+	assert_int_equal(parse("vmc.rootfstype=xfs"), 0);
+	assert_string_equal(cfg.rootfstype, "xfs");
+	/* refused: not under /dev, '..', bad serial bytes, too long, bad type */
+	assert_int_equal(parse("vmc.root=/etc/passwd"), 1);
+	assert_string_equal(cfg.root_dev, "");
+	assert_int_equal(parse("vmc.root=/dev/../etc/x"), 1);
+	assert_int_equal(parse("vmc.root=/dev/"), 1);
+	assert_int_equal(parse("vmc.root=serial:a/b"), 1);
+	assert_int_equal(parse("vmc.root=serial:123456789012345678901"), 1);
+	assert_string_equal(cfg.root_serial, "");
+	assert_int_equal(parse("vmc.root=serial:12345678901234567890"), 0);
+	assert_int_equal(parse("vmc.root=vda"), 1);
+	assert_int_equal(parse("vmc.rootfstype=Ext4"), 1);
+	assert_int_equal(parse("vmc.rootfstype=ext4,x"), 1);
+	assert_int_equal(parse("vmc.rootfstype=0123456789abcdef"), 1);
+	assert_string_equal(cfg.rootfstype, "ext4");
+}
+
+static void init_cmdline__image_env(void **state)
+{
+	assert_int_equal(parse("vmc.env=PATH=/bin vmc.env=A=hi%20%22there%22%2C%20caf%C3%A9 "
+			       "vmc.env=EMPTY= vmc.env=EQ=a=b"), 0);
+	assert_int_equal(cfg.n_env, 4);
+	assert_string_equal(cfg.env[0], "PATH=/bin");
+	assert_string_equal(cfg.env[1], "A=hi \"there\", caf\xc3\xa9");
+	assert_string_equal(cfg.env[2], "EMPTY=");
+	assert_string_equal(cfg.env[3], "EQ=a=b");
+	assert_null(cfg.env[4]);
+	/* no '=' or an empty key, %00, a bad escape: skipped, others kept */
+	assert_int_equal(parse("vmc.env=NOEQ vmc.env==x vmc.env=A=%00 vmc.env=B=%4 vmc.env=C=1"), 4);
+	assert_int_equal(cfg.n_env, 1);
+	assert_string_equal(cfg.env[0], "C=1");
+	assert_null(cfg.env[1]);
+}
+
+static void init_cmdline__image_env_limits(void **state)
+{
+	size_t len = 16 * (INIT_MAX_ENV + 2);
+	char *line = malloc(len), *p = line;
+	char *big = malloc(INIT_ENV_BYTES + 64);
+
+	assert_non_null(line);
+	assert_non_null(big);
+	for (int i = 0; i < INIT_MAX_ENV + 1; i++)
+		p += snprintf(p, len - (size_t)(p - line), "vmc.env=K%d=v ", i);
+	assert_int_equal(parse(line), 1);
+	assert_int_equal(cfg.n_env, INIT_MAX_ENV);
+	assert_null(cfg.env[INIT_MAX_ENV]);
+	assert_non_null(strstr(err, "more than"));
+	/* the decoded bytes of all entries are bounded */
+	memcpy(big, "vmc.env=X=", 10);
+	memset(big + 10, 'a', 6000);
+	big[6010] = '\0';
+	free(line);
+	line = malloc(2 * 6020);
+	assert_non_null(line);
+	snprintf(line, 2 * 6020, "%s %s", big, big);
+	assert_int_equal(parse(line), 1);
+	assert_int_equal(cfg.n_env, 1);
+	free(line);
+	free(big);
+}
+
+static void init_cmdline__image_workdir_user(void **state)
+{
+	assert_int_equal(parse("vmc.workdir=/work%20dir vmc.user=app:staff"), 0);
+	assert_string_equal(cfg.workdir, "/work dir");
+	assert_string_equal(cfg.user, "app:staff");
+	assert_int_equal(parse("vmc.user=1000"), 0);
+	assert_string_equal(cfg.user, "1000");
+	assert_int_equal(parse("vmc.workdir=relative vmc.user=:grp"), 2);
+	assert_string_equal(cfg.workdir, "");
+	assert_string_equal(cfg.user, "");
+	assert_int_equal(parse("vmc.workdir=%2Fa%00"), 1);
+	assert_string_equal(cfg.workdir, "");
+	assert_int_equal(parse("vmc.user="), 1);
+	assert_string_equal(cfg.user, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +491,10 @@ int main(void)
 		cmocka_unit_test(init_cmdline__modules),
 		cmocka_unit_test(init_cmdline__unknown_and_valueless_keys),
 		cmocka_unit_test(init_cmdline__random_input_never_crashes),
+		cmocka_unit_test(init_cmdline__image_root),
+		cmocka_unit_test(init_cmdline__image_env),
+		cmocka_unit_test(init_cmdline__image_env_limits),
+		cmocka_unit_test(init_cmdline__image_workdir_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
