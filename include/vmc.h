@@ -307,7 +307,8 @@ VMC_EXTERN int vmc_manager_snapshot(vmc_manager *mgr, const char *vm, const char
  * it was saved under), in the state it was saved in: a READY VM is READY
  * again with its addresses (its guest does not boot again). *out (may be
  * NULL) receives the new VM's "namespace/name", to vmc_free(). Returns as
- * vmc_manager_start(). */
+ * vmc_manager_start(), and VMC_EUNSUPPORTED for a VM booted from an image
+ * (vmc_config_set_image(): its disk clone is not in the snapshot). */
 VMC_EXTERN int vmc_manager_restore(vmc_manager *mgr, const char *dir, const char *name,
 				   char **out);
 
@@ -553,9 +554,12 @@ VMC_EXTERN int vmc_image_store_list(vmc_image_store *store, vmc_image_info **out
 /* Forgets image `ref` (normalised as above); its blobs stay until
  * vmc_image_store_prune(). Returns 0, VMC_EINVAL or VMC_ENOTFOUND. */
 VMC_EXTERN int vmc_image_store_remove(vmc_image_store *store, const char *ref);
-/* Deletes every blob no recorded image references, and temporary files
- * left by interrupted writers. Waits for writers in progress. Either count
- * pointer may be NULL. Returns 0 or VMC_EIO. */
+/* Deletes every blob no recorded image references, the cached disks of
+ * images no longer recorded (see vmc_config_set_image(); VMs keep their
+ * own clones), and temporary files left by interrupted writers and disk
+ * builds. Waits for writers and builds in progress. Either count pointer
+ * may be NULL; *bytes_freed includes the disks' allocated size. Returns 0
+ * or VMC_EIO. */
 VMC_EXTERN int vmc_image_store_prune(vmc_image_store *store, size_t *blobs_removed,
 				     uint64_t *bytes_freed);
 /* Imports an image from the OCI image layout directory `dir` (as written

@@ -146,9 +146,18 @@ int vmc_image_store_remove(vmc_image_store *store, const char *ref)
 
 int vmc_image_store_prune(vmc_image_store *store, size_t *blobs_removed, uint64_t *bytes_freed)
 {
+	size_t disks = 0;
+	uint64_t disk_bytes = 0;
+	int rc;
+
 	if (!store)
 		return vmc_error_set(VMC_EINVAL, "missing image store");
-	return oci_store_prune(store->st, blobs_removed, bytes_freed);
+	rc = oci_store_prune(store->st, blobs_removed, bytes_freed);
+	if (rc == 0)
+		rc = image_disk_prune(store->st, &disks, &disk_bytes);
+	if (rc == 0 && bytes_freed)
+		*bytes_freed += disk_bytes;
+	return rc;
 }
 
 int vmc_image_store_import_layout(vmc_image_store *store, const char *dir, const char *name,

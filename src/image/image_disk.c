@@ -313,3 +313,83 @@ out:
 	free(dir);
 	return rc;
 }
+
+/* 1 if `digest` is the manifest of a recorded image. */
+static int referenced(const struct oci_store_image *ims, size_t n, const char *hex)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(ims[i].digest, "sha256:", 7) == 0 && strcmp(ims[i].digest + 7, hex) == 0)
+			return 1;
+	return 0;
+}
+
+int image_disk_prune(struct oci_store *s, size_t *removed, uint64_t *bytes)
+{
+	struct oci_store_image *ims = NULL;
+	struct dirent *e;
+	size_t n = 0;
+	int lock = -1, dfd = -1, rc;
+	DIR *d = NULL;
+
+	*removed = 0;
+	*bytes = 0;
+	/* exclusive: no builder is running, so every .build-* is stale */
+	rc = oci_store_lock(s, OCI_LOCK_BLOBS, 1, &lock);
+	if (rc == 0)
+		rc = oci_store_list(s, &ims, &n);
+	if (rc < 0)
+		goto out;
+	dfd = openat(oci_store_root_fd(s), IMAGE_DISK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	if (dfd < 0) {
+		if (errno != ENOENT)
+			rc = vmc_error_set_errno(VMC_EIO, errno, "image disks");
+		goto out;
+	}
+	d = fdopendir(dfd);
+	if (!d) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "image disks");
+		close(dfd);
+		goto out;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		struct stat sb;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (strncmp(e->d_name, ".build-", 7) == 0) {
+			if (S_ISDIR(sb.st_mode)) {
+				char *path = NULL;
+
+				if (asprintf(&path, "/proc/self/fd/%d/%s", dirfd(d), e->d_name) >= 0)
+					fs_remove_tree(path);
+				free(path);
+			} else {
+				unlinkat(dirfd(d), e->d_name, 0);
+			}
+			continue;
+		}
+		/* <64 hex>.ext4 of an image no record points to */
+		if (len != 64 + 5 || strcmp(e->d_name + 64, ".ext4") != 0 || !S_ISREG(sb.st_mode))
+			continue;
+		e->d_name[64] = '\0';
+		if (referenced(ims, n, e->d_name))
+			continue;
+		e->d_name[64] = '.';
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
+			(*removed)++;
+			*bytes += (uint64_t)sb.st_blocks * 512;
+		}
+	}
+out:
+	if (d)
+		closedir(d);
+	free(ims);
+	oci_store_unlock(&lock);
+	return rc;
+}

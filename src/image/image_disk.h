@@ -40,6 +40,13 @@ void image_disk_geometry(uint64_t data_bytes, uint64_t inodes, uint64_t *size_ou
 int image_disk_ensure(struct oci_store *s, const char *store_dir, const char *manifest_digest,
 		      char *out, size_t outlen, int *built);
 
+/* Removes the disks of images no longer recorded in the store (a VM's
+ * clone is its own file: running VMs keep theirs) and the folders and
+ * files of builds that were interrupted. *removed counts disks, *bytes
+ * their allocated size. Takes the store's blob lock exclusively, so it
+ * waits for builds in progress. 0, VMC_EIO or VMC_EPROTO. */
+int image_disk_prune(struct oci_store *s, size_t *removed, uint64_t *bytes);
+
 /* The default image store directory (image_api.c): $VMC_DATA_DIR/images,
  * /var/lib/vmc/images for root, else under XDG_DATA_HOME or HOME. */
 int image_store_default_dir(char *buf, size_t size);

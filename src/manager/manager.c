@@ -268,6 +268,12 @@ static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore
 	int rc, created = 0;
 	vmc_config *net_cfg = NULL; /* cfg with switch NIC addresses filled in */
 
+	/* the snapshot holds the guest's memory, not its image disk clone: a
+	 * fresh clone under a running filesystem would corrupt it */
+	if (restore_dir && cfg->image)
+		return vmc_error_set(VMC_EUNSUPPORTED, "vm '%s' was booted from image '%s': "
+				     "restoring it is not supported (its disk is not part of the "
+				     "snapshot)", cfg->name, cfg->image->ref);
 	rc = backend_for_config(&ops, cfg);
 	if (rc == 0)
 		rc = ops->validate(cfg);

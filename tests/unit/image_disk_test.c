@@ -9,7 +9,8 @@
  * (vmc_disk_clone: the method used is printed); the image config's
  * workload lands in the vmc_config and survives its JSON round trip; an
  * image not in the store is VMC_ENOTFOUND with a message that says to
- * pull it. Without mke2fs the disk tests skip, saying why.
+ * pull it; prune removes the disks of forgotten images and what
+ * interrupted builds left, and keeps the rest. Without mke2fs the disk tests skip, saying why.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -410,6 +411,38 @@ static void image_disk__config_json_image_strict(void **state)
 	vmc_config_free(cfg);
 }
 
+static void image_disk__prune(void **state)
+{
+	struct fixture *f = *state;
+	char path[512], junk[512], names[1024];
+	struct oci_ref ref;
+	size_t removed = 9;
+	uint64_t bytes = 9;
+
+	NEED_MKE2FS();
+	put_image(f, 0);
+	assert_int_equal(image_disk_ensure(f->s, f->store_dir, f->manifest, path, sizeof(path), NULL),
+			 0);
+	/* what an interrupted build leaves */
+	snprintf(junk, sizeof(junk), "%s/disks/.build-0123456789abcdef-AAAAAA/etc", f->store_dir);
+	assert_int_equal(fs_mkdir_p(junk, 0755), 0);
+	snprintf(junk, sizeof(junk), "%s/disks/.build-0123456789abcdef-AAAAAA.ext4", f->store_dir);
+	assert_int_equal(fs_write_atomic(junk, "x", 1, 0644, 0), 0);
+	assert_int_equal(count_disk_entries(f, names, sizeof(names)), 3);
+	/* the image is still recorded: its disk stays */
+	assert_int_equal(image_disk_prune(f->s, &removed, &bytes), 0);
+	assert_int_equal(removed, 0);
+	assert_int_equal(count_disk_entries(f, names, sizeof(names)), 1);
+	assert_int_equal(access(path, F_OK), 0);
+	/* forgotten: its disk goes */
+	assert_int_equal(oci_ref_parse(&ref, "test:1"), 0);
+	assert_int_equal(oci_store_remove(f->s, &ref), 0);
+	assert_int_equal(image_disk_prune(f->s, &removed, &bytes), 0);
+	assert_int_equal(removed, 1);
+	assert_true(bytes > 0);
+	assert_int_equal(count_disk_entries(f, names, sizeof(names)), 0);
+}
+
 int main(void)
 {
 	const char *argv[] = { "sh", "-c", "command -v mke2fs >/dev/null", NULL };
@@ -423,6 +456,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(image_disk__concurrent_builders, setup, teardown),
 		cmocka_unit_test_setup_teardown(image_disk__config_set_image, setup, teardown),
 		cmocka_unit_test(image_disk__config_json_image_strict),
+		cmocka_unit_test_setup_teardown(image_disk__prune, setup, teardown),
 	};
 
 	have_mke2fs = run_argv(argv, NULL, 0) == 0;
