@@ -539,6 +539,7 @@ int oci_registry_open(struct oci_registry **out, const struct oci_ref *ref,
 	}
 	snprintf(r->base, sizeof(r->base), "https://%s", r->host);
 	snprintf(url, sizeof(url), "%s/v2/", r->base);
+	c = CURLE_FAILED_INIT;
 	if (r->http_allowed) {
 		/* HTTPS first; plain HTTP when the TLS handshake fails */
 		c = get_once(r, url, NULL, 0, NULL, &b, &status);
@@ -550,9 +551,11 @@ int oci_registry_open(struct oci_registry **out, const struct oci_ref *ref,
 			goto out;
 		}
 	}
-	rc = get_retry(r, url, NULL, 0, NULL, &b, &status, "ping");
-	if (rc < 0)
-		goto out;
+	if (c != CURLE_OK || transient_status(status)) {
+		rc = get_retry(r, url, NULL, 0, NULL, &b, &status, "ping");
+		if (rc < 0)
+			goto out;
+	}
 	if (status == 401) {
 		rc = authenticate(r, b.h.www_auth);
 	} else if (status != 200) {
