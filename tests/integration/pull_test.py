@@ -22,7 +22,8 @@ written as OCI layouts and pushed with skopeo. Then:
     credentials;
   - a lying and flaky registry (a tiny HTTP server here): a blob whose
     bytes do not match its digest, a manifest whose bytes do not match
-    Docker-Content-Digest (both refused, nothing recorded); 503s retried
+    Docker-Content-Digest, a blob longer than its descriptor (all refused,
+    nothing recorded); 503s retried
     with backoff; a transfer broken off half-way resumed with Range;
   - pull by digest, and two concurrent pulls of one image into one store.
 Needs VMC_CLI and PULL_LIB; exits 77 saying why when a tool is missing.
@@ -384,6 +385,7 @@ class TokenServer:
 
 class Liar:
     """Serves /v2/bad:1 whose config blob bytes do not match their digest,
+    /v2/long:1 whose config blob is longer than its descriptor says,
     /v2/badman:1 whose bytes do not match Docker-Content-Digest, and
     /v2/flaky:1 whose blobs fail transiently."""
 
@@ -395,6 +397,7 @@ class Liar:
                                      "digest": sha(cfg), "size": len(cfg)},
                           "layers": []}).encode()
         self.cfg_digest = sha(cfg)
+        self.cfg = cfg
         wrong = bytes([cfg[0] ^ 1]) + cfg[1:]
         # flaky:1 - its config answers 503 twice, its layer breaks off
         # half-way once and then honours Range
@@ -414,7 +417,11 @@ class Liar:
                                           sha(man)),
                   "/v2/bad/blobs/" + sha(cfg): (wrong, "application/octet-stream", None),
                   "/v2/badman/manifests/1": (man, "application/vnd.oci.image.manifest.v1+json",
-                                             sha(man + b" "))}
+                                             sha(man + b" ")),
+                  "/v2/long/manifests/1": (man, "application/vnd.oci.image.manifest.v1+json",
+                                           None),
+                  "/v2/long/blobs/" + sha(cfg): (cfg + b"\n" * 100, "application/octet-stream",
+                                                 None)}
 
         class H(http.server.BaseHTTPRequestHandler):
             def log_message(self, *a):
@@ -704,6 +711,9 @@ def lying(work):
                                                                  p.stderr.strip()[-120:]))
         check(liar.hits["ranges"][:2] == [None, "bytes=%d-" % (len(liar.layer) // 2)],
               "a transfer broken off half-way resumes with Range %s" % liar.hits["ranges"])
+        p = Env(work, "liar-long").vmc("pull", liar.host + "/long:1")
+        check(p.returncode == 1 and "descriptor says %d" % len(liar.cfg) in p.stderr,
+              "a blob larger than its descriptor is refused (%s)" % p.stderr.strip()[-120:])
         p = e.vmc("pull", liar.host + "/badman:1")
         check(p.returncode == 1 and "manifest digest mismatch" in p.stderr,
               "a manifest not matching Docker-Content-Digest is refused (%s)" %
