@@ -8,7 +8,8 @@
  * the library owns validation, this file only parses syntax (spec.c). A
  * rejected value exits 2. Without --kernel the default guest built by
  * guest/build is used; --image REF adds the image's disk and workload
- * (vmc_config_set_image) on top of it. In the foreground SIGINT, SIGTERM and SIGHUP are
+ * (vmc_config_set_image) on top of it, after pulling the image when it is
+ * not in the store. In the foreground SIGINT, SIGTERM and SIGHUP are
  * taken through a signalfd, blocked only after the shim has been spawned so
  * it never inherits the blocked mask, and stop the VM gracefully (10 s)
  * before exiting 128 + signal.
@@ -346,6 +347,48 @@ static int set_devices(const struct cli_command *cmd, vmc_config *cfg, const str
 	return 0;
 }
 
+/* Like `docker run`: an image that is not in the store is pulled first
+ * (vmc_image_pull, default options: see `vmc pull` for more). A line on
+ * stderr says so unless -q. Returns 0 or an exit code. */
+static int pull_if_missing(struct cli_ctx *ctx, const char *ref)
+{
+	vmc_image_store *st = NULL;
+	vmc_image_info *ims = NULL;
+	char *canon = NULL, *digest = NULL;
+	size_t n = 0, i;
+	int rc, exit_rc = 0;
+
+	rc = vmc_image_ref_normalize(&canon, ref);
+	if (rc < 0)
+		return cli_fail(rc, "--image");
+	rc = vmc_image_store_open(&st, NULL);
+	if (rc == 0)
+		rc = vmc_image_store_list(st, &ims, &n);
+	if (rc < 0) {
+		exit_rc = cli_fail(rc, "cannot read the image store");
+		goto out;
+	}
+	for (i = 0; i < n && strcmp(ims[i].ref, canon) != 0; i++)
+		;
+	if (i < n)
+		goto out;
+	if (!ctx->quiet)
+		fprintf(stderr, "vmc: %s is not in the image store: pulling it\n", canon);
+	rc = vmc_image_pull(&digest, st, ref, NULL, NULL, NULL);
+	if (rc < 0) {
+		exit_rc = cli_fail(rc, "cannot pull '%s'", canon);
+		goto out;
+	}
+	if (!ctx->quiet)
+		fprintf(stderr, "vmc: pulled %s (%s)\n", canon, digest);
+out:
+	vmc_free(digest);
+	vmc_free(ims);
+	vmc_free(canon);
+	vmc_image_store_free(st);
+	return exit_rc;
+}
+
 /* Builds the config; *vm gets the qualified name. Returns 0 or an exit code. */
 static int build_config(struct cli_ctx *ctx, const struct cli_command *cmd,
 			const struct run_opts *o, vmc_config **out, char *vm, size_t vm_size)
@@ -407,6 +450,9 @@ static int build_config(struct cli_ctx *ctx, const struct cli_command *cmd,
 		    "workload");
 #undef SET
 	if (o->image) {
+		exit_rc = pull_if_missing(ctx, o->image);
+		if (exit_rc)
+			goto out;
 		/* builds the image's disk the first time: seconds for a big image */
 		rc = vmc_config_set_image(cfg, NULL, o->image);
 		if (rc < 0) {
@@ -558,8 +604,8 @@ const struct cli_command cli_cmd_run = {
 		"                      through the user NIC (one is added when no --net is\n"
 		"                      given) or else the first TAP/bridge NIC; ADDR defaults\n"
 		"                      to 127.0.0.1 and ::1, an IPv6 ADDR is written [ADDR]\n"
-		"  --image REF         boot an image from the store (`vmc pull`, `vmc image\n"
-		"                      load`): its root filesystem on a copy-on-write disk\n"
+		"  --image REF         boot an image (pulled first when it is not in the\n"
+		"                      store): its root filesystem on a copy-on-write disk\n"
 		"                      of this VM, its Entrypoint + Cmd (or the command after\n"
 		"                      --), Env, WorkingDir and User; exits with its status\n"
 		"  --boot-timeout SEC  fail the VM when it is not ready in time\n"

@@ -28,6 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -378,14 +382,135 @@ static void image__independent_disks_one_cache(void **state)
 	assert_int_equal(access(clone_b, F_OK), 0);
 }
 
-static void image__not_in_store(void **state)
+/* Not in the store: pulled first; from a registry that is not there, the
+ * pull fails and nothing boots. */
+static void image__absent_pull_fails(void **state)
 {
-	const char *args[] = { "run", "--image", "localhost/vmc-test/absent:1", "--", "/bin/true",
-			       NULL };
+	const char *args[] = { "run", "--name", "absent", "--image", "127.0.0.1:1/vmc-test/absent:1",
+			       "--", "/bin/true", NULL };
+	char dir[4400];
 	(void)state;
 
 	NEED_IMAGE();
-	assert_int_equal(harness_cli(&H, NULL, 0, args), 3);
+	assert_int_equal(harness_cli(&H, NULL, 0, args), 1);
+	snprintf(dir, sizeof(dir), "%s/default/absent", H.state_dir);
+	assert_int_equal(access(dir, F_OK), -1);
+}
+
+/* ---- the image from a real registry ---- */
+
+struct registry {
+	pid_t pid;
+	int port;
+	char dir[4400];
+};
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static int port_open(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Debian's docker-registry on 127.0.0.1:<free port>, storage in tmp_dir. */
+static int registry_start(struct registry *r)
+{
+	char cfg[4500], text[9000];
+	const char *argv[] = { "docker-registry", "serve", cfg, NULL };
+	struct spawn_opts o = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
+	int n;
+
+	r->pid = -1;
+	r->port = free_port();
+	snprintf(r->dir, sizeof(r->dir), "%s/registry", tmp_dir);
+	snprintf(cfg, sizeof(cfg), "%s/config.yml", r->dir);
+	n = snprintf(text, sizeof(text),
+		     "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
+		     "storage:\n  filesystem:\n    rootdirectory: %s/storage\n"
+		     "http:\n  addr: 127.0.0.1:%d\n  secret: vmc-test\n", r->dir, r->port);
+	if (r->port < 0 || fs_mkdir_p(r->dir, 0755) < 0 ||
+	    fs_write_atomic(cfg, text, (size_t)n, 0644, 0) < 0 || spawn_process(&o, &r->pid) < 0)
+		return -1;
+	for (int i = 0; i < 300; i++) {
+		if (port_open(r->port))
+			return 0;
+		if (waitpid(r->pid, NULL, WNOHANG) == r->pid) {
+			r->pid = -1;
+			return -1;
+		}
+		harness_pause_ms(50);
+	}
+	return -1;
+}
+
+static void registry_stop(struct registry *r)
+{
+	if (r->pid > 0) {
+		kill(r->pid, SIGKILL);
+		waitpid(r->pid, NULL, 0);
+		r->pid = -1;
+	}
+}
+
+/* skopeo pushes the layout; `vmc run --image` pulls it (not in the store
+ * under this name) and boots it. */
+static void image__pulled_from_registry(void **state)
+{
+	struct registry r = { .pid = -1 };
+	char src[4500], dst[300], ref[256], ls[8192];
+	const char *ls_args[] = { "image", "ls", NULL };
+	int rc;
+	(void)state;
+
+	NEED_IMAGE();
+	if (!tool_exists("docker-registry") || !tool_exists("skopeo")) {
+		print_message("skipped: needs docker-registry and skopeo\n");
+		skip();
+	}
+	assert_int_equal(registry_start(&r), 0);
+	snprintf(src, sizeof(src), "oci:%s:1", layout);
+	snprintf(ref, sizeof(ref), "127.0.0.1:%d/vmc-test/pulled:1", r.port);
+	snprintf(dst, sizeof(dst), "docker://%s", ref);
+	{
+		const char *push[] = { "skopeo", "--insecure-policy", "copy", "--quiet",
+				       "--dest-tls-verify=false", src, dst, NULL };
+		char out[256];
+
+		rc = run_tool(push, out, sizeof(out));
+	}
+	if (rc != 0)
+		registry_stop(&r);
+	assert_int_equal(rc, 0);
+	{
+		const char *args[] = { "run", "--name", "pulled", "--image", ref, "--", "/bin/echo",
+				       "hello", "from", "the", "registry", NULL };
+
+		rc = harness_cli(&H, out_buf, sizeof(out_buf), args);
+	}
+	registry_stop(&r);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out_buf, "hello from the registry"));
+	assert_int_equal(harness_cli(&H, ls, sizeof(ls), ls_args), 0);
+	assert_non_null(strstr(ls, ref));
 }
 
 int main(void)
@@ -394,7 +519,8 @@ int main(void)
 		cmocka_unit_test(image__echo_hello),
 		cmocka_unit_test(image__default_workload),
 		cmocka_unit_test(image__independent_disks_one_cache),
-		cmocka_unit_test(image__not_in_store),
+		cmocka_unit_test(image__absent_pull_fails),
+		cmocka_unit_test(image__pulled_from_registry),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
