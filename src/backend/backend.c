@@ -1,18 +1,25 @@
 /*
  * backend.c - the table of hypervisor backends and the choice among them.
  * AUTO (or $VMC_BACKEND) resolves here; the manager and the shim never
- * name a backend directly.
+ * name a backend directly. A macOS build has only vz; a Linux build has
+ * qemu and chv (so `--backend vz` there is "not available in this build").
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/backend.h"
-#include "backend/chv_probe.h"
 #include "core/error.h"
+#ifndef __APPLE__
+#include "backend/chv_probe.h"
+#endif
 
 static const struct backend_ops *const backends[] = {
+#ifdef __APPLE__
+	&backend_vz_ops,
+#else
 	&backend_qemu_ops,
 	&backend_chv_ops,
+#endif
 };
 
 static int backend_from_env(vmc_backend *out)
@@ -44,6 +51,7 @@ static const char *backend_label(vmc_backend b)
 	}
 }
 
+#ifndef __APPLE__
 /* What Cloud Hypervisor lacks, by capability (not by files: a missing
  * kernel is reported by the backend AUTO picked). */
 static int chv_can_run(const struct vmc_config *cfg)
@@ -55,6 +63,7 @@ static int chv_can_run(const struct vmc_config *cfg)
 			return 0;
 	return 1;
 }
+#endif
 
 int backend_for_config(const struct backend_ops **out, const struct vmc_config *cfg)
 {
@@ -67,9 +76,13 @@ int backend_for_config(const struct backend_ops **out, const struct vmc_config *
 		if (rc < 0)
 			return rc;
 	}
-	/* AUTO: Cloud Hypervisor when its binary is found and it can run this
-	 * config (it has no user-mode network, no TCG, no shares yet), else
-	 * QEMU. VZ is not built yet. */
+	/* AUTO: on macOS, VZ. On Linux, Cloud Hypervisor when its binary is
+	 * found and it can run this config (it has no user-mode network, no
+	 * TCG, no shares yet), else QEMU. */
+#ifdef __APPLE__
+	if (want == VMC_BACKEND_AUTO)
+		want = VMC_BACKEND_VZ;
+#else
 	if (want == VMC_BACKEND_AUTO) {
 		char chv[4096];
 
@@ -78,6 +91,7 @@ int backend_for_config(const struct backend_ops **out, const struct vmc_config *
 			want = VMC_BACKEND_CHV;
 		vmc_error_clear();
 	}
+#endif
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		if (backends[i]->kind == want) {
 			*out = backends[i];

@@ -1,9 +1,11 @@
 /*
  * backend.h - the one interface between vmc's hypervisor-independent parts
- * (manager, shim) and a hypervisor backend (qemu.c; chv.c and vz.c later).
+ * (manager, shim) and a hypervisor backend (qemu.c, chv.c; vz.c on macOS).
  * The manager only calls validate(); everything else runs inside vmc-shim,
  * which owns the hypervisor process, its console and its control channel.
- * Backends are listed in one table in backend.c.
+ * An in-process backend (vz) has no hypervisor process: the VM runs inside
+ * the shim, and its end is reported as BACKEND_EV_EXITED. Backends are
+ * listed in one table in backend.c.
  */
 #ifndef VMC_BACKEND_H
 #define VMC_BACKEND_H
@@ -22,6 +24,10 @@ enum backend_event {
 	BACKEND_EV_SHUTDOWN,    /* guest shut down (hypervisor about to exit) */
 	BACKEND_EV_RESET,       /* guest reset (panic=-1 / reboot with -no-reboot) */
 	BACKEND_EV_PANICKED,
+	/* In-process backends only: the VM has ended. detail NULL: it stopped
+	 * (guest power-off, or the host's forced stop); else the framework's
+	 * error text, and the VM failed. */
+	BACKEND_EV_EXITED,
 };
 
 /* A helper process the hypervisor needs (virtiofsd for a share). The
@@ -43,11 +49,17 @@ struct backend_launch {
 	struct backend_sidecar sidecars[VMC_DEVICES_MAX];
 	int n_sidecars;
 	const char *restore_dir; /* set: start from this snapshot (see restore) */
+	/* In-process backends: the write end of the shim's console pipe, where
+	 * the guest console goes (the backend dups it). Unused otherwise. */
+	int console_fd;
 };
 
 struct backend_ops {
 	const char *name;       /* "qemu" */
 	vmc_backend kind;
+	/* 1: the VM runs inside the shim (prepare gives no argv, attach gets
+	 * pid 0 and starts the VM, and quit is the forced stop). */
+	int in_process;
 	/* Checks every field of cfg can be honoured and the files exist.
 	 * VMC_EUNSUPPORTED, VMC_ENOTFOUND, VMC_EINVAL. No side effects. */
 	int (*validate)(const struct vmc_config *cfg);
@@ -86,5 +98,8 @@ int backend_for_config(const struct backend_ops **out, const struct vmc_config *
 
 extern const struct backend_ops backend_qemu_ops;
 extern const struct backend_ops backend_chv_ops;
+#ifdef __APPLE__
+extern const struct backend_ops backend_vz_ops; /* vz.c: Virtualization.framework */
+#endif
 
 #endif

@@ -169,7 +169,7 @@ int shim_control_accept(struct shim *shim, struct shim_watch *w, uint32_t events
 	}
 	c->watch.fd = fd;
 	c->watch.handler = client_readable;
-	if (shim_watch_add(shim, &c->watch, EPOLLIN) < 0) {
+	if (shim_watch_add(shim, &c->watch, SHIM_EV_IN) < 0) {
 		line_reader_free(&c->in);
 		free(c);
 		close(fd);
@@ -193,7 +193,7 @@ int shim_control_listen(struct shim *shim)
 	if (rc < 0)
 		return rc;
 	shim->control.handler = shim_control_accept;
-	return shim_watch_add(shim, &shim->control, EPOLLIN);
+	return shim_watch_add(shim, &shim->control, SHIM_EV_IN);
 }
 
 void shim_control_broadcast(struct shim *shim)

@@ -39,7 +39,7 @@ int shim_publish_start(struct shim *shim)
 	if (rc == 0) {
 		shim->fwd_watch.fd = fwd_fd(shim->fwd);
 		shim->fwd_watch.handler = on_forwarder;
-		rc = shim_watch_add(shim, &shim->fwd_watch, EPOLLIN);
+		rc = shim_watch_add(shim, &shim->fwd_watch, SHIM_EV_IN);
 	}
 	if (rc < 0)
 		shim_publish_stop(shim);

@@ -12,8 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,7 +20,6 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/fsutil.h"
-#include "core/spawn.h"
 #include "core/state.h"
 #include "net/port_client.h"
 #include "shim/shim.h"
@@ -42,21 +39,6 @@ void shim_log(struct shim *shim, const char *fmt, ...)
 	va_end(ap);
 	strncat(buf, "\n", sizeof(buf) - strlen(buf) - 1);
 	(void)!write(STDERR_FILENO, buf, strlen(buf));
-}
-
-int shim_watch_add(struct shim *shim, struct shim_watch *w, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	if (epoll_ctl(shim->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "epoll_ctl");
-	return 0;
-}
-
-void shim_watch_del(struct shim *shim, struct shim_watch *w)
-{
-	if (w->fd >= 0)
-		epoll_ctl(shim->epfd, EPOLL_CTL_DEL, w->fd, NULL);
 }
 
 int shim_write_state(struct shim *shim)
@@ -105,19 +87,6 @@ int shim_set_state(struct shim *shim, vmc_state_kind kind, const char *reason)
 	return 0;
 }
 
-static int timer_arm(struct shim_watch *t, int ms)
-{
-	struct itimerspec its = { 0 };
-
-	its.it_value.tv_sec = ms / 1000;
-	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
-	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-		its.it_value.tv_nsec = 1;
-	if (timerfd_settime(t->fd, 0, &its, NULL) < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "timerfd_settime");
-	return 0;
-}
-
 void shim_stop_sidecars(struct shim *shim)
 {
 	for (int i = 0; i < shim->n_sidecars; i++) {
@@ -130,8 +99,24 @@ void shim_stop_sidecars(struct shim *shim)
 
 static void kill_hypervisor(struct shim *shim)
 {
-	if (!shim->hv_gone)
-		spawn_pidfd_signal(shim->pidfd.fd, shim->hv_pid, SIGKILL);
+	siginfo_t si;
+
+	if (shim->hv_gone)
+		return;
+	if (!shim->ops || !shim->ops->in_process) {
+		shim_kill_process(shim);
+		return;
+	}
+	/* In-process: the framework's forced stop (EXITED follows). Failing
+	 * that, the VM ends with this process, which returns from its loop. */
+	if (shim->bvm && shim->ops->quit(shim->bvm) == 0)
+		return;
+	shim_log(shim, "forced stop failed: %s; the vm ends with the shim", vmc_error_last());
+	vmc_error_clear();
+	memset(&si, 0, sizeof(si));
+	si.si_code = CLD_KILLED;
+	si.si_status = SIGKILL;
+	shim_vm_ended(shim, &si);
 }
 
 int shim_request_kill(struct shim *shim)
@@ -162,7 +147,7 @@ int shim_request_stop(struct shim *shim, int timeout_ms)
 	}
 	if (timeout_ms < 0)
 		return 0;
-	return timer_arm(&shim->stop_timer, timeout_ms);
+	return shim_timer_arm(shim, &shim->stop_timer, timeout_ms);
 }
 
 int shim_pause(struct shim *shim)
@@ -228,7 +213,27 @@ void shim_backend_report(enum backend_event ev, const char *detail, void *p)
 	case BACKEND_EV_POWERDOWN:
 	case BACKEND_EV_SHUTDOWN:
 		break;
+	case BACKEND_EV_EXITED: {
+		/* an in-process VM ended: detail is the framework's error, if any */
+		siginfo_t si;
+
+		if (shim->hv_gone)
+			break;
+		if (detail && !shim->fail_reason[0])
+			snprintf(shim->fail_reason, sizeof(shim->fail_reason), "%s", detail);
+		memset(&si, 0, sizeof(si));
+		si.si_code = CLD_EXITED;
+		si.si_status = 0;
+		shim_vm_ended(shim, &si);
+		break;
 	}
+	}
+}
+
+void shim_on_terminate(struct shim *shim)
+{
+	if (!vmc_state_is_final(shim->state.kind) && !shim->stop_requested)
+		shim_request_stop(shim, SHIM_SIGTERM_STOP_MS);
 }
 
 int shim_on_backend(struct shim *shim, struct shim_watch *w, uint32_t events)
@@ -239,15 +244,13 @@ int shim_on_backend(struct shim *shim, struct shim_watch *w, uint32_t events)
 		shim_watch_del(shim, w);
 		w->fd = -1;
 	}
-	return 0;
+	return shim->hv_gone ? 1 : 0; /* an in-process VM reported its end */
 }
 
 int shim_on_timer(struct shim *shim, struct shim_watch *w, uint32_t events)
 {
-	uint64_t ticks;
-
 	(void)events;
-	(void)!read(w->fd, &ticks, sizeof(ticks));
+	shim_timer_ack(w);
 	if (w == &shim->stop_timer) {
 		if (shim->hv_gone)
 			return 0;
@@ -256,7 +259,7 @@ int shim_on_timer(struct shim *shim, struct shim_watch *w, uint32_t events)
 		 * (QMP quit; CH vm.shutdown + vmm.shutdown), then SIGKILL. */
 		if (!shim->quit_sent && shim->bvm && shim->ops->quit(shim->bvm) == 0) {
 			shim->quit_sent = 1;
-			timer_arm(&shim->stop_timer, SHIM_QUIT_GRACE_MS);
+			shim_timer_arm(shim, &shim->stop_timer, SHIM_QUIT_GRACE_MS);
 			return 0;
 		}
 		vmc_error_clear();
@@ -365,9 +368,6 @@ static void final_state(struct shim *shim, const siginfo_t *si, vmc_state_kind *
 int shim_on_hypervisor_exit(struct shim *shim, struct shim_watch *w, uint32_t events)
 {
 	siginfo_t si;
-	char reason[VMC_STATE_REASON_MAX];
-	vmc_state_kind kind;
-	const char *result;
 
 	(void)events;
 	memset(&si, 0, sizeof(si));
@@ -376,15 +376,24 @@ int shim_on_hypervisor_exit(struct shim *shim, struct shim_watch *w, uint32_t ev
 		return 0;
 	if (si.si_pid == 0)
 		return 0; /* not yet */
+	shim_watch_del(shim, w);
+	return shim_vm_ended(shim, &si);
+}
+
+int shim_vm_ended(struct shim *shim, const siginfo_t *si)
+{
+	char reason[VMC_STATE_REASON_MAX];
+	vmc_state_kind kind;
+	const char *result;
+
 	shim->hv_gone = 1;
 	shim->t_exit_us = clock_mono_us();
-	shim_watch_del(shim, w);
 	shim_console_drain(shim);
 	/* the VM's switch ports go before its end is recorded, so whoever
 	 * sees the final state sees no stale port */
 	netport_detach_vm(shim->vm_dir, shim->cfg);
 	shim_publish_stop(shim); /* likewise no forwarded port */
-	final_state(shim, &si, &kind, reason, sizeof(reason), &result);
+	final_state(shim, si, &kind, reason, sizeof(reason), &result);
 	shim_set_state(shim, kind, reason);
 	shim_control_finish(shim, result);
 	return 1; /* the loop ends */

@@ -4,13 +4,16 @@
  * stream (serial.log + ready detection as bytes arrive), the backend's
  * control channel, state.json (written atomically on every change) and
  * the control socket shim.sock that managers talk to. It exits once the
- * hypervisor has exited and the final state is recorded.
+ * hypervisor has exited and the final state is recorded. With an
+ * in-process backend (vz on macOS) the shim hosts the VM itself instead of
+ * a hypervisor child (hv_inproc.c). Platform code is in its own files:
+ * loop_epoll.c + hv_process.c on Linux, loop_kqueue.c on macOS.
  */
 #ifndef VMC_SHIM_H
 #define VMC_SHIM_H
 
+#include <signal.h>
 #include <stdint.h>
-#include <sys/epoll.h>
 #include <sys/types.h>
 
 #include "backend/backend.h"
@@ -22,11 +25,17 @@
 #define SHIM_CLIENT_LINE_MAX 4096
 #define SHIM_MAX_CLIENTS 64
 #define SHIM_QUIT_GRACE_MS 2000    /* after quit, before SIGKILL */
+#define SHIM_SIGTERM_STOP_MS 10000 /* SIGTERM/INT/HUP: stop with this timeout */
+
+/* Readiness a watch asks for and its handler receives: epoll's values on
+ * Linux (loop_epoll.c passes them through); loop_kqueue.c maps to them. */
+#define SHIM_EV_IN 0x001
 
 struct shim;
 struct fwd;
 
-/* One epoll registration: the loop calls handler(shim, watch, events). */
+/* One loop registration: the loop calls handler(shim, watch, events). A
+ * timer watch has fd -1 on macOS (kqueue timers need no descriptor). */
 struct shim_watch {
 	int fd;
 	int (*handler)(struct shim *shim, struct shim_watch *w, uint32_t events);
@@ -45,13 +54,13 @@ struct shim {
 	struct vmc_config *cfg;
 	const struct backend_ops *ops;
 	struct backend_vm *bvm;
-	int epfd;
+	int loop_fd;                 /* epoll (Linux) or kqueue (macOS) */
 
 	struct shim_watch console;   /* read end of the hypervisor's stdout */
 	struct shim_watch backend;   /* QMP */
-	struct shim_watch pidfd;     /* the hypervisor */
+	struct shim_watch pidfd;     /* the hypervisor (Linux) */
 	struct shim_watch control;   /* listening shim.sock */
-	struct shim_watch signals;   /* signalfd */
+	struct shim_watch signals;   /* signalfd (Linux); unused with kqueue */
 	struct shim_watch stop_timer;
 	struct shim_watch boot_timer;
 	int log_fd, user_log_fd;
@@ -107,12 +116,42 @@ int shim_on_backend(struct shim *shim, struct shim_watch *w, uint32_t events);
 int shim_on_timer(struct shim *shim, struct shim_watch *w, uint32_t events);
 /* Returns 1 once the hypervisor has been reaped and the final state set. */
 int shim_on_hypervisor_exit(struct shim *shim, struct shim_watch *w, uint32_t events);
-int shim_watch_add(struct shim *shim, struct shim_watch *w, uint32_t events);
-void shim_watch_del(struct shim *shim, struct shim_watch *w);
+/* Records the end of the VM: `si` is the hypervisor's wait status (for
+ * an in-process VM, one made up: exited 0, or killed by SIGKILL). Drains
+ * the console, detaches switch ports, sets the final state and answers
+ * pending stop/kill requests. Returns 1 (the loop ends). */
+int shim_vm_ended(struct shim *shim, const siginfo_t *si);
+/* SIGTERM, SIGINT or SIGHUP reached the shim: stop the VM. */
+void shim_on_terminate(struct shim *shim);
 void shim_log(struct shim *shim, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Kills and reaps the sidecar processes (after the hypervisor). */
 void shim_stop_sidecars(struct shim *shim);
+
+/* loop_epoll.c (Linux) / loop_kqueue.c (macOS): the event loop. */
+/* The loop fd, the SIGTERM/SIGINT/SIGHUP watch (SIGPIPE ignored), the
+ * stop and boot timers. */
+int shim_loop_init(struct shim *shim);
+/* Runs until a handler returns 1 or the VM has ended (hv_gone). */
+void shim_loop_run(struct shim *shim);
+/* `events`: SHIM_EV_IN. */
+int shim_watch_add(struct shim *shim, struct shim_watch *w, uint32_t events);
+void shim_watch_del(struct shim *shim, struct shim_watch *w);
+/* One-shot timer `t` (stop_timer or boot_timer) fires in ms (0: at once). */
+int shim_timer_arm(struct shim *shim, struct shim_watch *t, int ms);
+/* A timer fired: consume it (timerfd ticks; nothing with kqueue). */
+void shim_timer_ack(struct shim_watch *t);
+
+/* hv_process.c (Linux): prepares the backend, starts the sidecars and
+ * spawns the hypervisor, watched by pidfd. loop_kqueue.c: refused (macOS
+ * backends run in-process). */
+int shim_start_process(struct shim *shim, struct backend_launch *launch);
+/* SIGKILL to the hypervisor child. */
+void shim_kill_process(struct shim *shim);
+
+/* hv_inproc.c: prepares an in-process backend with the write end of the
+ * console pipe; the shim's pid stands for the hypervisor's. */
+int shim_start_in_process(struct shim *shim, struct backend_launch *launch);
 
 /* snapshot.c */
 int shim_snapshot(struct shim *shim, const char *dir);

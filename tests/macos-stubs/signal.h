@@ -1,0 +1,43 @@
+/* signal.h (Darwin libc; macOS values). Stub: only what vmc uses. */
+#ifndef _SIGNAL_H_
+#define _SIGNAL_H_
+#include <sys/types.h>
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGKILL 9
+#define SIGPIPE 13
+#define SIGTERM 15
+#define SIG_IGN ((void (*)(int))1)
+/* si_code values for SIGCHLD */
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
+union sigval {
+	int sival_int;
+	void *sival_ptr;
+};
+typedef struct __siginfo {
+	int si_signo;
+	int si_errno;
+	int si_code;
+	pid_t si_pid;
+	uid_t si_uid;
+	int si_status;
+	void *si_addr;
+	union sigval si_value;
+	long si_band;
+	unsigned long __pad[7];
+} siginfo_t;
+typedef uint32_t sigset_t;
+struct sigaction {
+	union {
+		void (*__sa_handler)(int);
+		void (*__sa_sigaction)(int, siginfo_t *, void *);
+	} __sigaction_u;
+	sigset_t sa_mask;
+	int sa_flags;
+};
+#define sa_handler __sigaction_u.__sa_handler
+int sigaction(int sig, const struct sigaction *act, struct sigaction *oact);
+int kill(pid_t pid, int sig);
+#endif

@@ -1,0 +1,13 @@
+/* sys/types.h (Darwin libc). Stub: only what vmc uses. */
+#ifndef _SYS_TYPES_H_
+#define _SYS_TYPES_H_
+#include <stddef.h>
+#include <stdint.h>
+typedef int32_t pid_t;
+typedef long ssize_t;
+typedef int64_t off_t;
+typedef uint16_t mode_t;
+typedef uint32_t uid_t;
+typedef uint32_t gid_t;
+typedef uint32_t id_t;
+#endif
