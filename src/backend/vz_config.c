@@ -53,15 +53,21 @@ static void delegate_did_stop_with_error(id self, SEL cmd, id vzvm, id error)
 		vz_vm_ended(vm, reason);
 }
 
+/* A class is registered once per process with the runtime, which is
+ * process-wide state by nature; made once (dispatch_once) and never
+ * changed after. */
 static Class delegate_class;
 
 static void make_delegate_class(void *unused)
 {
 	Class c = objc_allocateClassPair((Class)objc_getClass("NSObject"), "VmcVZDelegate", 0);
+	Protocol *proto = objc_getProtocol("VZVirtualMachineDelegate");
 
 	(void)unused;
 	if (!c)
 		return;
+	if (proto)
+		class_addProtocol(c, proto);
 	class_addIvar(c, "vmc_vm", sizeof(void *), 3, "^v");
 	class_addMethod(c, vz_sel("guestDidStopVirtualMachine:"), (IMP)delegate_guest_did_stop,
 			"v@:@");

@@ -5,7 +5,8 @@
  * limits, non-arm64 kernels), NICs (NAT only when asked
  * for, file-handle sockets on a real switch-port datagram socket, stable
  * locally administered MACs), the machine identifier created once and
- * reused, restore from a snapshot directory, and the VZ state mapping.
+ * reused, restore from a snapshot directory, the VZ state mapping, and
+ * the refusal of --backend vz in a Linux build.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "backend/backend.h"
 #include "backend/vz_plan.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -491,6 +493,21 @@ static void vz_plan__state_mapping(void **state)
 	assert_string_equal(vz_state_name(-1), "unknown");
 }
 
+/* Linux builds have no vz backend: a clear refusal, not a crash. */
+static void vz_plan__backend_not_in_a_linux_build(void **state)
+{
+	vmc_config *cfg = base_config();
+	const struct backend_ops *ops = (const struct backend_ops *)1;
+
+	(void)state;
+	assert_int_equal(vmc_config_set_backend(cfg, VMC_BACKEND_VZ), 0);
+	assert_int_equal(backend_for_config(&ops, cfg), VMC_EUNSUPPORTED);
+	assert_null(ops);
+	assert_string_equal(vmc_error_last(), "backend vz (Virtualization.framework) is not "
+			    "available in this build");
+	vmc_config_free(cfg);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -507,6 +524,7 @@ int main(void)
 		T(vz_plan__restore_uses_the_snapshot_identity),
 		T(vz_plan__switch_nic_file_handle_socket),
 		T(vz_plan__state_mapping),
+		T(vz_plan__backend_not_in_a_linux_build),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,10 +5,13 @@
 #include <stdint.h>
 #include <objc/objc.h>
 typedef struct objc_ivar *Ivar;
+typedef struct objc_object Protocol;
 id objc_getClass(const char *name);
 Class object_getClass(id obj);
 Class objc_allocateClassPair(Class superclass, const char *name, size_t extraBytes);
 void objc_registerClassPair(Class cls);
+Protocol *objc_getProtocol(const char *name);
+BOOL class_addProtocol(Class cls, Protocol *protocol);
 BOOL class_addMethod(Class cls, SEL name, IMP imp, const char *types);
 BOOL class_addIvar(Class cls, const char *name, size_t size, uint8_t alignment,
 		   const char *types);
