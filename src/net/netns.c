@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,6 +136,28 @@ int netns_leave(int *saved)
 	close(*saved);
 	*saved = -1;
 	return rc;
+}
+
+int netns_socket(const char *name, int domain, int type, int protocol)
+{
+	int saved = -1, fd, rc, e;
+
+	if (name && *name) {
+		rc = netns_enter(name, &saved);
+		if (rc < 0)
+			return rc;
+	}
+	fd = socket(domain, type | SOCK_CLOEXEC, protocol);
+	e = errno;
+	if (netns_leave(&saved) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return VMC_EIO; /* this thread is stuck elsewhere: never hand out a socket */
+	}
+	if (fd < 0)
+		return vmc_error_set_errno(VMC_EIO, e, "socket in network namespace '%s'",
+					   name && *name ? name : "(own)");
+	return fd;
 }
 
 int netns_of_network(const char *vm_dir, const char *network, char *out, size_t len)

@@ -27,6 +27,11 @@ int netns_exists(const char *name);
 int netns_enter(const char *name, int *saved);
 /* Back into *saved (closed and reset to -1); -1: nothing to do. */
 int netns_leave(int *saved);
+/* socket(domain, type | SOCK_CLOEXEC, protocol) made inside namespace
+ * `name` (NULL or "": here): a socket stays in the namespace it was made
+ * in, so e.g. a forwarder in vmc-shim can reach guests of a --netns
+ * network. The fd, or < 0 with the error set. */
+int netns_socket(const char *name, int domain, int type, int protocol);
 /* The namespace of bridge network `network` as recorded in its
  * config.json, for the VM in vm_dir (<state>/<ns>/<name>): out = "" when
  * the network lives in vmc's own namespace. */

@@ -408,6 +408,37 @@ static void net_bridge__recovery_undoes_a_crashed_create(void **state)
 	vmc_manager_free(mgr);
 }
 
+/* A bridge name that is taken on the host: refused, and left alone. */
+static void net_bridge__existing_link_is_not_ours(void **state)
+{
+	char links[512], dir[512];
+	vmc_manager *mgr = NULL;
+	struct nl_link l;
+	struct stat st;
+	struct nl nl;
+
+	(void)state;
+	skip_unless_root(0);
+	assert_int_equal(nl_open(&nl), 0);
+	assert_int_equal(nl_link_create(&nl, "vmc-taken", "bridge", NULL), 0);
+	assert_int_equal(nl_link_get(&nl, "vmc-taken", &l), 0);
+	assert_int_equal(nl_addr_add(&nl, l.index, "fd00:7::1", 64), 0);
+	assert_int_equal(nl_addr_add(&nl, l.index, "fd00:7::1", 64), VMC_EEXISTS);
+	assert_int_equal(nl_addr_add(&nl, l.index, "fd00:7::1", 129), VMC_EINVAL);
+	assert_int_equal(vmc_manager_open(&mgr, H.state_dir), 0);
+	assert_int_equal(vmc_network_create_bridge(mgr, "taken", NULL, VMC_NETWORK_NAT, NULL, NULL),
+			 VMC_EEXISTS);
+	assert_non_null(strstr(vmc_error_last(), "'vmc-taken' exists"));
+	vmc_links(links);
+	assert_string_equal(links, "vmc-taken ");
+	snprintf(dir, sizeof(dir), "%s/networks/taken", H.state_dir);
+	assert_int_equal(stat(dir, &st), -1);
+	assert_int_equal(nl_link_delete(&nl, "vmc-taken"), 0);
+	assert_int_equal(nl_link_delete(&nl, "vmc-taken"), VMC_ENOTFOUND);
+	nl_close(&nl);
+	vmc_manager_free(mgr);
+}
+
 static void net_bridge__own_netns(void **state)
 {
 	char net[32], vm[32], ns[40], path[96], links[512];
@@ -436,6 +467,23 @@ static void net_bridge__own_netns(void **state)
 	vmc_links(links);
 	assert_non_null(strstr(links, "vmc-n"));
 	assert_int_equal(netns_leave(&saved), 0);
+	/* a socket made in there routes from there: to .1 from .1 itself */
+	{
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) }, from;
+		socklen_t flen = sizeof(from);
+		char ip[INET_ADDRSTRLEN];
+		int fd = netns_socket(ns, AF_INET, SOCK_DGRAM, 0);
+
+		assert_true(fd >= 0);
+		inet_pton(AF_INET, "10.214.0.1", &to.sin_addr);
+		assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+		assert_int_equal(getsockname(fd, (struct sockaddr *)&from, &flen), 0);
+		inet_ntop(AF_INET, &from.sin_addr, ip, sizeof(ip));
+		assert_string_equal(ip, "10.214.0.1");
+		close(fd);
+		assert_int_equal(netns_socket("vmc-no-such-ns", AF_INET, SOCK_DGRAM, 0),
+				 VMC_ENOTFOUND);
+	}
 
 	/* the guest's TAP goes into that namespace's bridge: it reaches .1 */
 	start_ok(mgr, bridge_vm(vm, net, "ping -c 2 -W 2 10.214.0.1 && echo PING-OK || echo "
@@ -485,6 +533,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(net_bridge__taps_vanish_with_their_fds),
 		cmocka_unit_test(net_bridge__recovery_undoes_a_crashed_create),
+		cmocka_unit_test(net_bridge__existing_link_is_not_ours),
 		cmocka_unit_test(net_bridge__guest_reaches_outside_through_nat),
 		cmocka_unit_test(net_bridge__own_netns),
 	};
