@@ -433,11 +433,15 @@ static int net_create(vmc_manager *mgr, const char *name, const char *subnet_cid
 		rc = switch_start(dir);
 out:
 	if (rc < 0 && created) {
-		char *rec = fs_join(dir, HOSTREC_FILE);
+		char *rec = fs_join(dir, HOSTREC_FILE), msg[1024];
 
 		/* a record the undo could not finish stays for the recovery pass */
+		snprintf(msg, sizeof(msg), "%s", vmc_error_last());
+		if (rec && access(rec, F_OK) == 0 && bridge_net_undo(dir, nets) < 0)
+			vmc_error_clear();
 		if (rec && access(rec, F_OK) < 0)
 			fs_remove_tree(dir);
+		vmc_error_set(rc, "%s", msg);
 		free(rec);
 	}
 	if (lock >= 0)
