@@ -60,21 +60,6 @@ void vsw_watch_del(struct vswitch *vs, struct vsw_watch *w)
 		epoll_ctl(vs->epfd, EPOLL_CTL_DEL, w->fd, NULL);
 }
 
-static int valid_name(const char *name)
-{
-	size_t i, len = strlen(name);
-
-	if (len == 0 || len > VSW_NAME_MAX || name[0] == '.')
-		return 0;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.'))
-			return 0;
-	}
-	return 1;
-}
-
 struct vsw_port *vsw_port_find(struct vswitch *vs, const char *name)
 {
 	for (unsigned i = 0; i < SWITCH_PORTS_MAX; i++)
@@ -162,7 +147,7 @@ int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, int *gi
 
 	if (give_fd)
 		*give_fd = -1;
-	if (!valid_name(name))
+	if (!vsw_name_valid(name))
 		return vmc_error_set(VMC_EINVAL, "invalid port name '%s'", name);
 	if (!give_fd && (!peer || peer[0] != '/'))
 		return vmc_error_set(VMC_EINVAL, "peer socket path must be absolute");

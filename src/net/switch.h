@@ -25,10 +25,10 @@
 
 #include "core/line_reader.h"
 #include "net/switch_core.h"
+#include "net/switch_req.h"
 
 #define VSW_BATCH 32              /* frames per recvmmsg/sendmmsg */
 #define VSW_RX_ROUNDS 4           /* batches read from one port per wakeup */
-#define VSW_NAME_MAX 32
 #define VSW_CLIENT_LINE_MAX 4096
 #define VSW_MAX_CLIENTS 32
 #define VSW_TXQ_FRAMES 256        /* backlog per port (switch_txq.c) */

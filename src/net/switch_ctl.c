@@ -13,7 +13,7 @@
  * tx_bytes, tx_drops. Failures carry "ok":false, "code" and "error". The
  * protocol is internal to vmc. A client that sends garbage or too long a
  * line, or does not read its replies, is disconnected; the switch never
- * blocks on a client.
+ * blocks on a client. Parsing a request is switch_req.c's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -136,48 +136,46 @@ static json_t *ports_reply(struct vswitch *vs)
 
 static int handle_request(struct vswitch *vs, struct vsw_client *c, const char *line)
 {
-	json_error_t jerr;
-	json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
-	const char *op = req ? json_string_value(json_object_get(req, "op")) : NULL;
-	const char *name = req ? json_string_value(json_object_get(req, "name")) : NULL;
+	struct vsw_request reqbuf, *req = &reqbuf;
 	json_t *rep;
-	int rc, r;
+	int r;
 
-	if (!op) {
-		json_decref(req);
+	r = vsw_request_parse(line, strlen(line), req);
+	if (r == VMC_EPROTO) {
+		vmc_error_clear();
 		client_close(vs, c);
 		return 1;
 	}
-	if (!strcmp(op, "add_port")) {
-		const char *peer = json_string_value(json_object_get(req, "peer"));
-		int pair = json_is_true(json_object_get(req, "socketpair")), fd = -1;
+	if (r < 0)
+		return client_send(vs, c, error_reply(r));
+	switch (req->op) {
+	case VSW_OP_ADD_PORT: {
 		struct vsw_port *p = NULL;
+		int fd = -1, rc;
 
-		r = name ? vsw_port_add(vs, name, peer, pair ? &fd : NULL, &p)
-			 : vmc_error_set(VMC_EINVAL, "add_port needs a name");
+		r = vsw_port_add(vs, req->name, req->socketpair ? NULL : req->peer,
+				 req->socketpair ? &fd : NULL, &p);
 		rep = r < 0 ? error_reply(r)
 			    : json_pack("{s:b, s:o}", "ok", 1, "port", port_json(vs, p));
 		rc = client_send_fd(vs, c, rep, fd);
 		if (fd >= 0)
 			close(fd); /* the client has its copy, or is gone */
-		json_decref(req);
 		return rc;
-	} else if (!strcmp(op, "remove_port")) {
-		r = name ? vsw_port_remove(vs, name)
-			 : vmc_error_set(VMC_EINVAL, "remove_port needs a name");
+	}
+	case VSW_OP_REMOVE_PORT:
+		r = vsw_port_remove(vs, req->name);
 		rep = r < 0 ? error_reply(r) : json_pack("{s:b}", "ok", 1);
-	} else if (!strcmp(op, "ports")) {
+		break;
+	case VSW_OP_PORTS:
 		rep = ports_reply(vs);
-	} else if (!strcmp(op, "shutdown")) {
+		break;
+	case VSW_OP_SHUTDOWN:
+	default:
 		vs->stopping = 1;
 		rep = json_pack("{s:b}", "ok", 1);
-	} else {
-		vmc_error_set(VMC_EINVAL, "unknown operation '%s'", op);
-		rep = error_reply(VMC_EINVAL);
+		break;
 	}
-	rc = client_send(vs, c, rep);
-	json_decref(req);
-	return rc;
+	return client_send(vs, c, rep);
 }
 
 static int client_readable(struct vswitch *vs, struct vsw_watch *w, uint32_t events)
