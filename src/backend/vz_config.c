@@ -223,7 +223,7 @@ static int set_fixed_devices(struct backend_vm *vm, id conf, struct objbag *b)
 static int set_disks(struct backend_vm *vm, id conf, struct objbag *b)
 {
 	struct vz_plan *p = &vm->plan;
-	id devs[VMC_DEVICES_MAX + 1];
+	id devs[VMC_DEVICES_MAX + 2];
 	char text[VZ_TEXT_MAX];
 
 	for (size_t i = 0; i < p->n_disks; i++) {
@@ -240,6 +240,15 @@ static int set_disks(struct backend_vm *vm, id conf, struct objbag *b)
 		devs[i] = dev ? bag(b, vz_msg_id_id(dev, "initWithAttachment:", att)) : NULL;
 		if (!devs[i])
 			return missing("VZVirtioBlockDeviceConfiguration");
+		if (p->disks[i].identifier) {
+			/* the guest's /sys/block/vdX/serial; macOS 12.3 */
+			if (!class_respondsToSelector((Class)vz_cls("VZVirtioBlockDeviceConfiguration"),
+						      vz_sel("setBlockDeviceIdentifier:")))
+				return vmc_error_set(VMC_EUNSUPPORTED, "booting an image needs macOS "
+						     "12.3 or later (blockDeviceIdentifier)");
+			vz_msg_void_id(devs[i], "setBlockDeviceIdentifier:",
+				       vz_str(p->disks[i].identifier));
+		}
 	}
 	vz_msg_void_id(conf, "setStorageDevices:", vz_array(devs, p->n_disks));
 	return 0;

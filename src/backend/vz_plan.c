@@ -19,6 +19,7 @@
 #include "backend/launch_util.h"
 #include "backend/vz_kernel.h"
 #include "backend/vz_plan.h"
+#include "core/config_image.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "image/seed_attach.h"
@@ -40,8 +41,9 @@ static int check_unsupported(const struct vmc_config *cfg)
 				     "Virtualization.framework uses Apple's hypervisor (--accel auto)");
 	if (cfg->n_forwards > 0)
 		return vmc_error_set(VMC_EUNSUPPORTED, "port forwards: Virtualization.framework's "
-				     "NAT cannot forward host ports to the guest; reach the guest at "
-				     "its NAT address, or put it on a switch network");
+				     "NAT cannot forward host ports to the guest (and vmc-shim's own "
+				     "forwarder is Linux-only in this build); reach the guest at its "
+				     "NAT address");
 	for (size_t i = 0; i < cfg->n_nics; i++)
 		if (cfg->nics[i].kind == VMC_NIC_TAP)
 			return vmc_error_set(VMC_EUNSUPPORTED, "nic %zu: TAP devices do not exist on "
@@ -185,6 +187,17 @@ static int plan_disks(struct vz_plan *p, const struct vz_plan_input *in)
 	const struct vmc_config *cfg = in->cfg;
 	int rc;
 
+	if (cfg->image && in->vm_dir) {
+		/* the manager's clone of the image disk, found by the guest by its
+		 * serial (vmc.root=serial:vmc-root): blockDeviceIdentifier */
+		struct vz_disk_plan *d = &p->disks[p->n_disks];
+
+		d->path = fs_join(in->vm_dir, CONFIG_IMAGE_ROOT_FILE);
+		d->identifier = strdup(CONFIG_IMAGE_ROOT_SERIAL);
+		p->n_disks++;
+		if (!d->path || !d->identifier)
+			return vmc_error_oom();
+	}
 	for (size_t i = 0; i < cfg->n_disks; i++) {
 		rc = launch_check_file("disk", cfg->disks[i].path, !cfg->disks[i].read_only);
 		if (rc == 0)
@@ -318,8 +331,10 @@ void vz_plan_free(struct vz_plan *p)
 	free(p->kernel);
 	free(p->initramfs);
 	free(p->cmdline);
-	for (size_t i = 0; i < p->n_disks; i++)
+	for (size_t i = 0; i < p->n_disks; i++) {
 		free(p->disks[i].path);
+		free(p->disks[i].identifier);
+	}
 	for (size_t i = 0; i < p->n_nics; i++) {
 		free(p->nics[i].local);
 		free(p->nics[i].remote);

@@ -55,6 +55,7 @@ struct vz_nic_plan {
 struct vz_disk_plan {
 	char *path;                    /* VZDiskImageStorageDeviceAttachment, raw only */
 	int read_only;
+	char *identifier;              /* blockDeviceIdentifier (the guest's serial), or NULL */
 };
 
 struct vz_share_plan {
@@ -78,7 +79,9 @@ struct vz_plan {
 	/* One each, always: virtio console (hvc0) to the shim's console
 	 * pipe, entropy, traditional memory balloon, vsock. */
 	int console, entropy, balloon, vsock;
-	struct vz_disk_plan disks[VMC_DEVICES_MAX + 1]; /* + the cloud-init seed */
+	/* the image's root disk (vmc_config_set_image), the config's disks,
+	 * the cloud-init seed */
+	struct vz_disk_plan disks[VMC_DEVICES_MAX + 2];
 	size_t n_disks;
 	struct vz_nic_plan nics[VMC_DEVICES_MAX];
 	size_t n_nics;

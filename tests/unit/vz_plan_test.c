@@ -2,7 +2,8 @@
  * vz_plan_test.c - the Virtualization.framework plan without a Mac: every
  * vmc_config field accepted, converted or refused with its message (TCG,
  * KVM, port forwards, TAP NICs, qcow2 disks, CPU/memory outside VZ's
- * limits, non-arm64 kernels), NICs (NAT only when asked
+ * limits, bridge NICs, non-arm64 kernels), image root disks with their
+ * guest serial, NICs (NAT only when asked
  * for, file-handle sockets on a real switch-port datagram socket, stable
  * locally administered MACs), the machine identifier created once and
  * reused, restore from a snapshot directory, the VZ state mapping, and
@@ -27,6 +28,7 @@
 #include "backend/backend.h"
 #include "backend/vz_plan.h"
 #include "core/config.h"
+#include "core/config_image.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "vmc.h"
@@ -260,6 +262,11 @@ static void vz_plan__refused_fields(void **state)
 	vmc_config_free(cfg);
 
 	cfg = base_config();
+	assert_int_equal(vmc_config_add_nic(cfg, VMC_NIC_BRIDGE, "lan", NULL, NULL, NULL), 0);
+	expect_refused(cfg, VMC_EUNSUPPORTED, "bridge networks are Linux");
+	vmc_config_free(cfg);
+
+	cfg = base_config();
 	assert_int_equal(vmc_config_add_disk_format(cfg, disk_rw, 0, VMC_DISK_QCOW2), 0);
 	expect_refused(cfg, VMC_EUNSUPPORTED, "raw images only");
 	vmc_config_free(cfg);
@@ -331,6 +338,45 @@ static void vz_plan__cloud_init_seed_is_a_read_only_disk(void **state)
 	assert_int_equal(p.n_disks, 1);
 	vz_plan_free(&p);
 	vmc_seed_free(seed);
+	vmc_config_free(cfg);
+}
+
+/* An image VM (vmc_config_set_image): the manager's clone of the image
+ * disk comes first, writable, with the serial the guest looks for. */
+static void vz_plan__image_root_disk_has_the_guest_serial(void **state)
+{
+	vmc_config *cfg = base_config();
+	struct config_image *im = calloc(1, sizeof(*im));
+	struct vz_plan p;
+	char want[200];
+
+	(void)state;
+	assert_non_null(im);
+	im->ref = strdup("docker.io/library/alpine:latest");
+	im->digest = strdup("sha256:0000000000000000000000000000000000000000000000000000000000000000");
+	im->disk = strdup(disk_rw);
+	im->argv = calloc(2, sizeof(char *));
+	assert_non_null(im->argv);
+	im->argv[0] = strdup("/bin/sh");
+	im->argc = 1;
+	im->env = calloc(1, sizeof(char *));
+	cfg->image = im; /* the config owns it now */
+	assert_int_equal(vmc_config_add_disk(cfg, disk_ro, 1), 0);
+	assert_int_equal(build(&p, cfg, vm_dir, NULL), 0);
+	assert_int_equal(p.n_disks, 2);
+	snprintf(want, sizeof(want), "%s/" CONFIG_IMAGE_ROOT_FILE, vm_dir);
+	assert_string_equal(p.disks[0].path, want);
+	assert_int_equal(p.disks[0].read_only, 0);
+	assert_string_equal(p.disks[0].identifier, CONFIG_IMAGE_ROOT_SERIAL);
+	assert_string_equal(p.disks[1].path, disk_ro);
+	assert_null(p.disks[1].identifier);
+	assert_non_null(strstr(p.cmdline, "vmc.root=serial:" CONFIG_IMAGE_ROOT_SERIAL));
+	assert_non_null(strstr(p.cmdline, "vmc.exec=/bin/sh"));
+	vz_plan_free(&p);
+	/* validate only: the clone does not exist yet and is not planned */
+	assert_int_equal(build(&p, cfg, NULL, NULL), 0);
+	assert_int_equal(p.n_disks, 1);
+	vz_plan_free(&p);
 	vmc_config_free(cfg);
 }
 
@@ -520,6 +566,7 @@ int main(void)
 		T(vz_plan__refused_fields),
 		T(vz_plan__missing_and_wrong_files),
 		T(vz_plan__cloud_init_seed_is_a_read_only_disk),
+		T(vz_plan__image_root_disk_has_the_guest_serial),
 		T(vz_plan__machine_identifier_created_once_then_loaded),
 		T(vz_plan__restore_uses_the_snapshot_identity),
 		T(vz_plan__switch_nic_file_handle_socket),
