@@ -513,12 +513,35 @@ static void image__pulled_from_registry(void **state)
 	assert_non_null(strstr(ls, ref));
 }
 
+/* The same disk and workload on the Cloud Hypervisor backend (its test
+ * double, QEMU underneath): the clone is attached with serial=vmc-root. */
+static void image__on_chv_double(void **state)
+{
+	const char *dbl = getenv("VMC_CHV_DOUBLE");
+	const char *args[] = { "run", "--backend", "chv", "--name", "onchv", "--image", REF, "--",
+			       "/bin/sh", "-c", "echo on-chv uid=$(id -u); exit 5", NULL };
+	int rc;
+	(void)state;
+
+	NEED_IMAGE();
+	if (!dbl || access(dbl, X_OK) != 0) {
+		print_message("skipped: no Cloud Hypervisor test double (VMC_CHV_DOUBLE)\n");
+		skip();
+	}
+	assert_int_equal(setenv("VMC_CHV_BINARY", dbl, 1), 0);
+	rc = harness_cli(&H, out_buf, sizeof(out_buf), args);
+	unsetenv("VMC_CHV_BINARY");
+	assert_non_null(strstr(out_buf, "on-chv uid=1234"));
+	assert_int_equal(rc, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(image__echo_hello),
 		cmocka_unit_test(image__default_workload),
 		cmocka_unit_test(image__independent_disks_one_cache),
+		cmocka_unit_test(image__on_chv_double),
 		cmocka_unit_test(image__absent_pull_fails),
 		cmocka_unit_test(image__pulled_from_registry),
 	};
