@@ -17,7 +17,9 @@
  * vanishes with them. With --netns (vmc_network_create_bridge's netns), the
  * bridge lives in a named namespace vmc makes, the guest's TAP joins it
  * there (the guest pings .1), and removal deletes the namespace. Needs
- * root (skips, saying why, otherwise).
+ * root (skips, saying why, otherwise). The CLI is run the same way (in
+ * "host"): net create --type bridge --nat --uplink, ls (text and JSON),
+ * usage errors, rm; and no fd of this process is left behind.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -292,9 +294,11 @@ static void net_bridge__guest_reaches_outside_through_nat(void **state)
 	vmc_config *got = NULL;
 	size_t n = 0;
 	ssize_t r;
+	int fds;
 
 	(void)state;
 	skip_unless_root(1);
+	fds = harness_count_fds();
 	snprintf(net, sizeof(net), "b%d", (int)getpid() % 100000);
 	snprintf(vm, sizeof(vm), "bvm-%d", (int)getpid());
 	ip_forward(fwd);
@@ -350,6 +354,7 @@ static void net_bridge__guest_reaches_outside_through_nat(void **state)
 	ip_forward(fwd);
 	assert_string_equal(fwd, "0");
 	vmc_manager_free(mgr);
+	assert_int_equal(harness_count_fds(), fds); /* nothing leaked in this process */
 }
 
 /* A child that creates network `net` and dies at `step`. */
@@ -406,6 +411,46 @@ static void net_bridge__recovery_undoes_a_crashed_create(void **state)
 	snprintf(dir, sizeof(dir), "%s/networks/crash2", H.state_dir);
 	assert_int_equal(stat(dir, &st), -1);
 	vmc_manager_free(mgr);
+}
+
+/* The CLI, run in this namespace like `ip netns exec host vmc ...`. */
+static void net_bridge__cli(void **state)
+{
+	char out[2048], links[512], tables[512];
+	int fds = harness_count_fds();
+
+	(void)state;
+	skip_unless_root(0);
+	if (!H.cli[0]) {
+		print_message("skipped: no VMC_CLI\n");
+		skip();
+	}
+	assert_int_equal(harness_cli(&H, out, sizeof(out), (const char *const[]){ "net", "create",
+		"wan", "--type", "bridge", "--subnet", "10.215.0.0/24", "--nat", "--uplink",
+		"hn-host", NULL }), 0);
+	assert_string_equal(out, "wan 10.215.0.0/24\n");
+	assert_int_equal(harness_cli(&H, out, sizeof(out), (const char *const[]){ "net", "ls",
+		NULL }), 0);
+	assert_non_null(strstr(out, "bridge vmc-wan nat"));
+	assert_int_equal(harness_cli(&H, out, sizeof(out), (const char *const[]){ "--json", "net",
+		"ls", NULL }), 0);
+	assert_non_null(strstr(out, "\"type\": \"bridge\""));
+	nft_tables(tables, sizeof(tables));
+	assert_non_null(strstr(tables, "table inet vmc"));
+	/* usage errors: exit 2, nothing made */
+	assert_int_equal(harness_cli(&H, out, sizeof(out), (const char *const[]){ "net", "create",
+		"x", "--nat", NULL }), 2);
+	assert_int_equal(harness_cli(&H, out, sizeof(out), (const char *const[]){ "net", "create",
+		"x", "--type", "bridge", "--uplink", "eth0", NULL }), 2);
+	assert_int_equal(harness_cli(&H, out, sizeof(out), (const char *const[]){ "net", "create",
+		"x", "--type", "vde", NULL }), 2);
+	assert_int_equal(harness_cli(&H, out, sizeof(out), (const char *const[]){ "net", "rm",
+		"wan", NULL }), 0);
+	vmc_links(links);
+	assert_string_equal(links, "");
+	nft_tables(tables, sizeof(tables));
+	assert_null(strstr(tables, "vmc"));
+	assert_int_equal(harness_count_fds(), fds);
 }
 
 /* A bridge name that is taken on the host: refused, and left alone. */
@@ -534,6 +579,7 @@ int main(void)
 		cmocka_unit_test(net_bridge__taps_vanish_with_their_fds),
 		cmocka_unit_test(net_bridge__recovery_undoes_a_crashed_create),
 		cmocka_unit_test(net_bridge__existing_link_is_not_ours),
+		cmocka_unit_test(net_bridge__cli),
 		cmocka_unit_test(net_bridge__guest_reaches_outside_through_nat),
 		cmocka_unit_test(net_bridge__own_netns),
 	};
