@@ -1,11 +1,11 @@
 /*
  * image_disk.c - an image's root filesystem as a cached ext4 disk (see
- * image_disk.h): the layers are unpacked into a temporary folder next to
- * the cache (rootfs.c), measured, and `mke2fs -d` (e2fsprogs, spawned with
- * an argv) writes the filesystem into a temporary sparse file, which is
+ * image_disk.h): in a private (0700) build folder next to the cache, the
+ * layers are unpacked (rootfs.c), measured, and `mke2fs -d` (e2fsprogs,
+ * spawned with an argv) writes the filesystem into a sparse file, which is
  * fsynced and linked to disks/<hex>.ext4 with link(2), so a half-built
  * disk is never visible and a concurrent builder's finished disk is never
- * replaced. The folder and any temporary file are removed on every path.
+ * replaced. The build folder is removed on every path.
  *
  * The filesystem has no journal: each VM boots a private clone of this
  * disk that is deleted with the VM, so there is nothing to recover after
@@ -201,22 +201,23 @@ static int regular_file(const char *path)
 	return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-/* Unpacks, measures and formats into `tmp_image`; the folder is `tmp_dir`. */
-static int build(struct oci_store *s, const char *digest, const char *hex, const char *tmp_dir,
+/* Unpacks into `rootfs` (made here, 0755), measures it and formats
+ * `tmp_image`; both live in the caller's private (0700) build folder. */
+static int build(struct oci_store *s, const char *digest, const char *hex, const char *rootfs,
 		 const char *tmp_image)
 {
 	uint64_t bytes = 0, files = 0, size, inodes;
 	unsigned int flags = geteuid() == 0 ? UNPACK_ALLOW_DEVICES : 0;
 	int fd, rc;
 
-	if (chmod(tmp_dir, 0755) < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "chmod '%s'", tmp_dir);
-	rc = oci_rootfs_build(s, digest, tmp_dir, flags, NULL);
+	if (mkdir(rootfs, 0755) < 0 || chmod(rootfs, 0755) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", rootfs);
+	rc = oci_rootfs_build(s, digest, rootfs, flags, NULL);
 	if (rc < 0)
 		return rc;
-	fd = open(tmp_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "open '%s'", tmp_dir);
+		return vmc_error_set_errno(VMC_EIO, errno, "open '%s'", rootfs);
 	rc = measure(fd, 0, &bytes, &files);
 	if (rc < 0)
 		return rc;
@@ -230,7 +231,7 @@ static int build(struct oci_store *s, const char *digest, const char *hex, const
 		return rc;
 	}
 	close(fd);
-	rc = run_mke2fs(tmp_dir, tmp_image, inodes, hex);
+	rc = run_mke2fs(rootfs, tmp_image, inodes, hex);
 	if (rc < 0)
 		return rc;
 	fd = open(tmp_image, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -244,7 +245,7 @@ static int build(struct oci_store *s, const char *digest, const char *hex, const
 int image_disk_ensure(struct oci_store *s, const char *store_dir, const char *manifest_digest,
 		      char *out, size_t outlen, int *built)
 {
-	char *dir = NULL, *tmp_dir = NULL, *tmp_image = NULL;
+	char *dir = NULL, *tmp_dir = NULL, *rootfs = NULL, *tmp_image = NULL;
 	const char *hex;
 	int rc, lock = -1, dfd;
 
@@ -278,12 +279,15 @@ int image_disk_ensure(struct oci_store *s, const char *store_dir, const char *ma
 		tmp_dir = NULL;
 		goto out;
 	}
-	if (asprintf(&tmp_image, "%s.ext4", tmp_dir) < 0) {
-		tmp_image = NULL;
+	/* mkdtemp's 0700 keeps other users out while the tree holds the
+	 * image's setuid files and (as root) device nodes */
+	rootfs = fs_join(tmp_dir, "rootfs");
+	tmp_image = fs_join(tmp_dir, "disk.ext4");
+	if (!rootfs || !tmp_image) {
 		rc = vmc_error_oom();
 		goto out;
 	}
-	rc = build(s, manifest_digest, hex, tmp_dir, tmp_image);
+	rc = build(s, manifest_digest, hex, rootfs, tmp_image);
 	if (rc < 0)
 		goto out;
 	if (link(tmp_image, out) < 0) {
@@ -301,14 +305,13 @@ int image_disk_ensure(struct oci_store *s, const char *store_dir, const char *ma
 		close(dfd);
 	}
 out:
-	if (tmp_image)
-		unlink(tmp_image);
 	if (tmp_dir)
 		fs_remove_tree(tmp_dir);
 	oci_store_unlock(&lock);
 	if (rc < 0)
 		rc = vmc_error_prefix(rc, "disk of image %.19s", manifest_digest);
 	free(tmp_image);
+	free(rootfs);
 	free(tmp_dir);
 	free(dir);
 	return rc;
