@@ -1,5 +1,7 @@
 /*
- * unixsock.c - unix socket helpers (see unixsock.h).
+ * unixsock.c - unix socket helpers (see unixsock.h). The few Linux-only
+ * flags (SOCK_CLOEXEC, accept4, O_PATH + /proc/self/fd) have a portable
+ * fallback chosen at compile time, for the macOS shim.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +33,14 @@ static int make_addr(const char *path, struct sockaddr_un *addr, int *dirfd)
 	}
 	if (len >= PATH_MAX)
 		return vmc_error_set(VMC_EINVAL, "socket path too long '%s'", path);
+#ifndef O_PATH
+	/* no /proc/self/fd to address a directory by (macOS) */
+	(void)dir;
+	(void)base;
+	(void)n;
+	return vmc_error_set(VMC_EINVAL, "socket path '%s' is longer than %zu bytes: use a "
+			     "shorter state directory", path, sizeof(addr->sun_path) - 1);
+#else
 	memcpy(dir, path, len + 1);
 	memcpy(base, path, len + 1);
 	*dirfd = open(dirname(dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -40,6 +50,67 @@ static int make_addr(const char *path, struct sockaddr_un *addr, int *dirfd)
 		     basename(base));
 	if (n < 0 || (size_t)n >= sizeof(addr->sun_path))
 		return vmc_error_set(VMC_EINVAL, "socket name too long in '%s'", path);
+	return 0;
+#endif
+}
+
+#ifndef SOCK_CLOEXEC
+/* Makes an fd close-on-exec (and non-blocking), with SO_NOSIGPIPE where
+ * send() has no MSG_NOSIGNAL. Linux gets these from the flags instead. */
+static int fd_setup(int fd, int nonblock)
+{
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -1;
+	if (nonblock && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		return -1;
+#ifdef SO_NOSIGPIPE
+	int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof(one)) < 0)
+		return -1;
+#endif
+	return 0;
+}
+#endif
+
+static int stream_socket(int nonblock)
+{
+	int fd;
+
+#ifdef SOCK_CLOEXEC
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+#else
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd >= 0 && fd_setup(fd, nonblock) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		fd = -1;
+	}
+#endif
+	return fd;
+}
+
+int unix_accept(int listen_fd, int *out)
+{
+	int fd;
+
+#ifdef SOCK_CLOEXEC
+	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+#else
+	fd = accept(listen_fd, NULL, NULL);
+	if (fd >= 0 && fd_setup(fd, 1) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		fd = -1;
+	}
+#endif
+	if (fd < 0)
+		return -1;
+	*out = fd;
 	return 0;
 }
 
@@ -51,7 +122,7 @@ int unix_connect(const char *path, int *out)
 	rc = make_addr(path, &addr, &dirfd);
 	if (rc < 0)
 		goto out;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = stream_socket(0);
 	if (fd < 0) {
 		rc = vmc_error_set_errno(VMC_EIO, errno, "socket");
 		goto out;
@@ -81,7 +152,7 @@ int unix_listen(const char *path, int backlog, int nonblock, int *out)
 	rc = make_addr(path, &addr, &dirfd);
 	if (rc < 0)
 		goto out;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+	fd = stream_socket(nonblock);
 	if (fd < 0) {
 		rc = vmc_error_set_errno(VMC_EIO, errno, "socket");
 		goto out;
@@ -123,7 +194,7 @@ int unix_send_all(int fd, const void *buf, size_t len)
 	const char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n = send(fd, p, len, UNIX_MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -60,7 +60,7 @@ static int client_send(struct shim *shim, struct shim_client *c, json_t *obj)
 	}
 	len = strlen(text);
 	text[len] = '\n'; /* json_dumps leaves room for the NUL we overwrite */
-	n = send(c->watch.fd, text, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	n = send(c->watch.fd, text, len + 1, UNIX_MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n != (ssize_t)(len + 1))
 		dead = 1; /* gone, or not reading: never block the shim */
 	free(text);
@@ -154,8 +154,7 @@ int shim_control_accept(struct shim *shim, struct shim_watch *w, uint32_t events
 	int fd;
 
 	(void)events;
-	fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
+	if (unix_accept(w->fd, &fd) < 0)
 		return 0;
 	if (shim->n_clients >= SHIM_MAX_CLIENTS) {
 		close(fd);

@@ -6,7 +6,10 @@ int *__error(void);
 #define ENOENT 2
 #define EINTR 4
 #define EIO 5
+#define EEXIST 17
 #define EAGAIN 35
+#define EADDRINUSE 48
+#define ECONNREFUSED 61
 #define EWOULDBLOCK EAGAIN
 #define EPROTO 100
 #endif

@@ -8,5 +8,7 @@ extern FILE *__stderrp;
 #define stderr __stderrp
 int snprintf(char *str, size_t size, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
+int vsnprintf(char *str, size_t size, const char *format, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 int fprintf(FILE *stream, const char *format, ...) __attribute__((format(printf, 2, 3)));
 #endif
