@@ -6,6 +6,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,6 +82,7 @@ int fwd_new(struct fwd **out, const struct fwd_limits *lim)
 	if (!f)
 		return vmc_error_oom();
 	f->timer.fd = -1;
+	f->guest_ns = f->home_ns = -1;
 	if (lim)
 		f->lim = *lim;
 	if (!f->lim.max_conns)
@@ -122,6 +125,10 @@ void fwd_free(struct fwd *f)
 	}
 	if (f->timer.fd >= 0)
 		close(f->timer.fd);
+	if (f->guest_ns >= 0)
+		close(f->guest_ns);
+	if (f->home_ns >= 0)
+		close(f->home_ns);
 	if (f->epfd >= 0)
 		close(f->epfd);
 	free(f);
@@ -246,6 +253,50 @@ int fwd_set_guest(struct fwd *f, const char *ip)
 		rc = rule_start(f, r);
 	}
 	return rc;
+}
+
+int fwd_set_guest_netns(struct fwd *f, const char *name)
+{
+	char path[128];
+	int n = snprintf(path, sizeof(path), "/run/netns/%s", name);
+
+	if (n < 0 || (size_t)n >= sizeof(path) || strchr(name, '/'))
+		return vmc_error_set(VMC_EINVAL, "bad network namespace name '%.64s'", name);
+	f->guest_ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->guest_ns < 0)
+		return vmc_error_set_errno(errno == ENOENT ? VMC_ENOTFOUND : VMC_EIO, errno,
+					   "network namespace '%s'", name);
+	f->home_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (f->home_ns < 0) {
+		close(f->guest_ns);
+		f->guest_ns = -1;
+		return vmc_error_set_errno(VMC_EIO, errno, "/proc/self/ns/net");
+	}
+	return 0;
+}
+
+/* A socket keeps the namespace it was made in: enter the guest's for the
+ * socket() call only (setns moves just this thread; the shim has one). */
+int fwd_guest_socket(struct fwd *f, int family, int type)
+{
+	int fd, err;
+
+	if (f->guest_ns < 0)
+		return socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (setns(f->guest_ns, CLONE_NEWNET) < 0)
+		return -1;
+	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	err = errno;
+	if (setns(f->home_ns, CLONE_NEWNET) < 0) {
+		/* not expected (we held the fd); the next call tries again */
+		err = errno;
+		fwd_logf(f, "cannot return to the shim's network namespace: %s", strerror(err));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	errno = err;
+	return fd;
 }
 
 size_t fwd_waiting(const struct fwd *f)

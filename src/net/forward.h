@@ -74,6 +74,12 @@ int fwd_listen(struct fwd *f, vmc_proto proto, const struct sockaddr *host, sock
 /* The guest's address (IPv4 or IPv6 literal) for the rules added without
  * a target; they start serving. Returns 0 or VMC_EINVAL. */
 int fwd_set_guest(struct fwd *f, const char *ip);
+/* Creates the sockets towards the guest inside network namespace
+ * /run/netns/<name> (a bridge network made with --netns): the listening
+ * sockets stay where the caller is. Returns 0, VMC_ENOTFOUND or VMC_EIO. */
+int fwd_set_guest_netns(struct fwd *f, const char *name);
+/* A socket towards the guest, in its namespace; -1 with errno set. */
+int fwd_guest_socket(struct fwd *f, int family, int type);
 /* Number of rules still waiting for fwd_set_guest(). */
 size_t fwd_waiting(const struct fwd *f);
 void fwd_get_stats(const struct fwd *f, struct fwd_stats *out);
@@ -94,8 +100,10 @@ int fwd_plan_check(const struct vmc_config *cfg);
 /* Binds every forward of cfg the shim serves and checks the ports QEMU's
  * hostfwd will bind are free. For an IPv6 host address on a user-mode NIC
  * it picks a free IPv4 loopback port for hostfwd and records it in the
- * forward's relay_port (read by the QEMU backend). Returns 0 or the error
- * of the first port that cannot be had. */
-int fwd_plan_apply(struct fwd *f, struct vmc_config *cfg);
+ * forward's relay_port (read by the QEMU backend). For a bridge NIC whose
+ * network lives in its own namespace, the guest side is made in it
+ * (vm_dir, <state>/<ns>/<name>, finds the network; NULL: no bridge
+ * lookup). Returns 0 or the error of the first port that cannot be had. */
+int fwd_plan_apply(struct fwd *f, struct vmc_config *cfg, const char *vm_dir);
 
 #endif

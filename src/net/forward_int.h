@@ -78,6 +78,7 @@ struct fwd {
 	struct fwd_flow *buckets[FWD_UDP_BUCKETS];
 	struct fwd_watch timer;
 	int timer_armed;
+	int guest_ns, home_ns;            /* netns fds, -1: the caller's */
 	struct fwd_stats st;
 	unsigned char buf[FWD_DGRAM_MAX];
 };

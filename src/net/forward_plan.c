@@ -5,8 +5,10 @@
  * hostfwd serves IPv4 and the shim only checks those ports are free (QEMU
  * binds them a moment later) and relays IPv6 to the IPv4 hostfwd port.
  * Through any other NIC the host routes to, the shim serves every address
- * itself, towards the NIC's static address or the ready line's ip=.
- * Switch networks have no host port, so the host cannot reach them.
+ * itself, towards the NIC's static address or the ready line's ip=; for
+ * a bridge network in its own namespace (--netns), the sockets towards
+ * the guest are made in that namespace. Switch networks have no host
+ * port, so the host cannot reach them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "net/forward.h"
+#include "net/netns.h"
 
 int fwd_plan_nic(const struct vmc_config *cfg)
 {
@@ -188,7 +191,7 @@ static int plan_routed(struct fwd *f, const struct vmc_nic *nic, const struct vm
 	return rc;
 }
 
-int fwd_plan_apply(struct fwd *f, struct vmc_config *cfg)
+int fwd_plan_apply(struct fwd *f, struct vmc_config *cfg, const char *vm_dir)
 {
 	int nic = fwd_plan_nic(cfg), rc = 0;
 
@@ -196,6 +199,15 @@ int fwd_plan_apply(struct fwd *f, struct vmc_config *cfg)
 		return 0;
 	if (nic < 0)
 		return fwd_plan_check(cfg);
+	if (cfg->nics[nic].kind == VMC_NIC_BRIDGE && vm_dir) {
+		char ns[VMC_NAME_MAX + 1];
+
+		rc = netns_of_network(vm_dir, cfg->nics[nic].tap, ns, sizeof(ns));
+		if (rc == 0 && ns[0])
+			rc = fwd_set_guest_netns(f, ns);
+		if (rc < 0)
+			return vmc_error_prefix(rc, "--publish");
+	}
 	for (size_t i = 0; i < cfg->n_forwards && rc == 0; i++) {
 		struct vmc_forward *fw = &cfg->forwards[i];
 		char label[FWD_LABEL_MAX];

@@ -241,7 +241,7 @@ static int conn_new(struct fwd *f, struct fwd_rule *r, int cfd)
 		rc = vmc_error_set_errno(VMC_EIO, errno, "pipe2");
 		goto fail;
 	}
-	c->guest.fd = socket(r->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->guest.fd = fwd_guest_socket(f, r->target.ss_family, SOCK_STREAM);
 	if (c->guest.fd < 0) {
 		rc = vmc_error_set_errno(VMC_EIO, errno, "socket");
 		goto fail;

@@ -146,7 +146,7 @@ static struct fwd_flow *flow_new(struct fwd *f, struct fwd_rule *r,
 	fl->peer = *peer;
 	fl->peer_len = peer_len;
 	fl->sock.fn = on_flow;
-	fl->sock.fd = socket(r->target.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fl->sock.fd = fwd_guest_socket(f, r->target.ss_family, SOCK_DGRAM);
 	if (fl->sock.fd < 0 ||
 	    connect(fl->sock.fd, (const struct sockaddr *)&r->target, r->target_len) < 0 ||
 	    fwd_watch_add(f, &fl->sock, EPOLLIN) < 0 || timer_set(f, 1) < 0) {

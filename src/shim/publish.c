@@ -35,7 +35,7 @@ int shim_publish_start(struct shim *shim)
 		return 0;
 	rc = fwd_new(&shim->fwd, &lim);
 	if (rc == 0)
-		rc = fwd_plan_apply(shim->fwd, shim->cfg);
+		rc = fwd_plan_apply(shim->fwd, shim->cfg, shim->vm_dir);
 	if (rc == 0) {
 		shim->fwd_watch.fd = fwd_fd(shim->fwd);
 		shim->fwd_watch.handler = on_forwarder;

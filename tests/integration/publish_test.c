@@ -4,7 +4,9 @@
  * in a network namespace this test makes (root only; skipped, saying why,
  * otherwise), so all traffic stays inside it: its loopback is the "host"
  * side, and a TAP device in it with 10.77.0.1/24 leads to guest T
- * (static 10.77.0.2 through vmc.net=). Guest U uses QEMU's user-mode NIC.
+ * (static 10.77.0.2 through vmc.net=). Guest U uses QEMU's user-mode NIC,
+ * guest B a bridge network made with --netns (its own namespace, which
+ * the shim's sockets towards the guest enter).
  * Each guest serves HTTP (busybox httpd) and UDP echo (`/init udp-echo`).
  * Checked: TCP (a 1 MiB body, the request half-closed) and UDP through
  * 127.0.0.1 and ::1 for both guests; a published port with nothing behind
@@ -177,8 +179,13 @@ static int group_teardown(void **state)
 	const char *rm_u[] = { "rm", "-f", "u", NULL };
 
 	(void)state;
+	const char *rm_b[] = { "rm", "-f", "b", NULL };
+	const char *net_rm[] = { "net", "rm", "pubbr", NULL };
+
 	vmc(NULL, 0, rm_t);
 	vmc(NULL, 0, rm_u);
+	vmc(NULL, 0, rm_b);
+	vmc(NULL, 0, net_rm);
 	harness_fini(&H);
 	netns_remove();
 	return 0;
@@ -391,6 +398,19 @@ static void publish__tap_and_user_nics(void **state)
 		fail_msg("vmc run t: %s", out);
 	if (vmc(out, sizeof(out), run_u) != 0)
 		fail_msg("vmc run u: %s", out);
+	/* a bridge network in a namespace of its own: the shim makes its
+	 * sockets towards the guest in there */
+	char brns[64];
+	snprintf(brns, sizeof(brns), "vmcpubbr%d", (int)getpid());
+	const char *net_create[] = { "net", "create", "pubbr", "--type", "bridge", "--netns", brns,
+				     NULL };
+	if (vmc(out, sizeof(out), net_create) != 0)
+		fail_msg("vmc net create pubbr: %s", out);
+	const char *run_b[] = { "run", "-d", "--accel", accel(), "--name", "b", "--net",
+				"bridge:pubbr", "--publish", "18280:80", "--publish", "18281:81/udp",
+				"--", "sh", "-c", SCRIPT, NULL };
+	if (vmc(out, sizeof(out), run_b) != 0)
+		fail_msg("vmc run b: %s", out);
 	/* the shim listens from the start, on both loopbacks */
 	assert_false(port_is_free(SOCK_STREAM, "127.0.0.1", 18080));
 	assert_false(port_is_free(SOCK_STREAM, "::1", 18080));
@@ -426,12 +446,15 @@ static void publish__tap_and_user_nics(void **state)
 		fail_msg("guest t not ready: %s", out);
 	if (vmc(out, sizeof(out), wait_u) != 0)
 		fail_msg("guest u not ready: %s", out);
+	const char *wait_b[] = { "wait", "b", "--state", "ready", "--timeout", "150", NULL };
+	if (vmc(out, sizeof(out), wait_b) != 0)
+		fail_msg("guest b not ready: %s", out);
 	print_message("guests ready after %lld ms\n", (long long)(clock_mono_ms() - t0));
 	/* the workloads' servers start after READY: wait for the UDP one's
 	 * line (its absence, or an error instead, is in the failure) */
 	const char *logs_t[] = { "logs", "t", NULL };
 	const char *logs_u[] = { "logs", "u", NULL };
-	if (udp_echo_wait("t") < 0 || udp_echo_wait("u") < 0) {
+	if (udp_echo_wait("t") < 0 || udp_echo_wait("u") < 0 || udp_echo_wait("b") < 0) {
 		char con[8192];
 		vmc(con, sizeof(con), logs_t);
 		if (strstr(con, "must run as PID 1")) {
@@ -450,6 +473,7 @@ static void publish__tap_and_user_nics(void **state)
 
 	check_serving("tap", 18080, 18081);
 	check_serving("user", 18180, 18181);
+	check_serving("bridge", 18280, 18281);
 
 	/* nothing behind 18082: that client is reset, the forward serves on */
 	char buf[256];
@@ -462,6 +486,8 @@ static void publish__tap_and_user_nics(void **state)
 	const char *stop_u[] = { "stop", "u", NULL };
 	assert_int_equal(vmc(out, sizeof(out), stop_t), 0);
 	assert_int_equal(vmc(out, sizeof(out), stop_u), 0);
+	const char *stop_b[] = { "stop", "b", NULL };
+	assert_int_equal(vmc(out, sizeof(out), stop_b), 0);
 	const char *hosts[] = { "127.0.0.1", "::1" };
 	for (int h = 0; h < 2; h++) {
 		assert_true(port_is_free(SOCK_STREAM, hosts[h], 18080));
@@ -469,6 +495,8 @@ static void publish__tap_and_user_nics(void **state)
 		assert_true(port_is_free(SOCK_STREAM, hosts[h], 18082));
 		assert_true(port_is_free(SOCK_STREAM, hosts[h], 18180));
 		assert_true(port_is_free(SOCK_DGRAM, hosts[h], 18181));
+		assert_true(port_is_free(SOCK_STREAM, hosts[h], 18280));
+		assert_true(port_is_free(SOCK_DGRAM, hosts[h], 18281));
 	}
 	assert_int_equal(procs_wait(H.state_dir), 0);
 	print_message("publish test took %lld ms\n", (long long)(clock_mono_ms() - t0));

@@ -556,7 +556,7 @@ static void forward__plan_tap_nic_binds_both_loopbacks(void **state)
 						     ntohs(fx->guest.sin_port)), 0);
 	assert_int_equal(fwd_plan_check(cfg), 0);
 	assert_int_equal(fwd_new(&fx->f, NULL), 0);
-	assert_int_equal(fwd_plan_apply(fx->f, cfg), 0);
+	assert_int_equal(fwd_plan_apply(fx->f, cfg, NULL), 0);
 	assert_int_equal(fwd_waiting(fx->f), 0); /* static address: serving now */
 	c = client_connect((struct sockaddr *)&fx->host, sizeof(fx->host));
 	g = guest_accept(fx);
@@ -564,7 +564,7 @@ static void forward__plan_tap_nic_binds_both_loopbacks(void **state)
 	close(g);
 	/* the same again: the port is taken */
 	assert_int_equal(fwd_new(&second, NULL), 0);
-	assert_int_equal(fwd_plan_apply(second, cfg), VMC_EBUSY);
+	assert_int_equal(fwd_plan_apply(second, cfg, NULL), VMC_EBUSY);
 	snprintf(want, sizeof(want), "--publish %u: 127.0.0.1:%u/tcp is already in use", port, port);
 	assert_string_equal(vmc_error_last(), want);
 	fwd_free(second);
@@ -593,7 +593,7 @@ static void forward__plan_user_nic_ipv6_relay_port(void **state)
 	assert_int_equal(vmc_config_add_port_forward(cfg, VMC_PROTO_UDP, "::1", port, 53), 0);
 	assert_int_equal(vmc_config_add_port_forward(cfg, VMC_PROTO_TCP, "127.0.0.1", port, 80), 0);
 	assert_int_equal(fwd_new(&fx->f, NULL), 0);
-	assert_int_equal(fwd_plan_apply(fx->f, cfg), 0);
+	assert_int_equal(fwd_plan_apply(fx->f, cfg, NULL), 0);
 	/* ::1 is the shim's, relayed to an IPv4 port hostfwd will take */
 	assert_true(cfg->forwards[0].relay_port > 0);
 	assert_int_equal(cfg->forwards[1].relay_port, 0);
