@@ -503,7 +503,10 @@ static int denied(struct oci_registry *r, long status)
 		return vmc_error_set(VMC_EAUTH, "%s refused access to '%s' for user '%s' (HTTP %ld)",
 				     r->ref.registry, r->ref.repository, r->creds.user, status);
 	if (status == 401)
-		return no_creds_error(r);
+		return vmc_error_set(VMC_EAUTH, "%s denied access to '%s': it does not exist, or it "
+				     "needs credentials and none were found for %s in the Docker "
+				     "config ($DOCKER_CONFIG/config.json or ~/.docker/config.json)",
+				     r->ref.registry, r->ref.repository, r->ref.registry);
 	return vmc_error_set(VMC_EAUTH, "%s refused access to '%s' (HTTP %ld)", r->ref.registry,
 			     r->ref.repository, status);
 }
@@ -731,6 +734,7 @@ static size_t xfer_write(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct xfer *x = ud;
 	size_t n = size * nmemb;
+	int rc;
 
 	if (!x->checked && xfer_check(x) < 0)
 		return 0;
@@ -738,8 +742,9 @@ static size_t xfer_write(char *p, size_t size, size_t nmemb, void *ud)
 		x->discarded += n;
 		return x->discarded > DISCARD_MAX ? 0 : n;
 	}
-	if (oci_blob_write(x->w, p, n) < 0) {
-		xfer_fail(x, vmc_error_last()[0] ? VMC_EPROTO : VMC_EIO);
+	rc = oci_blob_write(x->w, p, n);
+	if (rc < 0) {
+		xfer_fail(x, rc);
 		return 0;
 	}
 	if (x->progress)
