@@ -161,6 +161,14 @@ VMC_EXTERN int vmc_config_add_disk(vmc_config *cfg, const char *path, int read_o
  * device, which vanishes with the hypervisor. */
 VMC_EXTERN int vmc_config_add_nic(vmc_config *cfg, vmc_nic_kind kind, const char *tap_name,
 				  const char *mac, const char *guest_addr, const char *gateway);
+/* Gives NIC `index` (0-based, in the order added) `queues` queues: a
+ * bridge NIC's TAP is opened with one fd per queue (IFF_MULTI_QUEUE) and
+ * the guest gets a multi-queue virtio-net device (mq=on); the guest uses
+ * up to one queue per vCPU. 1..VMC_NIC_QUEUES_MAX, default 1. VMC_EINVAL
+ * for a NIC that is not VMC_NIC_BRIDGE, a bad index or count (in JSON
+ * "queues":N on the NIC). */
+#define VMC_NIC_QUEUES_MAX 8
+VMC_EXTERN int vmc_config_set_nic_queues(vmc_config *cfg, size_t index, unsigned int queues);
 VMC_EXTERN int vmc_config_add_share(vmc_config *cfg, const char *host_path, const char *tag,
 				    int read_only);
 /* Forwards host_addr:host_port to the guest's guest_port. host_addr NULL

@@ -110,6 +110,23 @@ static int add_switch_netdev(struct backend_vm *vm, const struct vmc_nic *nic, s
 	return rc;
 }
 
+static unsigned int nic_queues(const struct vmc_nic *nic)
+{
+	return nic->kind == VMC_NIC_BRIDGE && nic->queues > 1 ? nic->queues : 1;
+}
+
+/* The fd number of bridge NIC `nic`'s first TAP queue in QEMU: the
+ * queues of the bridge NICs before it come first. */
+static unsigned int tap_fd_base(const struct vmc_config *cfg, size_t nic)
+{
+	unsigned int n = TAP_PASS_FD_BASE;
+
+	for (size_t i = 0; i < nic; i++)
+		if (cfg->nics[i].kind == VMC_NIC_BRIDGE)
+			n += nic_queues(&cfg->nics[i]);
+	return n;
+}
+
 static int add_nics(struct backend_vm *vm, const struct vmc_config *cfg)
 {
 	int rc = 0, fwd_done = 0;
@@ -147,10 +164,16 @@ static int add_nics(struct backend_vm *vm, const struct vmc_config *cfg)
 		} else if (nic->kind == VMC_NIC_SWITCH) {
 			rc = add_switch_netdev(vm, nic, i);
 		} else if (nic->kind == VMC_NIC_BRIDGE) {
-			/* the TAP the shim made (qemu_prepare), passed as an fd */
+			/* the TAP the shim made (qemu_prepare), one fd per queue */
+			char fds[SPAWN_MAX_PASS_FDS * 4] = "";
+			unsigned int q = nic_queues(nic), base = tap_fd_base(cfg, i);
+
+			for (unsigned int k = 0; k < q; k++)
+				snprintf(fds + strlen(fds), sizeof(fds) - strlen(fds), "%s%u",
+					 k ? ":" : "", base + k);
 			rc = argv_add(vm, "-netdev");
 			if (rc == 0)
-				rc = argv_add(vm, "tap,id=net%zu,fd=%zu", i, TAP_PASS_FD_BASE + i);
+				rc = argv_add(vm, "tap,id=net%zu,%s=%s", i, q > 1 ? "fds" : "fd", fds);
 		} else {
 			rc = argv_add(vm, "-netdev");
 			if (rc == 0)
@@ -160,7 +183,8 @@ static int add_nics(struct backend_vm *vm, const struct vmc_config *cfg)
 		if (rc == 0)
 			rc = argv_add(vm, "-device");
 		if (rc == 0)
-			rc = argv_add(vm, "virtio-net-device,netdev=net%zu,mac=%s", i, nic->mac);
+			rc = argv_add(vm, "virtio-net-device,netdev=net%zu,mac=%s%s", i, nic->mac,
+				      nic_queues(nic) > 1 ? ",mq=on" : "");
 	}
 	return rc;
 }
@@ -362,6 +386,11 @@ static int qemu_validate(const struct vmc_config *cfg)
 	rc = virtiofs_validate(cfg);
 	if (rc < 0)
 		return rc;
+	/* QMP and a snapshot file take two of the fds QEMU inherits */
+	if (tap_fd_base(cfg, cfg->n_nics) - TAP_PASS_FD_BASE > SPAWN_MAX_PASS_FDS - 2)
+		return vmc_error_set(VMC_EINVAL, "bridge nics with %u queues in all: at most %d",
+				     tap_fd_base(cfg, cfg->n_nics) - TAP_PASS_FD_BASE,
+				     SPAWN_MAX_PASS_FDS - 2);
 	rc = accel_resolve(cfg->accel, &accel, NULL, 0);
 	if (rc < 0)
 		return rc;
@@ -375,34 +404,41 @@ static int qemu_validate(const struct vmc_config *cfg)
 
 static void close_taps(struct backend_vm *vm)
 {
-	for (size_t i = 0; i < VMC_DEVICES_MAX; i++)
+	for (size_t i = 0; i < SPAWN_MAX_PASS_FDS; i++)
 		if (vm->tap_fds[i] >= 0) {
 			close(vm->tap_fds[i]);
 			vm->tap_fds[i] = -1;
 		}
 }
 
-/* A TAP in its network's bridge for every bridge NIC, passed to QEMU at
- * TAP_PASS_FD_BASE + i. */
+/* A TAP in its network's bridge for every bridge NIC, its queues passed
+ * to QEMU from TAP_PASS_FD_BASE on (tap_fd_base). */
 static int open_taps(struct backend_vm *vm, const struct vmc_config *cfg,
 		     struct backend_launch *launch)
 {
+	size_t used = 0;
+
 	for (size_t i = 0; i < cfg->n_nics; i++) {
 		char ifname[IFNAMSIZ], ns[VMC_NAME_MAX + 1];
+		unsigned int q = nic_queues(&cfg->nics[i]), base = tap_fd_base(cfg, i);
 		int rc;
 
 		if (cfg->nics[i].kind != VMC_NIC_BRIDGE)
 			continue;
-		if (launch->n_pass_fds == SPAWN_MAX_PASS_FDS)
-			return vmc_error_set(VMC_EINVAL, "too many bridge nics");
+		if (launch->n_pass_fds + (int)q > SPAWN_MAX_PASS_FDS)
+			return vmc_error_set(VMC_EINVAL, "too many bridge nic queues (at most %d fds "
+					     "go to QEMU)", SPAWN_MAX_PASS_FDS);
 		rc = netns_of_network(launch->vm_dir, cfg->nics[i].tap, ns, sizeof(ns));
 		if (rc == 0)
-			rc = tap_open_for_nic(&cfg->nics[i], ns, 1, &vm->tap_fds[i], ifname);
+			rc = tap_open_for_nic(&cfg->nics[i], ns, q, &vm->tap_fds[used], ifname);
 		if (rc < 0)
 			return vmc_error_prefix(rc, "nic %zu", i);
-		launch->pass_fds[launch->n_pass_fds] = vm->tap_fds[i];
-		launch->pass_to[launch->n_pass_fds] = TAP_PASS_FD_BASE + (int)i;
-		launch->n_pass_fds++;
+		for (unsigned int k = 0; k < q; k++) {
+			launch->pass_fds[launch->n_pass_fds] = vm->tap_fds[used + k];
+			launch->pass_to[launch->n_pass_fds] = (int)(base + k);
+			launch->n_pass_fds++;
+		}
+		used += q;
 	}
 	return 0;
 }
@@ -437,7 +473,7 @@ static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 		return vmc_error_oom();
 	vm->qmp_listen_fd = -1;
 	vm->restore_fd = -1;
-	for (size_t i = 0; i < VMC_DEVICES_MAX; i++)
+	for (size_t i = 0; i < SPAWN_MAX_PASS_FDS; i++)
 		vm->tap_fds[i] = -1;
 	for (size_t i = 0; i < VMC_DEVICES_MAX; i++)
 		vm->vfs[i].listen_fd = -1;

@@ -13,7 +13,7 @@
 #define QEMU_BINARY "qemu-system-x86_64"
 #define QMP_PASS_FD 3
 #define RESTORE_PASS_FD 4     /* the snapshot's memory file, for -incoming */
-#define TAP_PASS_FD_BASE 10   /* bridge NIC i's TAP: TAP_PASS_FD_BASE + i */
+#define TAP_PASS_FD_BASE 10   /* bridge NICs' TAP queues: from here on, in NIC order */
 #define SNAPSHOT_FDNAME "vmc-snapshot"
 #define SNAPSHOT_MEMORY "memory"
 #define QMP_CMD_TIMEOUT_MS 5000
@@ -30,7 +30,7 @@ struct backend_vm {
 	void (*report)(enum backend_event ev, const char *detail, void *p);
 	void *report_payload;
 	int restore_fd;             /* snapshot memory file being restored */
-	int tap_fds[VMC_DEVICES_MAX]; /* bridge NICs' TAPs until QEMU has them, else -1 */
+	int tap_fds[SPAWN_MAX_PASS_FDS]; /* bridge NICs' TAP queues until QEMU has them, else -1 */
 	char migration[32];         /* last MIGRATION event status */
 };
 

@@ -321,6 +321,8 @@ static int set_devices(const struct cli_command *cmd, vmc_config *cfg, const str
 		rc = vmc_config_add_nic(cfg, net.kind, net.kind != VMC_NIC_USER ? net.tap : NULL,
 					net.mac[0] ? net.mac : NULL, net.ip[0] ? net.ip : NULL,
 					net.gw[0] ? net.gw : NULL);
+		if (rc == 0 && net.queues)
+			rc = vmc_config_set_nic_queues(cfg, (size_t)i, net.queues);
 		if (rc < 0)
 			return bad_value(rc, "--net");
 	}
@@ -599,7 +601,8 @@ const struct cli_command cli_cmd_run = {
 		"  --net SPEC          user | tap:NAME | switch:NETWORK | bridge:NETWORK (see\n"
 		"                      `vmc net`), then optionally ,mac=MAC,ip=A/P,gw=G\n"
 		"                      (switch, bridge: ip defaults to the network's next free\n"
-		"                      address; bridge: gw to the bridge's, the subnet's .1)\n"
+		"                      address; bridge: gw to the bridge's, the subnet's .1,\n"
+		"                      and ,queues=N for a multi-queue TAP)\n"
 		"  --publish [ADDR:]HOSTPORT:GUESTPORT[/udp]  forward a host port to the guest\n"
 		"                      through the user NIC (one is added when no --net is\n"
 		"                      given) or else the first TAP/bridge NIC; ADDR defaults\n"

@@ -117,6 +117,19 @@ static int net_option(struct cli_net *out, const char *spec, const char *opt, si
 				(int)len, opt);
 	klen = (size_t)(eq - opt);
 	vlen = len - klen - 1;
+	if (klen == 6 && memcmp(opt, "queues", 6) == 0) {
+		char num[8];
+		unsigned long q;
+
+		if (out->queues)
+			return spec_err(err, err_size, "--net '%s': 'queues' given twice", spec);
+		if (copy_n(num, sizeof(num), eq + 1, vlen) < 0 || cli_parse_uint(num, 64, &q) < 0 ||
+		    q == 0)
+			return spec_err(err, err_size, "--net '%s': queues must be a number from 1",
+					spec);
+		out->queues = (unsigned int)q;
+		return 0;
+	}
 	if (klen == 3 && memcmp(opt, "mac", 3) == 0) {
 		dst = out->mac;
 		dsize = sizeof(out->mac);
@@ -127,7 +140,7 @@ static int net_option(struct cli_net *out, const char *spec, const char *opt, si
 		dst = out->gw;
 		dsize = sizeof(out->gw);
 	} else {
-		return spec_err(err, err_size, "--net '%s': unknown key '%.*s' (mac, ip, gw)", spec,
+		return spec_err(err, err_size, "--net '%s': unknown key '%.*s' (mac, ip, gw, queues)", spec,
 				(int)klen, opt);
 	}
 	if (dst[0])

@@ -43,6 +43,7 @@ struct cli_net {
 	char mac[32];
 	char ip[80];
 	char gw[64];
+	unsigned int queues;   /* 0: not given */
 };
 int cli_parse_net(const char *spec, struct cli_net *out, char *err, size_t err_size);
 

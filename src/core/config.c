@@ -518,6 +518,22 @@ int vmc_config_add_nic(vmc_config *cfg, vmc_nic_kind kind, const char *tap_name,
 	return 0;
 }
 
+int vmc_config_set_nic_queues(vmc_config *cfg, size_t index, unsigned int queues)
+{
+	if (!cfg)
+		return vmc_error_set(VMC_EINVAL, "invalid argument: NULL config");
+	if (index >= cfg->n_nics)
+		return vmc_error_set(VMC_EINVAL, "invalid nic %zu: the config has %zu nics", index,
+				     cfg->n_nics);
+	if (cfg->nics[index].kind != VMC_NIC_BRIDGE)
+		return vmc_error_set(VMC_EINVAL, "invalid nic queues: only a bridge nic has queues");
+	if (queues < 1 || queues > VMC_NIC_QUEUES_MAX)
+		return vmc_error_set(VMC_EINVAL, "invalid nic queues %u: must be 1..%d", queues,
+				     VMC_NIC_QUEUES_MAX);
+	cfg->nics[index].queues = queues;
+	return 0;
+}
+
 int vmc_config_add_share(vmc_config *cfg, const char *host_path, const char *tag,
 			 int read_only)
 {

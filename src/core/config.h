@@ -26,6 +26,7 @@ struct vmc_nic {
 	int mac_given;              /* 1 if the user chose it (kept in JSON) */
 	char *addr;                 /* "a.b.c.d/len" or IPv6, NULL: default */
 	char *gateway;              /* NULL: none / default */
+	unsigned int queues;        /* bridge NICs: TAP queues; 0 means 1 */
 };
 
 struct vmc_share {

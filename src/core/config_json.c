@@ -107,6 +107,8 @@ json_t *config_to_json_t(const vmc_config *cfg)
 		bad |= json_object_set_new(o, "mac", json_string(n->mac));
 		bad |= json_set_str(o, "addr", n->addr);
 		bad |= json_set_str(o, "gateway", n->gateway);
+		if (n->queues > 1)
+			bad |= json_object_set_new(o, "queues", json_integer(n->queues));
 	}
 
 	arr = json_array();
@@ -312,7 +314,7 @@ static int json_read_exec(vmc_config *cfg, const json_t *arr)
 
 static const char *const disk_keys[] = { "path", "read_only", "format", NULL };
 static const char *const nic_keys[] = { "kind", "tap", "network", "mac", "addr", "gateway",
-					 NULL };
+					 "queues", NULL };
 static const char *const share_keys[] = { "host_path", "tag", "read_only", NULL };
 static const char *const fwd_keys[] = { "proto", "host_addr", "host_port", "guest_port", NULL };
 
@@ -348,7 +350,8 @@ static int json_read_devices(vmc_config *cfg, const json_t *obj)
 	rc = json_get_array(obj, "nics", &arr);
 	json_array_foreach(rc == 0 ? arr : NULL, i, v) {
 		const char *tap, *mac, *addr, *gw;
-		int kind = -1;
+		unsigned int queues = 1;
+		int kind = -1, has_queues = 0;
 
 		if (!json_is_object(v))
 			return vmc_error_set(VMC_EINVAL, "config json: nics[%zu] is not an object", i);
@@ -370,7 +373,11 @@ static int json_read_devices(vmc_config *cfg, const json_t *obj)
 		if (rc == 0)
 			rc = json_get_str(v, "nic", "gateway", 0, &gw);
 		if (rc == 0)
+			rc = json_get_uint(v, "nic", "queues", 0, &queues, &has_queues);
+		if (rc == 0)
 			rc = vmc_config_add_nic(cfg, (vmc_nic_kind)kind, tap, mac, addr, gw);
+		if (rc == 0 && has_queues)
+			rc = vmc_config_set_nic_queues(cfg, cfg->n_nics - 1, queues);
 		if (rc < 0)
 			return rc;
 	}

@@ -16,7 +16,8 @@
  * next vmc_network_list() undoes them. Also: a two-queue TAP (tap.c) exists while its fds are open and
  * vanishes with them. With --netns (vmc_network_create_bridge's netns), the
  * bridge lives in a named namespace vmc makes, the guest's TAP joins it
- * there (the guest pings .1), and removal deletes the namespace. Needs
+ * there (the guest pings .1; two TAP queues, the guest sees a two-queue
+ * NIC), and removal deletes the namespace. Needs
  * root (skips, saying why, otherwise). The CLI is run the same way (in
  * "host"): net create --type bridge --nat --uplink, ls (text and JSON),
  * usage errors, rm; and no fd of this process is left behind.
@@ -489,6 +490,7 @@ static void net_bridge__own_netns(void **state)
 	char net[32], vm[32], ns[40], path[96], links[512];
 	vmc_network_info *all = NULL;
 	vmc_manager *mgr = NULL;
+	vmc_config *cfg;
 	struct stat st;
 	size_t n = 0;
 	int saved = -1;
@@ -530,11 +532,16 @@ static void net_bridge__own_netns(void **state)
 				 VMC_ENOTFOUND);
 	}
 
-	/* the guest's TAP goes into that namespace's bridge: it reaches .1 */
-	start_ok(mgr, bridge_vm(vm, net, "ping -c 2 -W 2 10.214.0.1 && echo PING-OK || echo "
-				"PING-FAILED"));
+	/* the guest's TAP goes into that namespace's bridge: it reaches .1;
+	 * two queues: QEMU gets two TAP fds, the guest a two-queue NIC */
+	cfg = bridge_vm(vm, net, "ls /sys/class/net/eth0/queues | tr '\\n' ' '; echo;"
+			" ping -c 2 -W 2 10.214.0.1 && echo PING-OK || echo PING-FAILED");
+	assert_int_equal(vmc_config_set_nic_queues(cfg, 0, 2), 0);
+	assert_int_equal(vmc_config_set_cpus(cfg, 2), 0); /* Linux uses a queue per vCPU */
+	start_ok(mgr, cfg);
 	if (harness_console_wait(&H, vm, "PING-OK", VM_TIMEOUT_MS) != 0)
 		fail_msg("the guest did not reach its bridge in namespace %s", ns);
+	assert_int_equal(harness_console_wait(&H, vm, "rx-0 rx-1 tx-0 tx-1", 1000), 0);
 	assert_int_equal(vmc_manager_wait(mgr, vm, VMC_STATE_STOPPED, VM_TIMEOUT_MS, NULL), 0);
 	assert_int_equal(vmc_manager_remove(mgr, vm, 0), 0);
 	assert_int_equal(vmc_network_remove(mgr, net), 0);

@@ -221,6 +221,12 @@ static void cli_args__net(void **state)
 	assert_int_equal(n.kind, VMC_NIC_BRIDGE);
 	assert_string_equal(n.tap, "wan");
 	assert_string_equal(n.ip, "10.7.0.5/24");
+	assert_int_equal(n.queues, 0);
+	assert_int_equal(cli_parse_net("bridge:wan,queues=4", &n, err, sizeof(err)), 0);
+	assert_int_equal(n.queues, 4);
+	assert_int_equal(cli_parse_net("bridge:wan,queues=0", &n, err, sizeof(err)), -1);
+	assert_int_equal(cli_parse_net("bridge:wan,queues=x", &n, err, sizeof(err)), -1);
+	assert_int_equal(cli_parse_net("bridge:wan,queues=2,queues=2", &n, err, sizeof(err)), -1);
 	assert_int_equal(cli_parse_net("user,foo=1", &n, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "foo"));
 	assert_int_equal(cli_parse_net("user,ip=1.2.3.4/8,ip=5.6.7.8/8", &n, err, sizeof(err)), -1);

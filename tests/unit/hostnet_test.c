@@ -199,8 +199,30 @@ static void hostnet__bridge_nic_config(void **state)
 	assert_int_equal(back->nics[0].kind, VMC_NIC_BRIDGE);
 	assert_string_equal(back->nics[0].tap, "lan");
 	assert_string_equal(back->nics[0].gateway, "10.7.0.1");
+	assert_true(back->nics[0].queues <= 1);
 	vmc_free(json);
 	vmc_config_free(back);
+	back = NULL;
+
+	/* queues: bridge NICs only, 1..8, kept in JSON */
+	assert_int_equal(vmc_config_set_nic_queues(cfg, 0, 4), 0);
+	assert_int_equal(vmc_config_set_nic_queues(cfg, 0, 0), VMC_EINVAL);
+	assert_int_equal(vmc_config_set_nic_queues(cfg, 0, VMC_NIC_QUEUES_MAX + 1), VMC_EINVAL);
+	assert_int_equal(vmc_config_set_nic_queues(cfg, 1, 2), VMC_EINVAL);
+	assert_int_equal(vmc_config_add_nic(cfg, VMC_NIC_USER, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(vmc_config_set_nic_queues(cfg, 1, 2), VMC_EINVAL);
+	assert_non_null(strstr(vmc_error_last(), "only a bridge nic"));
+	assert_int_equal(vmc_config_to_json(cfg, &json), 0);
+	assert_non_null(strstr(json, "\"queues\":4"));
+	assert_int_equal(vmc_config_from_json(&back, json), 0);
+	assert_int_equal(back->nics[0].queues, 4);
+	vmc_free(json);
+	vmc_config_free(back);
+	assert_int_equal(vmc_config_from_json(&back, "{\"version\":1,\"name\":\"x\",\"nics\":"
+					     "[{\"kind\":\"user\",\"queues\":2}]}"), VMC_EINVAL);
+	assert_int_equal(vmc_config_from_json(&back, "{\"version\":1,\"name\":\"x\",\"nics\":"
+					     "[{\"kind\":\"bridge\",\"network\":\"n\","
+					     "\"queues\":99}]}"), VMC_EINVAL);
 	vmc_config_free(cfg);
 }
 
