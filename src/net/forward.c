@@ -151,6 +151,33 @@ static int rule_start(struct fwd *f, struct fwd_rule *r)
 	return rc;
 }
 
+void fwd_pause(struct fwd *f, struct fwd_rule *r)
+{
+	if (r->paused || !r->polling)
+		return;
+	fwd_watch_del(f, &r->listen);
+	r->polling = 0;
+	r->paused = 1;
+	f->n_paused++;
+	fwd_logf(f, "%s: out of file descriptors: new clients wait", r->label);
+	if (fwd_timer_update(f) < 0) /* retried on the next tick at the latest */
+		vmc_error_clear();
+}
+
+void fwd_resume_paused(struct fwd *f)
+{
+	for (size_t i = 0; i < f->n_rules && f->n_paused > 0; i++) {
+		struct fwd_rule *r = f->rules[i];
+
+		if (!r->paused)
+			continue;
+		r->paused = 0;
+		f->n_paused--;
+		if (rule_start(f, r) < 0)
+			vmc_error_clear();
+	}
+}
+
 static int bind_socket(struct fwd_rule *r, socklen_t host_len)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&r->host;

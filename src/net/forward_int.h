@@ -30,6 +30,7 @@ struct fwd_rule {
 	socklen_t target_len;
 	int target_set;
 	int polling;                      /* listen fd is in the epoll set */
+	int paused;                       /* out of fds: unpolled until one frees */
 	unsigned int guest_port;
 	char label[FWD_LABEL_MAX];
 };
@@ -79,6 +80,7 @@ struct fwd {
 	struct fwd_watch timer;
 	int timer_armed;
 	int guest_ns, home_ns;            /* netns fds, -1: the caller's */
+	unsigned int n_paused;
 	struct fwd_stats st;
 	unsigned char buf[FWD_DGRAM_MAX];
 };
@@ -88,6 +90,11 @@ int fwd_watch_add(struct fwd *f, struct fwd_watch *w, uint32_t events);
 int fwd_watch_mod(struct fwd *f, struct fwd_watch *w, uint32_t events);
 void fwd_watch_del(struct fwd *f, struct fwd_watch *w);
 void fwd_logf(struct fwd *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A listener that hit the fd limit stops being polled (level-triggered
+ * epoll would report the queued client forever); each closed connection
+ * or flow puts the paused ones back. */
+void fwd_pause(struct fwd *f, struct fwd_rule *r);
+void fwd_resume_paused(struct fwd *f);
 
 /* forward_tcp.c */
 void fwd_tcp_on_listen(struct fwd *f, struct fwd_watch *w, uint32_t events);
@@ -97,6 +104,7 @@ void fwd_tcp_reap(struct fwd *f);
 /* forward_udp.c */
 void fwd_udp_on_listen(struct fwd *f, struct fwd_watch *w, uint32_t events);
 void fwd_udp_on_timer(struct fwd *f, struct fwd_watch *w, uint32_t events);
+int fwd_timer_update(struct fwd *f);
 void fwd_udp_close_all(struct fwd *f);
 void fwd_udp_reap(struct fwd *f);
 

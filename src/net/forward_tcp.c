@@ -70,6 +70,8 @@ static void conn_close(struct fwd *f, struct fwd_conn *c, int reset)
 	c->prev = NULL;
 	f->graveyard = c;
 	f->st.conns--;
+	if (f->n_paused)
+		fwd_resume_paused(f); /* fds are free again */
 }
 
 /* Moves what it can of one direction. -1 on a socket error. */
@@ -246,6 +248,10 @@ static int conn_new(struct fwd *f, struct fwd_rule *r, int cfd)
 		rc = vmc_error_set_errno(VMC_EIO, errno, "socket");
 		goto fail;
 	}
+	/* a guest that never answers: give up after ~15 s of SYNs, not the
+	 * kernel's two minutes (the client is reset then) */
+	int syns = 3;
+	setsockopt(c->guest.fd, IPPROTO_TCP, TCP_SYNCNT, &syns, sizeof(syns));
 	if (connect(c->guest.fd, (struct sockaddr *)&r->target, r->target_len) < 0 &&
 	    errno != EINPROGRESS) {
 		f->st.refused++; /* refused at once (a local target) or unreachable */
@@ -273,7 +279,10 @@ void fwd_tcp_on_listen(struct fwd *f, struct fwd_watch *w, uint32_t events)
 		int cfd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (cfd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				fwd_pause(f, r);
+			else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				fwd_logf(f, "%s: accept: %s", r->label, strerror(errno));
 			return;
 		}

@@ -60,13 +60,18 @@ static int same_peer(const struct sockaddr_storage *a, const struct sockaddr_sto
 	return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
 }
 
-static int timer_set(struct fwd *f, int on)
+/* The one timer: armed while there are flows to expire or paused
+ * listeners to retry (fwd_pause), every min(idle / 4, 1 s). */
+int fwd_timer_update(struct fwd *f)
 {
 	struct itimerspec its = { 0 };
 	unsigned int tick = f->lim.udp_idle_ms / 4;
+	int on = f->flows != NULL || f->n_paused > 0;
 
 	if (on == f->timer_armed)
 		return 0;
+	if (tick > 1000)
+		tick = 1000;
 	if (tick < 10)
 		tick = 10;
 	if (on) {
@@ -106,6 +111,8 @@ static void flow_close(struct fwd *f, struct fwd_flow *fl)
 	fl->prev = NULL;
 	f->flow_graveyard = fl;
 	f->st.flows--;
+	if (f->n_paused)
+		fwd_resume_paused(f);
 }
 
 /* The guest answered on a flow: out through the listening socket. */
@@ -149,7 +156,7 @@ static struct fwd_flow *flow_new(struct fwd *f, struct fwd_rule *r,
 	fl->sock.fd = fwd_guest_socket(f, r->target.ss_family, SOCK_DGRAM);
 	if (fl->sock.fd < 0 ||
 	    connect(fl->sock.fd, (const struct sockaddr *)&r->target, r->target_len) < 0 ||
-	    fwd_watch_add(f, &fl->sock, EPOLLIN) < 0 || timer_set(f, 1) < 0) {
+	    fwd_watch_add(f, &fl->sock, EPOLLIN) < 0) {
 		fwd_logf(f, "%s: new udp flow: %s", r->label, strerror(errno));
 		vmc_error_clear();
 		fwd_watch_del(f, &fl->sock);
@@ -166,6 +173,10 @@ static struct fwd_flow *flow_new(struct fwd *f, struct fwd_rule *r,
 		f->flows->prev = fl;
 	f->flows = fl;
 	f->st.flows++;
+	if (fwd_timer_update(f) < 0) {
+		fwd_logf(f, "%s: %s", r->label, vmc_error_last());
+		vmc_error_clear();
+	}
 	return fl;
 }
 
@@ -217,7 +228,9 @@ void fwd_udp_on_timer(struct fwd *f, struct fwd_watch *w, uint32_t events)
 			f->st.expired++;
 		}
 	}
-	if (!f->flows && timer_set(f, 0) < 0)
+	if (f->n_paused)
+		fwd_resume_paused(f);
+	if (fwd_timer_update(f) < 0)
 		vmc_error_clear();
 }
 

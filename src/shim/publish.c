@@ -5,7 +5,9 @@
  * address handed over when the ready line brings it, and everything
  * closed when the hypervisor exits, before the final state is written.
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "core/error.h"
@@ -26,6 +28,21 @@ static int on_forwarder(struct shim *shim, struct shim_watch *w, uint32_t events
 	return 0;
 }
 
+/* A full forwarder holds up to 6 fds per TCP connection (two sockets,
+ * two pipes) and one per UDP flow: more than the usual soft limit of
+ * 1024. Raise it towards the hard limit (the shim's own, per process). */
+static void raise_fd_limit(struct shim *shim)
+{
+	rlim_t want = FWD_TCP_MAX_CONNS * 6 + FWD_UDP_MAX_FLOWS + 2 * FWD_MAX_RULES + 256;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		shim_log(shim, "publish: cannot raise the fd limit: %s", strerror(errno));
+}
+
 int shim_publish_start(struct shim *shim)
 {
 	struct fwd_limits lim = { .log = publish_log, .log_arg = shim };
@@ -33,6 +50,7 @@ int shim_publish_start(struct shim *shim)
 
 	if (shim->cfg->n_forwards == 0)
 		return 0;
+	raise_fd_limit(shim);
 	rc = fwd_new(&shim->fwd, &lim);
 	if (rc == 0)
 		rc = fwd_plan_apply(shim->fwd, shim->cfg, shim->vm_dir);

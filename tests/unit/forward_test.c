@@ -3,6 +3,7 @@
  * sockets, no guest: a loopback listener stands in for the guest's server.
  * TCP relay of 2 MiB both ways with checksums, half-close each way, a
  * refused connection that leaves the forward serving, the connection cap,
+ * running out of fds (the listener pauses instead of spinning),
  * a rule waiting for the guest's address, "already in use" errors, the
  * IPv6 side (skipped where the host has no ::1), UDP flows per client with
  * replies to the right client, the flow cap and the idle timeout, and the
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -342,6 +344,41 @@ static void forward__tcp_connection_cap(void **state)
 	close(c[2]);
 }
 
+/* Out of fds: the listener stops being polled (no busy loop on the
+ * queued client) and is retried; once fds are free the client is served. */
+static void forward__tcp_out_of_fds_pauses_listener(void **state)
+{
+	struct fx *fx = *state;
+	struct rlimit old, low;
+	struct fwd_stats st;
+	int c, g, probe;
+
+	listen_tcp(fx, NULL);
+	c = client_connect((struct sockaddr *)&fx->host, sizeof(fx->host));
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	probe = dup(0); /* the lowest free fd: below the new limit none is left */
+	assert_true(probe >= 0);
+	close(probe);
+	low = old;
+	low.rlim_cur = (rlim_t)probe;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	for (int i = 0; i < 5; i++)
+		fwd_dispatch(fx->f);
+	/* paused: its queued client no longer wakes the loop */
+	struct pollfd p = { .fd = fwd_fd(fx->f), .events = POLLIN };
+	int woke = poll(&p, 1, 0);
+	fwd_get_stats(fx->f, &st);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0); /* before any assert */
+	assert_int_equal(woke, 0);
+	assert_int_equal(st.accepted, 0);
+	/* the retry tick takes it up again */
+	g = guest_accept(fx);
+	assert_int_equal(transfer(fx->f, c, g, (const unsigned char *)"fd", 2),
+			 sum((const unsigned char *)"fd", 2));
+	close(c);
+	close(g);
+}
+
 /* No address yet: the client waits in the backlog, then gets through. */
 static void forward__tcp_waits_for_guest_address(void **state)
 {
@@ -611,6 +648,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(forward__tcp_half_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(forward__tcp_refused_then_serves, setup, teardown),
 		cmocka_unit_test_setup_teardown(forward__tcp_connection_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(forward__tcp_out_of_fds_pauses_listener, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(forward__tcp_waits_for_guest_address, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(forward__port_in_use, setup, teardown),
