@@ -340,16 +340,17 @@ static int chv_on_readable(struct backend_vm *vm)
 		if (n > 0) {
 			int rc = chv_event_feed(&vm->events, buf, (size_t)n);
 			if (rc < 0)
-				return rc;
+				return vmc_error_prefix(rc, "cloud-hypervisor event monitor (its events "
+							"are ignored from now on)");
 			continue;
 		}
 		if (n == 0)
-			return vmc_error_set(VMC_EIO, "event monitor closed");
+			return vmc_error_set(VMC_EIO, "cloud-hypervisor event monitor closed");
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
-		return vmc_error_set_errno(VMC_EIO, errno, "event monitor");
+		return vmc_error_set_errno(VMC_EIO, errno, "cloud-hypervisor event monitor");
 	}
 }
 

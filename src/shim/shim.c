@@ -240,7 +240,10 @@ int shim_on_backend(struct shim *shim, struct shim_watch *w, uint32_t events)
 {
 	(void)events;
 	if (shim->ops->on_readable(shim->bvm) < 0) {
-		/* QMP gone: the hypervisor is exiting; the pidfd tells the rest */
+		/* QMP or the event monitor gone (the hypervisor is exiting; the
+		 * pidfd tells the rest) or unreadable: commands still go through
+		 * the backend, but its events are lost from here on */
+		shim_log(shim, "%s", vmc_error_last());
 		shim_watch_del(shim, w);
 		w->fd = -1;
 	}

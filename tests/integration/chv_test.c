@@ -1,20 +1,25 @@
 /*
  * chv_test.c - the Cloud Hypervisor backend end to end through the public
  * API: boot to READY, pause/resume (PAUSED, then READY again, and CH's own
- * vm.info agreeing), graceful stop through the ACPI power button, kill (the
- * hypervisor and everything under it gone), and a VMM-side reboot ending
- * the VM as a guest reset, and the API's error answers (400 for a body on
- * a bodyless action, 404, CH's 500 error chain, 503 past ten connections)
- * leaving the VM unharmed. The guest has no NIC (CH has no user-mode
- * networking), so READY carries no address.
+ * vm.info agreeing), graceful stop through the ACPI power button, a stop
+ * the guest ignores (vm.shutdown + vmm.shutdown after the timeout), kill
+ * (the hypervisor and everything under it gone), a VMM-side reboot ending
+ * the VM as a guest reset, CH's state rules (vm.info reads Created after
+ * vm.shutdown), and the API's error answers (400 for a body on a bodyless
+ * action, 404, CH's 500 error chain as the vmc error's message, 503 past
+ * ten connections) leaving the VM unharmed; TAP fds passed as SCM_RIGHTS
+ * on vm.add-net. Against the double only (it scripts the faults): the VMM
+ * dying in the middle of an API call, and a malformed event stream.
  *
- * Each test runs twice: against tests/doubles/cloud-hypervisor (a TEST
- * DOUBLE that serves CH's API and event monitor and runs the guest under
- * QEMU/TCG; VMC_CHV_DOUBLE), and against a real Cloud Hypervisor when
- * VMC_TEST_CHV=/path/to/cloud-hypervisor is set (it needs a usable
- * /dev/kvm); without it that half is skipped and says why.
+ * Each test runs twice: against tests/doubles/fake-cloud-hypervisor (a
+ * TEST DOUBLE that serves CH's API and event monitor and runs no guest: its
+ * console is a script ending in the ready line; VMC_CHV_DOUBLE), and
+ * against a real Cloud Hypervisor when VMC_TEST_CHV=/path/to/cloud-hypervisor
+ * is set (it needs a usable /dev/kvm and boots the guest kit's guest);
+ * without it that half is skipped and says why.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,8 +28,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include <cmocka.h>
 
@@ -68,7 +79,8 @@ static int setup_real(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const names[] = { "basic", "victim", "reboot", "errors" };
+	static const char *const names[] = { "basic", "victim", "reboot", "errors", "deaf",
+					      "dies", "garbled", "rules", "taps" };
 	struct target *t = *state;
 
 	/* a failed test must not leave its VM running */
@@ -79,6 +91,7 @@ static int teardown(void **state)
 	vmc_manager_free(t->mgr);
 	t->mgr = NULL;
 	unsetenv("VMC_CHV_BINARY");
+	unsetenv("FAKE_CH_FAULT");
 	return 0;
 }
 
@@ -90,6 +103,17 @@ static int teardown(void **state)
 		}                                                              \
 		if (!(t)->binary) {                                            \
 			print_message("skipped (%s): %s\n", (t)->label, (t)->why_not); \
+			skip();                                                \
+		}                                                              \
+	} while (0)
+
+/* Faults are scripted by the double (FAKE_CH_FAULT); the real binary has none. */
+#define NEED_DOUBLE(t)                                                         \
+	do {                                                                   \
+		NEED_TARGET(t);                                                \
+		if ((t) != &double_target) {                                   \
+			print_message("skipped (%s): only the test double can script this "\
+				      "fault\n", (t)->label);                      \
 			skip();                                                \
 		}                                                              \
 	} while (0)
@@ -145,6 +169,60 @@ static int api_put(const char *name, const char *endpoint)
 	rc = chv_client_request(c, "PUT", endpoint, NULL, NULL, 0, 5000, NULL, NULL);
 	chv_client_free(c);
 	return rc;
+}
+
+static void api_path(const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "%s/default/%s/api.sock", H.state_dir, name);
+}
+
+/* PUT endpoint with a body and fds; *resp (may be NULL) gets the body. */
+static int api_put_body(const char *name, const char *endpoint, const char *body,
+			const int *fds, size_t n_fds, int *status, char **resp)
+{
+	struct chv_client *c = NULL;
+	char path[512];
+	int rc;
+
+	api_path(name, path, sizeof(path));
+	assert_int_equal(chv_client_new(&c, path), 0);
+	rc = chv_client_request(c, "PUT", endpoint, body, fds, n_fds, 5000, status, resp);
+	chv_client_free(c);
+	return rc;
+}
+
+/* GET vm.info, parsed. */
+static json_t *api_info(const char *name)
+{
+	struct chv_client *c = NULL;
+	char path[512], *body = NULL;
+	json_t *j;
+
+	api_path(name, path, sizeof(path));
+	assert_int_equal(chv_client_new(&c, path), 0);
+	assert_int_equal(chv_client_request(c, "GET", "vm.info", NULL, NULL, 0, 5000, NULL, &body), 0);
+	chv_client_free(c);
+	j = json_loads(body, 0, NULL);
+	free(body);
+	assert_non_null(j);
+	return j;
+}
+
+/* The VM's vmm.log, as a string to free. */
+static char *vmm_log(const char *name)
+{
+	char path[512], *buf = calloc(1, 65536);
+	FILE *f;
+
+	assert_non_null(buf);
+	snprintf(path, sizeof(path), "%s/default/%s/vmm.log", H.state_dir, name);
+	f = fopen(path, "re");
+	if (f) {
+		size_t n = fread(buf, 1, 65535, f);
+		buf[n] = '\0';
+		fclose(f);
+	}
+	return buf;
 }
 
 /* Number of live processes whose parent is `ppid`. */
@@ -303,9 +381,17 @@ static void chv__api_error_paths(void **state)
 	assert_int_equal(chv_client_request(c, "GET", "vm.nonexistent", NULL, NULL, 0, 5000,
 					    &status, NULL), VMC_ENOTFOUND);
 	assert_int_equal(status, 404);
-	/* snapshot of a running VM: CH's error chain, 500 */
+	/* snapshot of a running VM: CH's error chain, 500, joined into the
+	 * vmc error's message */
 	assert_int_equal(chv_api_vm_snapshot(c, H.state_dir, 5000), VMC_ERROR);
-	assert_non_null(strstr(vmc_error_last(), "HTTP 500"));
+	print_message("%s: %s\n", t->label, vmc_error_last());
+	assert_non_null(strstr(vmc_error_last(), "HTTP 500: Error from API: "));
+	assert_non_null(strstr(vmc_error_last(), "snapshot"));
+	/* an unknown device: 404 with CH's message */
+	assert_int_equal(chv_client_request(c, "PUT", "vm.remove-device", "{\"id\":\"_nope9\"}",
+					    NULL, 0, 5000, &status, NULL), VMC_ENOTFOUND);
+	assert_int_equal(status, 404);
+	assert_non_null(strstr(vmc_error_last(), "HTTP 404: Error from API: "));
 	/* connections kept open (keep-alive, each after one answered ping):
 	 * the server takes at most ten, the next gets 503 */
 	int n_held = 0, refused = 0;
@@ -333,22 +419,188 @@ static void chv__api_error_paths(void **state)
 	assert_int_equal(vmc_manager_remove(t->mgr, "errors", 1), 0);
 }
 
+static void chv__ignored_power_button_quits(void **state)
+{
+	struct target *t = *state;
+	vmc_stop_result how;
+	vmc_state st;
+
+	NEED_DOUBLE(t);
+	setenv("FAKE_CH_FAULT", "ignore-power-button", 1);
+	boot_ready(t, "deaf", &st);
+	unsetenv("FAKE_CH_FAULT");
+	/* the guest ignores the button: vm.shutdown + vmm.shutdown, CH exits 0 */
+	assert_int_equal(vmc_manager_stop(t->mgr, "deaf", 300, &how), 0);
+	assert_int_equal(how, VMC_STOP_KILLED);
+	assert_int_equal(vmc_manager_state(t->mgr, "deaf", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_STOPPED);
+	assert_int_equal(st.signal, 0);
+	assert_non_null(strstr(st.reason, "stopped by the hypervisor"));
+	assert_int_equal(vmc_manager_remove(t->mgr, "deaf", 1), 0);
+}
+
+static void chv__vmm_dies_mid_call(void **state)
+{
+	struct target *t = *state;
+	vmc_state st;
+	int rc;
+
+	NEED_DOUBLE(t);
+	setenv("FAKE_CH_FAULT", "die-on=vm.pause", 1);
+	boot_ready(t, "dies", &st);
+	unsetenv("FAKE_CH_FAULT");
+	/* CH aborts with the request unanswered: the call fails, the VM fails */
+	rc = vmc_manager_pause(t->mgr, "dies");
+	print_message("pause: %s\n", vmc_error_last());
+	assert_true(rc < 0);
+	assert_non_null(strstr(vmc_error_last(), "vm.pause"));
+	rc = vmc_manager_wait(t->mgr, "dies", VMC_STATE_STOPPED, 10000, &st);
+	assert_int_equal(rc, VMC_EINVALSTATE);
+	assert_int_equal(st.kind, VMC_STATE_FAILED);
+	assert_int_equal(st.signal, SIGABRT);
+	print_message("final: %s\n", st.reason);
+	assert_int_equal(vmc_manager_remove(t->mgr, "dies", 1), 0);
+}
+
+static void chv__malformed_event_stream(void **state)
+{
+	struct target *t = *state;
+	vmc_stop_result how;
+	vmc_state st;
+	char *log;
+
+	NEED_DOUBLE(t);
+	setenv("FAKE_CH_FAULT", "garbage-events-on=vm.pause", 1);
+	boot_ready(t, "garbled", &st);
+	unsetenv("FAKE_CH_FAULT");
+	/* the stream breaks: it is logged, the API and the pidfd carry on */
+	assert_int_equal(vmc_manager_pause(t->mgr, "garbled"), 0);
+	assert_int_equal(vmc_manager_state(t->mgr, "garbled", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_PAUSED);
+	assert_int_equal(vmc_manager_resume(t->mgr, "garbled"), 0);
+	assert_int_equal(vmc_manager_state(t->mgr, "garbled", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_READY);
+	assert_int_equal(vmc_manager_stop(t->mgr, "garbled", 10000, &how), 0);
+	assert_int_equal(how, VMC_STOP_GRACEFUL);
+	log = vmm_log("garbled");
+	assert_non_null(strstr(log, "event monitor"));
+	free(log);
+	assert_int_equal(vmc_manager_remove(t->mgr, "garbled", 1), 0);
+}
+
+static void chv__state_rules(void **state)
+{
+	struct target *t = *state;
+	char api[CHV_API_STATE_MAX];
+	vmc_state st;
+
+	NEED_TARGET(t);
+	boot_ready(t, "rules", &st);
+	/* vm.shutdown: the VM goes, its config stays, the VMM process too */
+	assert_int_equal(api_put("rules", "vm.shutdown"), 0);
+	api_state("rules", api);
+	assert_string_equal(api, "Created");
+	assert_int_equal(kill((pid_t)st.pid, 0), 0);
+	/* vmc still ends it: the power button is refused, so vm.shutdown +
+	 * vmm.shutdown at once */
+	assert_int_equal(vmc_manager_stop(t->mgr, "rules", 5000, NULL), 0);
+	assert_int_equal(vmc_manager_state(t->mgr, "rules", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_STOPPED);
+	assert_int_equal(vmc_manager_remove(t->mgr, "rules", 1), 0);
+}
+
+/* A fresh TAP (gone when fd closes), or -1 with why set. */
+static int open_tap(char ifname[IFNAMSIZ], char *why, size_t len)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(why, len, "cannot open /dev/net/tun: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "vmcchv%d", (int)getpid() % 100000);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		snprintf(why, len, "TUNSETIFF: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	snprintf(ifname, IFNAMSIZ, "%s", ifr.ifr_name);
+	return fd;
+}
+
+static void chv__tap_fds_by_scm_rights(void **state)
+{
+	struct target *t = *state;
+	char ifname[IFNAMSIZ], why[128], *resp = NULL;
+	int fd, pipefd[2], status = 0;
+	json_t *info, *net, *n;
+	size_t i;
+	vmc_state st;
+	int found = 0;
+
+	NEED_TARGET(t);
+	fd = open_tap(ifname, why, sizeof(why));
+	if (fd < 0) {
+		print_message("skipped: no TAP device here (%s)\n", why);
+		skip();
+	}
+	boot_ready(t, "taps", &st);
+	/* hot-added to the running VM: 200 with the new device's id */
+	assert_int_equal(api_put_body("taps", "vm.add-net", "{\"mac\":\"52:54:00:00:00:42\"}",
+				      &fd, 1, &status, &resp), 0);
+	assert_int_equal(status, 200);
+	assert_non_null(resp);
+	print_message("%s: vm.add-net -> %s\n", t->label, resp);
+	free(resp);
+	info = api_info("taps");
+	net = json_object_get(json_object_get(info, "config"), "net");
+	json_array_foreach(net, i, n) {
+		if (!strcmp(json_string_value(json_object_get(n, "mac")) ?: "", "52:54:00:00:00:42"))
+			found = 1;
+		if (t == &double_target && found)
+			assert_string_equal(json_string_value(json_object_get(n, "tap")), ifname);
+	}
+	json_decref(info);
+	assert_true(found);
+	if (t == &double_target) {
+		char *log = vmm_log("taps");
+		assert_non_null(strstr(log, "received 1 TAP fd(s) via SCM_RIGHTS"));
+		free(log);
+		/* something that is not a TAP is refused with CH's error chain */
+		assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+		assert_int_equal(api_put_body("taps", "vm.add-net", "{}", &pipefd[0], 1, &status,
+					      NULL), VMC_ERROR);
+		assert_int_equal(status, 500);
+		assert_non_null(strstr(vmc_error_last(), "is not a TAP"));
+		close(pipefd[0]);
+		close(pipefd[1]);
+	}
+	close(fd);
+	assert_int_equal(vmc_manager_kill(t->mgr, "taps"), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "taps", 1), 0);
+}
+
 int main(void)
 {
 	const char *dbl = getenv("VMC_CHV_DOUBLE");
 	const char *real = getenv("VMC_TEST_CHV");
+#define BOTH(f) cmocka_unit_test_setup_teardown(f, setup_double, teardown), \
+		cmocka_unit_test_setup_teardown(f, setup_real, teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(chv__boot_pause_resume_stop, setup_double, teardown),
-		cmocka_unit_test_setup_teardown(chv__kill_leaves_nothing, setup_double, teardown),
-		cmocka_unit_test_setup_teardown(chv__vmm_reboot_ends_as_guest_reset, setup_double,
-						teardown),
-		cmocka_unit_test_setup_teardown(chv__api_error_paths, setup_double, teardown),
-		cmocka_unit_test_setup_teardown(chv__boot_pause_resume_stop, setup_real, teardown),
-		cmocka_unit_test_setup_teardown(chv__kill_leaves_nothing, setup_real, teardown),
-		cmocka_unit_test_setup_teardown(chv__vmm_reboot_ends_as_guest_reset, setup_real,
-						teardown),
-		cmocka_unit_test_setup_teardown(chv__api_error_paths, setup_real, teardown),
+		BOTH(chv__boot_pause_resume_stop),
+		BOTH(chv__kill_leaves_nothing),
+		BOTH(chv__vmm_reboot_ends_as_guest_reset),
+		BOTH(chv__api_error_paths),
+		BOTH(chv__state_rules),
+		BOTH(chv__tap_fds_by_scm_rights),
+		BOTH(chv__ignored_power_button_quits),
+		BOTH(chv__vmm_dies_mid_call),
+		BOTH(chv__malformed_event_stream),
 	};
+#undef BOTH
 	int rc;
 
 	harness_init(&H);

@@ -8,7 +8,8 @@
  * PATH:qcow2`. `vmc ssh` is driven against a stand-in `ssh` on PATH that
  * prints its argv (the default guest has no sshd), which checks the key,
  * the published port and the seed's user. A qcow2 disk and the seed on the
- * chv backend (its test double) reach the guest the same way. The real
+ * chv backend (its test double, in its FAKE_CH_GUEST=qemu mode) reach the
+ * guest the same way. The real
  * cloud-init boot is tests/integration/cloudinit_boot_test.c. Tools that are missing
  * (qemu-img, blkid) make their tests skip, saying why.
  */
@@ -226,6 +227,8 @@ static void disks__qcow2_and_seed_on_chv(void **state)
 		skip();
 	}
 	assert_int_equal(setenv("VMC_CHV_BINARY", dbl, 1), 0);
+	/* the double's explicit real-guest mode: the disks must reach a guest */
+	assert_int_equal(setenv("FAKE_CH_GUEST", "qemu", 1), 0);
 	/* no NIC: Cloud Hypervisor has no user-mode network */
 	assert_int_equal(vmc_config_new(&cfg, "ci-chv"), 0);
 	assert_int_equal(vmc_config_set_kernel(cfg, H.guest_kernel), 0);
@@ -255,6 +258,7 @@ static void disks__qcow2_and_seed_on_chv(void **state)
 	assert_non_null(strstr(console, "ro=1"));
 	free(console);
 	unsetenv("VMC_CHV_BINARY");
+	unsetenv("FAKE_CH_GUEST");
 	assert_int_equal(vmc_manager_remove(mgr, "ci-chv", 1), 0);
 	vmc_seed_free(seed);
 	vmc_config_free(cfg);

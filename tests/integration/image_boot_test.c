@@ -514,7 +514,8 @@ static void image__pulled_from_registry(void **state)
 }
 
 /* The same disk and workload on the Cloud Hypervisor backend (its test
- * double, QEMU underneath): the clone is attached with serial=vmc-root. */
+ * double in its FAKE_CH_GUEST=qemu mode, QEMU underneath): the clone is
+ * attached with serial=vmc-root. */
 static void image__on_chv_double(void **state)
 {
 	const char *dbl = getenv("VMC_CHV_DOUBLE");
@@ -529,8 +530,10 @@ static void image__on_chv_double(void **state)
 		skip();
 	}
 	assert_int_equal(setenv("VMC_CHV_BINARY", dbl, 1), 0);
+	assert_int_equal(setenv("FAKE_CH_GUEST", "qemu", 1), 0); /* the double's real-guest mode */
 	rc = harness_cli(&H, out_buf, sizeof(out_buf), args);
 	unsetenv("VMC_CHV_BINARY");
+	unsetenv("FAKE_CH_GUEST");
 	assert_non_null(strstr(out_buf, "on-chv uid=1234"));
 	assert_int_equal(rc, 5);
 }

@@ -317,8 +317,8 @@ static void chv_argv__double_version_accepted(void **state)
 		print_message("skipped: VMC_TEST_DATA is not set\n");
 		skip();
 	}
-	/* tests/unit/data -> tests/doubles/cloud-hypervisor */
-	snprintf(dbl, sizeof(dbl), "%s/../../doubles/cloud-hypervisor", data);
+	/* tests/unit/data -> tests/doubles/fake-cloud-hypervisor */
+	snprintf(dbl, sizeof(dbl), "%s/../../doubles/fake-cloud-hypervisor", data);
 	assert_int_equal(chv_version_check(dbl, 10000, &ma, &mi), 0);
 	assert_int_equal(ma, CHV_MIN_MAJOR);
 }
