@@ -31,6 +31,7 @@
 #include "backend/chv_api.h"
 #include "backend/chv_event.h"
 #include "backend/chv_probe.h"
+#include "backend/chv_vm.h"
 #include "backend/guest_cmdline.h"
 #include "core/config_image.h"
 #include "core/error.h"
@@ -40,21 +41,7 @@
 
 #define CHV_API_PASS_FD 3
 #define CHV_EVENT_PASS_FD 4
-#define CHV_CMD_TIMEOUT_MS 5000
 #define CHV_VERSION_TIMEOUT_MS 5000
-
-struct backend_vm {
-	struct chv_client *api;
-	char *api_path;
-	int api_listen_fd;
-	int event_rd, event_wr;
-	struct chv_event_reader events;
-	pid_t pid;
-	char **argv;
-	size_t argc, argv_cap;
-	void (*report)(enum backend_event ev, const char *detail, void *p);
-	void *report_payload;
-};
 
 /* ------------------------------------------------------------ argv */
 
@@ -104,6 +91,8 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const
 	ADD("fd=%d", CHV_API_PASS_FD);
 	ADD("--event-monitor");
 	ADD("fd=%d", CHV_EVENT_PASS_FD);
+	if (vm->restore_dir)
+		goto out; /* no VM options: the VM comes from vm.restore (chv_snapshot.c) */
 	ADD("--serial");
 	ADD("tty");
 	ADD("--console");
@@ -223,6 +212,8 @@ static void chv_free(struct backend_vm *vm)
 		unlink(vm->api_path);
 		free(vm->api_path);
 	}
+	free(vm->vm_dir);
+	free(vm->restore_dir);
 	launch_argv_free(&vm->argv, &vm->argc, &vm->argv_cap);
 	free(vm);
 }
@@ -269,7 +260,10 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	if (rc < 0)
 		goto out;
 	vm->api_path = fs_join(launch->vm_dir, "api.sock");
-	if (!vm->api_path) {
+	vm->vm_dir = strdup(launch->vm_dir);
+	if (launch->restore_dir)
+		vm->restore_dir = strdup(launch->restore_dir);
+	if (!vm->api_path || !vm->vm_dir || (launch->restore_dir && !vm->restore_dir)) {
 		rc = vmc_error_oom();
 		goto out;
 	}
@@ -390,5 +384,7 @@ const struct backend_ops backend_chv_ops = {
 	.pause = chv_pause,
 	.resume = chv_resume,
 	.quit = chv_quit,
+	.snapshot = chv_snapshot,
+	.restore = chv_restore,
 	.free = chv_free,
 };

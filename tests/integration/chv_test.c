@@ -41,6 +41,7 @@
 
 #include "backend/chv_api.h"
 #include "backend/chv_http.h"
+#include "core/fsutil.h"
 #include "core/unixsock.h"
 #include "harness.h"
 #include "vmc.h"
@@ -80,7 +81,8 @@ static int setup_real(void **state)
 static int teardown(void **state)
 {
 	static const char *const names[] = { "basic", "victim", "reboot", "errors", "deaf",
-					      "dies", "garbled", "rules", "taps" };
+					      "dies", "garbled", "rules", "taps", "snap", "snap2",
+					      "snap3" };
 	struct target *t = *state;
 
 	/* a failed test must not leave its VM running */
@@ -583,6 +585,96 @@ static void chv__tap_fds_by_scm_rights(void **state)
 	assert_int_equal(vmc_manager_remove(t->mgr, "taps", 1), 0);
 }
 
+/* 1 if dir/name exists. */
+static int exists_in(const char *dir, const char *name)
+{
+	char p[1024];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+static void chv__snapshot_and_restore(void **state)
+{
+	struct target *t = *state;
+	char dir[512], dir2[512], api[CHV_API_STATE_MAX], *name = NULL;
+	vmc_config *cfg = chv_config("snap");
+	vmc_seed *seed = NULL;
+	vmc_stop_result how;
+	vmc_state st;
+	int rc;
+
+	NEED_TARGET(t);
+	/* with a cloud-init seed: CH's config then holds a path inside the VM's
+	 * directory, which the restored VM must not need any more */
+	assert_int_equal(vmc_seed_new(&seed), 0);
+	assert_int_equal(vmc_config_set_cloud_init(cfg, seed), 0);
+	vmc_seed_free(seed);
+	rc = vmc_manager_start(t->mgr, cfg);
+	if (rc != 0)
+		print_error("start: %s\n", vmc_error_last());
+	assert_int_equal(rc, 0);
+	vmc_config_free(cfg);
+	assert_int_equal(vmc_manager_wait(t->mgr, "snap", VMC_STATE_READY, BOOT_TIMEOUT_MS, &st), 0);
+
+	snprintf(dir, sizeof(dir), "%s/snap.d", H.state_dir);
+	snprintf(dir2, sizeof(dir2), "%s/snap.d/chv", H.state_dir);
+	rc = vmc_manager_snapshot(t->mgr, "snap", dir);
+	if (rc != 0)
+		print_error("snapshot: %s\n", vmc_error_last());
+	assert_int_equal(rc, 0);
+	/* CH's files in their own subdirectory, vmc's beside them */
+	assert_true(exists_in(dir2, "config.json"));
+	assert_true(exists_in(dir2, "state.json"));
+	assert_true(exists_in(dir2, "memory-ranges"));
+	assert_true(exists_in(dir, "config.json"));
+	assert_true(exists_in(dir, "snapshot.json"));
+	/* the running VM was paused for it and runs again */
+	assert_int_equal(vmc_manager_state(t->mgr, "snap", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_READY);
+	api_state("snap", api);
+	assert_string_equal(api, "Running");
+	/* a second snapshot into the same directory is refused */
+	assert_int_equal(vmc_manager_snapshot(t->mgr, "snap", dir), VMC_EEXISTS);
+	assert_int_equal(vmc_manager_kill(t->mgr, "snap"), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "snap", 1), 0);
+
+	/* restored under another name: READY again without a boot, running */
+	rc = vmc_manager_restore(t->mgr, dir, "snap2", &name);
+	if (rc != 0)
+		print_error("restore: %s\n", vmc_error_last());
+	assert_int_equal(rc, 0);
+	assert_string_equal(name, "default/snap2");
+	vmc_free(name);
+	rc = vmc_manager_wait(t->mgr, "snap2", VMC_STATE_READY, 20000, &st);
+	if (rc != 0)
+		print_error("restored: %s (%s)\n", vmc_state_name(st.kind), st.reason);
+	assert_int_equal(rc, 0);
+	api_state("snap2", api);
+	assert_string_equal(api, "Running");
+	/* paused, then snapshotted: stays paused, and so does its restore */
+	assert_int_equal(vmc_manager_pause(t->mgr, "snap2"), 0);
+	snprintf(dir2, sizeof(dir2), "%s/snap2.d", H.state_dir);
+	assert_int_equal(vmc_manager_snapshot(t->mgr, "snap2", dir2), 0);
+	assert_int_equal(vmc_manager_state(t->mgr, "snap2", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_PAUSED);
+	assert_int_equal(vmc_manager_stop(t->mgr, "snap2", 10000, &how), 0);
+	assert_int_equal(how, VMC_STOP_GRACEFUL);
+	assert_int_equal(vmc_manager_restore(t->mgr, dir2, "snap3", NULL), 0);
+	assert_int_equal(vmc_manager_wait(t->mgr, "snap3", VMC_STATE_PAUSED, 20000, &st), 0);
+	api_state("snap3", api);
+	assert_string_equal(api, "Paused");
+	assert_int_equal(vmc_manager_resume(t->mgr, "snap3"), 0);
+	assert_int_equal(vmc_manager_state(t->mgr, "snap3", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_READY);
+	assert_int_equal(vmc_manager_stop(t->mgr, "snap3", 10000, &how), 0);
+	assert_int_equal(how, VMC_STOP_GRACEFUL);
+	assert_int_equal(vmc_manager_remove(t->mgr, "snap2", 1), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "snap3", 1), 0);
+	assert_int_equal(fs_remove_tree(dir), 0);
+	assert_int_equal(fs_remove_tree(dir2), 0);
+}
+
 int main(void)
 {
 	const char *dbl = getenv("VMC_CHV_DOUBLE");
@@ -596,6 +688,7 @@ int main(void)
 		BOTH(chv__api_error_paths),
 		BOTH(chv__state_rules),
 		BOTH(chv__tap_fds_by_scm_rights),
+		BOTH(chv__snapshot_and_restore),
 		BOTH(chv__ignored_power_button_quits),
 		BOTH(chv__vmm_dies_mid_call),
 		BOTH(chv__malformed_event_stream),

@@ -1,0 +1,190 @@
+/*
+ * chv_snapshot.c - snapshots on the Cloud Hypervisor backend. Saving: the
+ * shim has paused the VM; PUT vm.snapshot with destination_url
+ * file://<dir>/chv, where CH writes config.json, state.json and
+ * memory-ranges (a subdirectory, so they do not collide with vmc's own
+ * config.json and snapshot.json), and the VM's directory at that moment is
+ * recorded in <dir>/chv-vm-dir. Restoring: CH was started with no VM
+ * (chv.c leaves out every VM option for a restore launch); the backend
+ * builds <vm dir>/chv-restore with CH's config.json rewritten so that
+ * paths inside the old VM's directory (the cloud-init seed) point into the
+ * new one, and the other files linked (symlinks) to the snapshot's, then
+ * PUT vm.restore from there. CH leaves the restored VM paused; the shim
+ * resumes it if it was running when saved.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "backend/chv_vm.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+
+#define CHV_CONFIG_MAX (4 * 1024 * 1024) /* CH's own API body limit */
+
+int chv_snapshot(struct backend_vm *vm, const char *dir, int timeout_ms)
+{
+	char *sub = fs_join(dir, CHV_SNAPSHOT_SUBDIR);
+	char *origin = fs_join(dir, CHV_SNAPSHOT_ORIGIN);
+	int rc;
+
+	if (!sub || !origin) {
+		rc = vmc_error_oom();
+		goto out;
+	}
+	if (mkdir(sub, 0700) < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", sub);
+		goto out;
+	}
+	rc = chv_api_vm_snapshot(vm->api, sub, timeout_ms);
+	if (rc == 0)
+		rc = fs_write_atomic(origin, vm->vm_dir, strlen(vm->vm_dir), 0600, 1);
+out:
+	free(sub);
+	free(origin);
+	return rc;
+}
+
+/* Replaces, in every string below j, the prefix "<from>/" by "<to>/". */
+static int rewrite_paths(json_t *j, const char *from, const char *to)
+{
+	size_t flen = strlen(from), i;
+	const char *key;
+	json_t *v;
+
+	if (json_is_object(j)) {
+		json_object_foreach(j, key, v)
+			if (rewrite_paths(v, from, to) < 0)
+				return VMC_ENOMEM;
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (rewrite_paths(v, from, to) < 0)
+				return VMC_ENOMEM;
+	} else if (json_is_string(j)) {
+		const char *s = json_string_value(j);
+		char *n = NULL;
+
+		if (strncmp(s, from, flen) != 0 || s[flen] != '/')
+			return 0;
+		if (asprintf(&n, "%s%s", to, s + flen) < 0)
+			return vmc_error_oom();
+		if (json_string_set(j, n) < 0) {
+			free(n);
+			return vmc_error_oom();
+		}
+		free(n);
+	}
+	return 0;
+}
+
+/* <restore>/config.json: the snapshot's, with the old VM dir replaced. */
+static int write_config(const char *src, const char *dst, const char *old_dir,
+			const char *new_dir)
+{
+	char *in = fs_join(src, "config.json"), *out = fs_join(dst, "config.json");
+	char *text = NULL;
+	json_t *cfg = NULL;
+	json_error_t jerr;
+	int rc;
+
+	if (!in || !out) {
+		rc = vmc_error_oom();
+		goto out;
+	}
+	rc = fs_read_file(in, CHV_CONFIG_MAX, &text, NULL);
+	if (rc < 0)
+		goto out;
+	cfg = json_loads(text, 0, &jerr);
+	free(text);
+	text = NULL;
+	if (!json_is_object(cfg)) {
+		rc = vmc_error_set(VMC_EPROTO, "%s: not a Cloud Hypervisor config (%s)", in,
+				   jerr.text);
+		goto out;
+	}
+	if (old_dir)
+		rc = rewrite_paths(cfg, old_dir, new_dir);
+	text = rc == 0 ? json_dumps(cfg, JSON_COMPACT) : NULL;
+	if (rc == 0 && !text)
+		rc = vmc_error_oom();
+	if (rc == 0)
+		rc = fs_write_atomic(out, text, strlen(text), 0600, 0);
+out:
+	json_decref(cfg);
+	free(text);
+	free(in);
+	free(out);
+	return rc;
+}
+
+/* Symlinks every file of src but config.json into dst. */
+static int link_rest(const char *src, const char *dst)
+{
+	DIR *d = opendir(src);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d)
+		return vmc_error_set_errno(errno == ENOENT ? VMC_ENOTFOUND : VMC_EIO, errno,
+					   "snapshot '%s'", src);
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		char *from, *to;
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "config.json"))
+			continue;
+		from = fs_join(src, e->d_name);
+		to = fs_join(dst, e->d_name);
+		if (!from || !to)
+			rc = vmc_error_oom();
+		else if (symlink(from, to) < 0)
+			rc = vmc_error_set_errno(VMC_EIO, errno, "cannot link '%s'", to);
+		free(from);
+		free(to);
+	}
+	closedir(d);
+	return rc;
+}
+
+int chv_restore(struct backend_vm *vm, int timeout_ms)
+{
+	char *src = NULL, *dst = NULL, *origin = NULL, *old_dir = NULL;
+	int rc;
+
+	if (!vm->restore_dir)
+		return vmc_error_set(VMC_EINVAL, "not started for a restore");
+	src = fs_join(vm->restore_dir, CHV_SNAPSHOT_SUBDIR);
+	dst = fs_join(vm->vm_dir, CHV_RESTORE_SUBDIR);
+	origin = fs_join(vm->restore_dir, CHV_SNAPSHOT_ORIGIN);
+	if (!src || !dst || !origin) {
+		rc = vmc_error_oom();
+		goto out;
+	}
+	rc = fs_read_file(origin, 4096, &old_dir, NULL);
+	if (rc < 0)
+		goto out;
+	fs_remove_tree(dst); /* a previous attempt's */
+	vmc_error_clear();
+	if (mkdir(dst, 0700) < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", dst);
+		goto out;
+	}
+	rc = write_config(src, dst, old_dir, vm->vm_dir);
+	if (rc == 0)
+		rc = link_rest(src, dst);
+	if (rc == 0)
+		rc = chv_api_vm_restore(vm->api, dst, 0, timeout_ms);
+out:
+	if (rc < 0)
+		rc = vmc_error_prefix(rc, "restore from '%s'", vm->restore_dir);
+	free(src);
+	free(dst);
+	free(origin);
+	free(old_dir);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * chv_vm.h - the Cloud Hypervisor backend's per-VM state, shared by chv.c
+ * (command line, API and event monitor) and chv_snapshot.c (vm.snapshot
+ * and vm.restore). Private to the chv backend.
+ */
+#ifndef VMC_BACKEND_CHV_VM_H
+#define VMC_BACKEND_CHV_VM_H
+
+#include <sys/types.h>
+
+#include "backend/backend.h"
+#include "backend/chv_api.h"
+#include "backend/chv_event.h"
+
+#define CHV_CMD_TIMEOUT_MS 5000
+/* CH's own files (config.json, state.json, memory-ranges) go into this
+ * subdirectory of a vmc snapshot, beside vmc's config.json and
+ * snapshot.json; CH's config holds paths inside the VM's directory, which
+ * the file CHV_SNAPSHOT_ORIGIN names for the restore to rewrite. */
+#define CHV_SNAPSHOT_SUBDIR "chv"
+#define CHV_SNAPSHOT_ORIGIN "chv-vm-dir"
+#define CHV_RESTORE_SUBDIR "chv-restore" /* in the restored VM's directory */
+
+struct backend_vm {
+	struct chv_client *api;
+	char *api_path;
+	char *vm_dir;
+	char *restore_dir;          /* the vmc snapshot to restore, or NULL */
+	int api_listen_fd;
+	int event_rd, event_wr;
+	struct chv_event_reader events;
+	pid_t pid;
+	char **argv;
+	size_t argc, argv_cap;
+	void (*report)(enum backend_event ev, const char *detail, void *p);
+	void *report_payload;
+};
+
+/* chv_snapshot.c */
+int chv_snapshot(struct backend_vm *vm, const char *dir, int timeout_ms);
+int chv_restore(struct backend_vm *vm, int timeout_ms);
+
+#endif
