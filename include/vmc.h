@@ -188,6 +188,17 @@ VMC_EXTERN int vmc_config_add_share(vmc_config *cfg, const char *host_path, cons
 VMC_EXTERN int vmc_config_add_port_forward(vmc_config *cfg, vmc_proto proto, const char *host_addr,
 					   unsigned int host_port, unsigned int guest_port);
 
+/* Head room for vmc_manager_resize(): the VM boots with the configured
+ * cpus and memory and may grow up to these. 0 (the default) means no head
+ * room: the maximum is the boot value. A maximum below the boot value is
+ * refused at start (VMC_EINVAL). Cloud Hypervisor only (--cpus max=,
+ * --memory hotplug_size=); other backends give VMC_EUNSUPPORTED at start
+ * for a maximum above the boot value. */
+VMC_EXTERN int vmc_config_set_max_cpus(vmc_config *cfg, unsigned int max_cpus);
+VMC_EXTERN int vmc_config_set_max_memory_mib(vmc_config *cfg, unsigned int max_mib);
+VMC_EXTERN unsigned int vmc_config_max_cpus(const vmc_config *cfg);
+VMC_EXTERN unsigned int vmc_config_max_memory_mib(const vmc_config *cfg);
+
 /* Getters. Strings are borrowed from cfg (NULL when unset). */
 VMC_EXTERN const char *vmc_config_name(const vmc_config *cfg);
 VMC_EXTERN const char *vmc_config_namespace(const vmc_config *cfg);
@@ -320,6 +331,15 @@ VMC_EXTERN int vmc_manager_snapshot(vmc_manager *mgr, const char *vm, const char
 VMC_EXTERN int vmc_manager_restore(vmc_manager *mgr, const char *dir, const char *name,
 				   char **out);
 
+/* Changes a running (or paused) VM's vCPU count and memory to `cpus` and
+ * `memory_mib` (0 leaves that one as it is), within the maximum it was
+ * started with (vmc_config_set_max_cpus/_max_memory_mib; VMC_EINVAL above
+ * it). Waits up to timeout_ms for the hypervisor to accept it; the guest
+ * brings vCPUs and memory online on its own. Returns 0, VMC_EINVAL,
+ * VMC_EINVALSTATE, VMC_EUNSUPPORTED (the QEMU backend: microvm has no
+ * hotplug), VMC_ETIMEOUT, or the hypervisor's refusal with its message. */
+VMC_EXTERN int vmc_manager_resize(vmc_manager *mgr, const char *vm, unsigned int cpus,
+				  unsigned int memory_mib, int timeout_ms);
 /* The config a VM was started with; *out is the caller's. */
 VMC_EXTERN int vmc_manager_config(vmc_manager *mgr, const char *vm, vmc_config **out);
 /* Path of the VM's console log (caller frees with vmc_free()). */
@@ -486,6 +506,21 @@ typedef enum {
  * (VMC_EUNSUPPORTED). */
 VMC_EXTERN int vmc_config_add_disk_format(vmc_config *cfg, const char *path, int read_only,
 					  vmc_disk_format format);
+
+/* Hot-adds the disk image `path` (made absolute against the current
+ * directory; it must exist, and be writable unless read_only) to a running
+ * or paused VM. *id (may be NULL; vmc_free()) receives the device id the
+ * hypervisor gave it, for vmc_manager_disk_remove(). Hot-added disks are
+ * not written into the VM's config: a snapshot keeps them (in the
+ * hypervisor's state), a restart does not. Returns 0, VMC_EINVAL,
+ * VMC_ENOTFOUND (no such file or VM), VMC_EINVALSTATE, VMC_EUNSUPPORTED
+ * (the QEMU backend), or the hypervisor's refusal with its message. */
+VMC_EXTERN int vmc_manager_disk_add(vmc_manager *mgr, const char *vm, const char *path,
+				    vmc_disk_format format, int read_only, char **id);
+/* Hot-removes the device `id` (as returned by vmc_manager_disk_add(), or a
+ * hypervisor device id such as Cloud Hypervisor's "_disk0"). Returns 0,
+ * VMC_ENOTFOUND (no such device or VM), VMC_EINVALSTATE, VMC_EUNSUPPORTED. */
+VMC_EXTERN int vmc_manager_disk_remove(vmc_manager *mgr, const char *vm, const char *id);
 
 /* Attaches a cloud-init NoCloud seed to the VM: the config keeps a copy of
  * the seed's content (not its instance-id; it round-trips through the

@@ -89,6 +89,15 @@ struct backend_ops {
 	/* After attach, for a launch with restore_dir: loads the state; the VM
 	 * is left paused. */
 	int (*restore)(struct backend_vm *vm, int timeout_ms);
+	/* Hot changes to a running or paused VM; NULL: not supported. resize:
+	 * cpus / memory_mib 0 leave that one unchanged (the shim has checked
+	 * them against the config's maximum). disk_add: path absolute and
+	 * checked; the hypervisor's device id into id[id_len]. */
+	int (*resize)(struct backend_vm *vm, unsigned int cpus, unsigned int memory_mib,
+		      int timeout_ms);
+	int (*disk_add)(struct backend_vm *vm, const char *path, vmc_disk_format format,
+			int read_only, char *id, size_t id_len);
+	int (*disk_remove)(struct backend_vm *vm, const char *id);
 	void (*free)(struct backend_vm *vm);
 };
 

@@ -106,9 +106,16 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const
 	ADD("--cmdline");
 	ADD("%s", cmdline);
 	ADD("--cpus");
-	ADD("boot=%u", cfg->cpus);
+	if (cfg->max_cpus > cfg->cpus)
+		ADD("boot=%u,max=%u", cfg->cpus, cfg->max_cpus);
+	else
+		ADD("boot=%u", cfg->cpus);
 	ADD("--memory");
-	ADD("size=%uM", cfg->memory_mib);
+	if (cfg->max_memory_mib > cfg->memory_mib)
+		ADD("size=%uM,hotplug_size=%uM", cfg->memory_mib,
+		    cfg->max_memory_mib - cfg->memory_mib);
+	else
+		ADD("size=%uM", cfg->memory_mib);
 	for (size_t i = 0; i < cfg->n_disks; i++) {
 		rc = chv_value("disk", cfg->disks[i].path, val, sizeof(val));
 		if (rc < 0)
@@ -180,6 +187,9 @@ static int chv_validate(const struct vmc_config *cfg)
 		if (cfg->nics[i].kind != VMC_NIC_TAP)
 			return vmc_error_set(VMC_EUNSUPPORTED, "Cloud Hypervisor has no user-mode "
 					     "networking: use a TAP NIC, or the qemu backend");
+	rc = launch_check_max(cfg, "chv", 1);
+	if (rc < 0)
+		return rc;
 	if (cfg->n_shares > 0)
 		return vmc_error_set(VMC_EUNSUPPORTED, "shared directories on the chv backend need "
 				     "virtiofsd, which vmc does not drive yet");
@@ -372,6 +382,28 @@ static int chv_quit(struct backend_vm *vm)
 	return chv_api_vmm_shutdown(vm->api, CHV_CMD_TIMEOUT_MS);
 }
 
+static int chv_resize(struct backend_vm *vm, unsigned int cpus, unsigned int memory_mib,
+		      int timeout_ms)
+{
+	return chv_api_vm_resize(vm->api, cpus, (unsigned long long)memory_mib << 20, timeout_ms);
+}
+
+static int chv_disk_add(struct backend_vm *vm, const char *path, vmc_disk_format format,
+			int read_only, char *id, size_t id_len)
+{
+	int rc = chv_api_vm_add_disk(vm->api, path, format == VMC_DISK_QCOW2, read_only, id, id_len,
+				     CHV_CMD_TIMEOUT_MS);
+
+	if (rc == 0 && !id[0])
+		rc = vmc_error_set(VMC_EPROTO, "cloud-hypervisor added the disk without an id");
+	return rc;
+}
+
+static int chv_disk_remove(struct backend_vm *vm, const char *id)
+{
+	return chv_api_vm_remove_device(vm->api, id, CHV_CMD_TIMEOUT_MS);
+}
+
 const struct backend_ops backend_chv_ops = {
 	.name = "chv",
 	.kind = VMC_BACKEND_CHV,
@@ -386,5 +418,8 @@ const struct backend_ops backend_chv_ops = {
 	.quit = chv_quit,
 	.snapshot = chv_snapshot,
 	.restore = chv_restore,
+	.resize = chv_resize,
+	.disk_add = chv_disk_add,
+	.disk_remove = chv_disk_remove,
 	.free = chv_free,
 };

@@ -425,3 +425,87 @@ int chv_api_vm_restore(struct chv_client *c, const char *dir, int resume, int ti
 	free(body);
 	return rc;
 }
+
+/* PUTs a JSON body (stolen) and reads "id" of a 200 answer into id. */
+static int put_device(struct chv_client *c, const char *endpoint, json_t *obj, const int *fds,
+		      size_t n_fds, char *id, size_t id_len, int timeout_ms)
+{
+	char *body = obj ? json_dumps(obj, JSON_COMPACT) : NULL, *resp = NULL;
+	json_t *j = NULL;
+	const char *got;
+	int rc;
+
+	json_decref(obj);
+	if (id_len)
+		id[0] = '\0';
+	if (!body)
+		return vmc_error_set(VMC_EINVAL, "cloud-hypervisor api PUT %s: cannot encode the "
+				     "body (not UTF-8?)", endpoint);
+	rc = chv_client_request(c, "PUT", endpoint, body, fds, n_fds, timeout_ms, NULL, &resp);
+	free(body);
+	if (rc < 0 || !resp)
+		return rc; /* 204: a cold add, no id yet */
+	j = json_loads(resp, 0, NULL);
+	free(resp);
+	got = json_string_value(json_object_get(j, "id"));
+	if (!got || strlen(got) >= id_len)
+		rc = vmc_error_set(VMC_EPROTO, "cloud-hypervisor api PUT %s: no valid \"id\" in "
+				   "the answer", endpoint);
+	else
+		memcpy(id, got, strlen(got) + 1);
+	json_decref(j);
+	return rc;
+}
+
+int chv_api_vm_resize(struct chv_client *c, unsigned int vcpus, unsigned long long ram_bytes,
+		      int timeout_ms)
+{
+	json_t *obj = json_object();
+	char *body;
+	int rc;
+
+	if (obj && vcpus)
+		json_object_set_new(obj, "desired_vcpus", json_integer((json_int_t)vcpus));
+	if (obj && ram_bytes)
+		json_object_set_new(obj, "desired_ram", json_integer((json_int_t)ram_bytes));
+	body = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	json_decref(obj);
+	if (!body)
+		return vmc_error_oom();
+	rc = put(c, "vm.resize", body, timeout_ms);
+	free(body);
+	return rc;
+}
+
+int chv_api_vm_add_disk(struct chv_client *c, const char *path, int qcow2, int read_only,
+			char *id, size_t id_len, int timeout_ms)
+{
+	return put_device(c, "vm.add-disk",
+			  json_pack("{s:s, s:b, s:s}", "path", path, "readonly", read_only,
+				    "image_type", qcow2 ? "Qcow2" : "Raw"),
+			  NULL, 0, id, id_len, timeout_ms);
+}
+
+int chv_api_vm_add_net(struct chv_client *c, const int *fds, size_t n_fds, const char *mac,
+		       char *id, size_t id_len, int timeout_ms)
+{
+	if (n_fds == 0)
+		return vmc_error_set(VMC_EINVAL, "vm.add-net needs at least one TAP fd");
+	return put_device(c, "vm.add-net",
+			  json_pack("{s:s, s:i}", "mac", mac, "num_queues", (int)(2 * n_fds)), fds,
+			  n_fds, id, id_len, timeout_ms);
+}
+
+int chv_api_vm_remove_device(struct chv_client *c, const char *id, int timeout_ms)
+{
+	json_t *obj = json_pack("{s:s}", "id", id);
+	char *body = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	int rc;
+
+	json_decref(obj);
+	if (!body)
+		return vmc_error_set(VMC_EINVAL, "device id is not valid UTF-8");
+	rc = put(c, "vm.remove-device", body, timeout_ms);
+	free(body);
+	return rc;
+}

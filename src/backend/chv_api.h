@@ -56,4 +56,20 @@ int chv_api_vm_snapshot(struct chv_client *c, const char *dir, int timeout_ms);
 /* PUT vm.restore {"source_url": "file://DIR", "resume": resume}. */
 int chv_api_vm_restore(struct chv_client *c, const char *dir, int resume, int timeout_ms);
 
+/* PUT vm.resize {"desired_vcpus": vcpus, "desired_ram": ram_bytes}; a 0
+ * leaves that member out. */
+int chv_api_vm_resize(struct chv_client *c, unsigned int vcpus, unsigned long long ram_bytes,
+		      int timeout_ms);
+/* PUT vm.add-disk {"path", "readonly", "image_type": "Raw" | "Qcow2"}; the
+ * new device's id (from the 200 body; "" on a cold add's 204) into
+ * id[id_len]. */
+int chv_api_vm_add_disk(struct chv_client *c, const char *path, int qcow2, int read_only,
+			char *id, size_t id_len, int timeout_ms);
+/* PUT vm.add-net {"mac", "num_queues": 2 * n_fds} with the TAP fds as
+ * SCM_RIGHTS; the device id as for add-disk. */
+int chv_api_vm_add_net(struct chv_client *c, const int *fds, size_t n_fds, const char *mac,
+		       char *id, size_t id_len, int timeout_ms);
+/* PUT vm.remove-device {"id": id}. VMC_ENOTFOUND for an unknown id. */
+int chv_api_vm_remove_device(struct chv_client *c, const char *id, int timeout_ms);
+
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "backend/launch_util.h"
+#include "core/config.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 
@@ -49,5 +50,20 @@ int launch_check_file(const char *what, const char *path, int want_write)
 	if (want_write && access(path, W_OK) < 0)
 		return vmc_error_set(VMC_EINVAL, "%s '%s' is not writable (add :ro for read-only)",
 				     what, path);
+	return 0;
+}
+
+int launch_check_max(const struct vmc_config *cfg, const char *backend, int can_grow)
+{
+	if (cfg->max_cpus && cfg->max_cpus < cfg->cpus)
+		return vmc_error_set(VMC_EINVAL, "max_cpus %u is below cpus %u", cfg->max_cpus,
+				     cfg->cpus);
+	if (cfg->max_memory_mib && cfg->max_memory_mib < cfg->memory_mib)
+		return vmc_error_set(VMC_EINVAL, "max_memory_mib %u is below memory_mib %u",
+				     cfg->max_memory_mib, cfg->memory_mib);
+	if (!can_grow && (cfg->max_cpus > cfg->cpus || cfg->max_memory_mib > cfg->memory_mib))
+		return vmc_error_set(VMC_EUNSUPPORTED, "the %s backend cannot add vCPUs or memory "
+				     "to a running VM (max_cpus, max_memory_mib): use the chv "
+				     "backend", backend);
 	return 0;
 }

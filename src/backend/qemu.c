@@ -384,6 +384,8 @@ static int qemu_validate(const struct vmc_config *cfg)
 	if (rc < 0)
 		return rc;
 	rc = virtiofs_validate(cfg);
+	if (rc == 0)
+		rc = launch_check_max(cfg, "qemu", 0);
 	if (rc < 0)
 		return rc;
 	/* QMP and a snapshot file take two of the fds QEMU inherits */

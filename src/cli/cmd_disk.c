@@ -1,6 +1,8 @@
 /*
  * cmd_disk.c - `vmc disk create PATH SIZE` and `vmc disk clone BASE NEW`:
- * thin shells over vmc_disk_create() and vmc_disk_clone().
+ * thin shells over vmc_disk_create() and vmc_disk_clone(); `vmc disk add
+ * NAME PATH [--format raw|qcow2] [--ro]` and `vmc disk rm NAME ID` over
+ * vmc_manager_disk_add() and vmc_manager_disk_remove() (hot-plug).
  *
  * SIZE is a whole number of bytes or of K, M, G or T (powers of 1024,
  * either case, "iB" optional: 512M, 1G, 1GiB) and must come out as a
@@ -128,20 +130,89 @@ static int disk_clone(struct cli_ctx *ctx, const struct cli_command *cmd, int ar
 	return CLI_EXIT_OK;
 }
 
+enum { OPT_FORMAT = 1, OPT_RO };
+
+/* vmc disk add NAME PATH [--format raw|qcow2] [--ro]: prints the device id */
+static int disk_add(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+	static const struct cli_option opts[] = {
+		{ "format", 0, 1, OPT_FORMAT },
+		{ "ro", 0, 0, OPT_RO },
+		{ NULL, 0, 0, 0 },
+	};
+	const char *pos[2], *values[CLI_COLLECT_MAX_ID] = { NULL };
+	vmc_disk_format format = VMC_DISK_RAW;
+	char vm[2 * VMC_NAME_MAX + 2], *id = NULL;
+	int n, rc;
+
+	rc = cli_collect(ctx, cmd, argc, argv, opts, pos, 2, &n, values);
+	if (rc >= 0)
+		return rc;
+	if (n != 2)
+		return cli_usage_error(cmd, "expected NAME PATH after 'add'");
+	if (cli_qualify(ctx->ns, pos[0], vm, sizeof(vm)) < 0)
+		return cli_usage_error(cmd, "bad NAME '%s'", pos[0]);
+	if (values[OPT_FORMAT] && !strcmp(values[OPT_FORMAT], "qcow2"))
+		format = VMC_DISK_QCOW2;
+	else if (values[OPT_FORMAT] && strcmp(values[OPT_FORMAT], "raw") != 0)
+		return cli_usage_error(cmd, "--format '%s': expected raw or qcow2", values[OPT_FORMAT]);
+	rc = cli_manager(ctx);
+	if (rc)
+		return rc;
+	rc = vmc_manager_disk_add(ctx->mgr, vm, pos[1], format, values[OPT_RO] != NULL, &id);
+	if (rc < 0)
+		return cli_fail(rc, "disk add '%s'", vm);
+	rc = CLI_EXIT_OK;
+	if (ctx->json) {
+		json_t *obj = json_pack("{s:s, s:s, s:o}", "name", vm, "id", id, "path",
+					output_json_string(pos[1]));
+		if (output_json_print(obj, 0) < 0)
+			rc = cli_error("cannot write output");
+	} else if (!ctx->quiet) {
+		printf("%s\n", id);
+	}
+	vmc_free(id);
+	return rc;
+}
+
+/* vmc disk rm NAME ID */
+static int disk_rm(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+	char vm[2 * VMC_NAME_MAX + 2];
+	const char *pos[2];
+	int rc;
+
+	rc = get_args(ctx, cmd, argc, argv, pos, 2, "NAME ID after 'rm'");
+	if (rc >= 0)
+		return rc;
+	if (cli_qualify(ctx->ns, pos[0], vm, sizeof(vm)) < 0)
+		return cli_usage_error(cmd, "bad NAME '%s'", pos[0]);
+	rc = cli_manager(ctx);
+	if (rc)
+		return rc;
+	rc = vmc_manager_disk_remove(ctx->mgr, vm, pos[1]);
+	if (rc < 0)
+		return cli_fail(rc, "disk rm '%s' %s", vm, pos[1]);
+	return CLI_EXIT_OK;
+}
+
 static int cmd_disk(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
 	static const struct cli_subcommand subs[] = {
 		{ "create", disk_create },
 		{ "clone", disk_clone },
+		{ "add", disk_add },
+		{ "rm", disk_rm },
 	};
 
 	return cli_dispatch(ctx, cmd, argc, argv, subs, sizeof(subs) / sizeof(subs[0]),
-			    "create or clone");
+			    "create, clone, add or rm");
 }
 
 const struct cli_command cli_cmd_disk = {
 	.name = "disk",
-	.usage = "disk create PATH SIZE | disk clone BASE NEW",
+	.usage = "disk create PATH SIZE | clone BASE NEW | add NAME PATH [--format raw|qcow2] "
+		 "[--ro] | rm NAME ID",
 	.help = "create: makes PATH a sparse raw disk image of SIZE bytes (or K, M, G, T:\n"
 		"powers of 1024, e.g. 512M, 1G; a multiple of 512). Prints PATH.\n"
 		"clone: copies the raw disk BASE to NEW copy-on-write where the\n"
@@ -149,6 +220,9 @@ const struct cli_command cli_cmd_disk = {
 		"else with a plain copy, keeping holes. Prints \"NEW (METHOD)\" with METHOD\n"
 		"reflink, copy_range or copy; --json: {\"base\",\"path\",\"method\"}.\n"
 		"Neither ever overwrites an existing file (exit 1); a missing BASE or\n"
-		"directory exits 3, a bad SIZE 2.\n",
+		"directory exits 3, a bad SIZE 2.\n"
+		"add: hot-adds the image PATH to the running VM NAME (Cloud Hypervisor)\n"
+		"and prints the device ID it got; rm: hot-removes device ID. Hot-added\n"
+		"disks are not kept in the VM's config.\n",
 	.fn = cmd_disk,
 };

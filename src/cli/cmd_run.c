@@ -51,6 +51,8 @@ enum {
 	OPT_SSH_KEY,
 	OPT_USER,
 	OPT_IMAGE,
+	OPT_MAX_CPUS,
+	OPT_MAX_MEMORY,
 };
 
 static const struct cli_option run_options[] = {
@@ -72,6 +74,8 @@ static const struct cli_option run_options[] = {
 	{ "ssh-key", 0, 1, OPT_SSH_KEY },
 	{ "user", 0, 1, OPT_USER },
 	{ "image", 0, 1, OPT_IMAGE },
+	{ "max-cpus", 0, 1, OPT_MAX_CPUS },
+	{ "max-memory", 0, 1, OPT_MAX_MEMORY },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -90,7 +94,7 @@ struct run_opts {
 	const char *initramfs;
 	const char *cmdline;
 	const char *image;
-	unsigned long cpus, memory;
+	unsigned long cpus, memory, max_cpus, max_memory;
 	int boot_timeout_ms;
 	struct run_list disks, nets, shares, publishes;
 	struct run_cloud_init ci;
@@ -202,6 +206,15 @@ static int run_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int arg
 				return cli_usage_error(cmd, "--memory '%s': expected MiB as a number",
 						       g.arg);
 			o->have_memory = 1;
+			break;
+		case OPT_MAX_CPUS:
+			if (cli_parse_uint(g.arg, ULONG_MAX, &o->max_cpus) < 0)
+				return cli_usage_error(cmd, "--max-cpus '%s': expected a number", g.arg);
+			break;
+		case OPT_MAX_MEMORY:
+			if (cli_parse_uint(g.arg, ULONG_MAX, &o->max_memory) < 0)
+				return cli_usage_error(cmd, "--max-memory '%s': expected MiB as a number",
+						       g.arg);
 			break;
 		case OPT_BOOT_TIMEOUT:
 			if (cli_parse_seconds_ms(g.arg, &o->boot_timeout_ms) < 0)
@@ -440,6 +453,10 @@ static int build_config(struct cli_ctx *ctx, const struct cli_command *cmd,
 		SET(vmc_config_set_cpus(cfg, clamp_uint(o->cpus)), "--cpus");
 	if (o->have_memory)
 		SET(vmc_config_set_memory_mib(cfg, clamp_uint(o->memory)), "--memory");
+	if (o->max_cpus)
+		SET(vmc_config_set_max_cpus(cfg, clamp_uint(o->max_cpus)), "--max-cpus");
+	if (o->max_memory)
+		SET(vmc_config_set_max_memory_mib(cfg, clamp_uint(o->max_memory)), "--max-memory");
 	if (o->have_backend)
 		SET(vmc_config_set_backend(cfg, o->backend), "--backend");
 	if (o->have_accel)
@@ -586,7 +603,7 @@ const struct cli_command cli_cmd_run = {
 	.usage = "run [-d] [--name NAME] [--namespace NS] [--backend auto|chv|qemu|vz]\n"
 		 "           [--accel auto|kvm|tcg] [--kernel PATH] [--initramfs PATH]\n"
 		 "           [--image REF] [--cmdline STR] [--cpus N] [--memory MIB]\n"
-		 "           [--disk PATH[:ro][:qcow2]]...\n"
+		 "           [--disk PATH[:ro][:qcow2]]... [--max-cpus N] [--max-memory MIB]\n"
 		 "           [--net SPEC]... [--share HOSTPATH:TAG[:ro]]...\n"
 		 "           [--publish [ADDR:]HOSTPORT:GUESTPORT[/udp]]... [--boot-timeout SEC]\n"
 		 "           [--cloud-init [--user NAME] [--ssh-key PATH.pub]...]\n"
@@ -612,6 +629,7 @@ const struct cli_command cli_cmd_run = {
 		"                      of this VM, its Entrypoint + Cmd (or the command after\n"
 		"                      --), Env, WorkingDir and User; exits with its status\n"
 		"  --boot-timeout SEC  fail the VM when it is not ready in time\n"
+		"  --max-cpus N, --max-memory MIB  room to grow with `vmc resize` (chv only)\n"
 		"  --disk PATH[:ro][:qcow2]  a raw disk (default) or qcow2 (qemu only)\n"
 		"  --cloud-init        attach a cloud-init NoCloud seed (read-only disk after\n"
 		"                      the --disks): network by MAC, host name, vmc's ssh key\n"

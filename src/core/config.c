@@ -290,6 +290,38 @@ int vmc_config_set_memory_mib(vmc_config *cfg, unsigned int mib)
 	return 0;
 }
 
+int vmc_config_set_max_cpus(vmc_config *cfg, unsigned int max_cpus)
+{
+	if (!cfg)
+		return vmc_error_set(VMC_EINVAL, "invalid argument: NULL config");
+	if (max_cpus > VMC_CPUS_MAX)
+		return vmc_error_set(VMC_EINVAL, "invalid max_cpus %u: must be 0..%d", max_cpus,
+				     VMC_CPUS_MAX);
+	cfg->max_cpus = max_cpus;
+	return 0;
+}
+
+int vmc_config_set_max_memory_mib(vmc_config *cfg, unsigned int max_mib)
+{
+	if (!cfg)
+		return vmc_error_set(VMC_EINVAL, "invalid argument: NULL config");
+	if (max_mib != 0 && (max_mib < VMC_MEMORY_MIB_MIN || max_mib > VMC_MEMORY_MIB_MAX))
+		return vmc_error_set(VMC_EINVAL, "invalid max_memory_mib %u: must be 0 or %d..%d",
+				     max_mib, VMC_MEMORY_MIB_MIN, VMC_MEMORY_MIB_MAX);
+	cfg->max_memory_mib = max_mib;
+	return 0;
+}
+
+unsigned int vmc_config_max_cpus(const vmc_config *cfg)
+{
+	return cfg ? cfg->max_cpus : 0;
+}
+
+unsigned int vmc_config_max_memory_mib(const vmc_config *cfg)
+{
+	return cfg ? cfg->max_memory_mib : 0;
+}
+
 int vmc_config_set_backend(vmc_config *cfg, vmc_backend backend)
 {
 	if (!cfg)

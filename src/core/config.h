@@ -55,6 +55,8 @@ struct vmc_config {
 	char *serial_log;
 	unsigned int cpus;
 	unsigned int memory_mib;
+	unsigned int max_cpus;       /* 0: cpus (no hotplug head room) */
+	unsigned int max_memory_mib; /* 0: memory_mib */
 	unsigned int boot_timeout_ms;
 	vmc_backend backend;
 	vmc_accel accel;

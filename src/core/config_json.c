@@ -59,6 +59,10 @@ json_t *config_to_json_t(const vmc_config *cfg)
 	bad |= json_set_str(obj, "serial_log", cfg->serial_log);
 	bad |= json_object_set_new(obj, "cpus", json_integer(cfg->cpus));
 	bad |= json_object_set_new(obj, "memory_mib", json_integer(cfg->memory_mib));
+	if (cfg->max_cpus)
+		bad |= json_object_set_new(obj, "max_cpus", json_integer(cfg->max_cpus));
+	if (cfg->max_memory_mib)
+		bad |= json_object_set_new(obj, "max_memory_mib", json_integer(cfg->max_memory_mib));
 	bad |= json_object_set_new(obj, "boot_timeout_ms", json_integer(cfg->boot_timeout_ms));
 	bad |= json_object_set_new(
 		obj, "backend",
@@ -437,7 +441,7 @@ static const char *const top_keys[] = {
 	"version", "name",       "namespace", "kernel",          "initramfs",
 	"cmdline", "serial_log", "cpus",      "memory_mib",      "boot_timeout_ms",
 	"backend", "accel",      "exec",      "disks",           "nics",
-	"shares",  "forwards",   "cloud_init", "image", NULL,
+	"shares",  "forwards",   "cloud_init", "image", "max_cpus", "max_memory_mib", NULL,
 };
 
 static int json_read_cloud_init(vmc_config *cfg, const json_t *v)
@@ -487,6 +491,14 @@ static int json_read_top(vmc_config *cfg, const json_t *obj)
 		rc = json_get_uint(obj, "config", "memory_mib", 0, &u, &present);
 	if (rc == 0 && present)
 		rc = vmc_config_set_memory_mib(cfg, u);
+	if (rc == 0)
+		rc = json_get_uint(obj, "config", "max_cpus", 0, &u, &present);
+	if (rc == 0 && present)
+		rc = vmc_config_set_max_cpus(cfg, u);
+	if (rc == 0)
+		rc = json_get_uint(obj, "config", "max_memory_mib", 0, &u, &present);
+	if (rc == 0 && present)
+		rc = vmc_config_set_max_memory_mib(cfg, u);
 	if (rc == 0)
 		rc = json_get_uint(obj, "config", "boot_timeout_ms", 0, &u, &present);
 	if (rc == 0 && present)

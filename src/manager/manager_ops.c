@@ -156,7 +156,7 @@ static int vm_request(vmc_manager *mgr, const char *vm, json_t *req, int timeout
 	char ns[VMC_NAME_MAX + 1], name[VMC_NAME_MAX + 1];
 	char *dir = NULL;
 	vmc_state st;
-	int rc;
+	int rc, answered = 0;
 
 	*reply = NULL;
 	rc = paths_parse_ref(vm, ns, name);
@@ -174,8 +174,8 @@ static int vm_request(vmc_manager *mgr, const char *vm, json_t *req, int timeout
 		rc = vmc_error_oom();
 		goto out;
 	}
-	rc = shim_request(dir, req, timeout_ms, reply);
-	if (rc == VMC_ENOTFOUND)
+	rc = shim_request_answered(dir, req, timeout_ms, reply, &answered);
+	if (rc == VMC_ENOTFOUND && !answered)
 		rc = vmc_error_set(VMC_EINVALSTATE, "vm '%s' is not running", vm);
 out:
 	json_decref(req);
@@ -260,6 +260,71 @@ int vmc_manager_resume(vmc_manager *mgr, const char *vm)
 
 /* A shim that has recorded the final state exits right after; removal
  * waits for it (pidfd, bounded), so nothing of the VM outlives `rm`. */
+int vmc_manager_resize(vmc_manager *mgr, const char *vm, unsigned int cpus,
+		       unsigned int memory_mib, int timeout_ms)
+{
+	json_t *reply = NULL;
+	int rc;
+
+	if (cpus > VMC_CPUS_MAX || memory_mib > VMC_MEMORY_MIB_MAX)
+		return vmc_error_set(VMC_EINVAL, "resize: %u vCPUs / %u MiB is out of range", cpus,
+				     memory_mib);
+	rc = vm_request(mgr, vm, json_pack("{s:s, s:i, s:i, s:i}", "op", "resize", "cpus",
+					   (int)cpus, "memory_mib", (int)memory_mib, "timeout_ms",
+					   timeout_ms),
+			timeout_ms < 0 ? -1 : timeout_ms + OPS_REQUEST_TIMEOUT_MS, &reply);
+	json_decref(reply);
+	return rc;
+}
+
+int vmc_manager_disk_add(vmc_manager *mgr, const char *vm, const char *path,
+			 vmc_disk_format format, int read_only, char **id)
+{
+	char abs[PATH_MAX], cwd[PATH_MAX];
+	json_t *reply = NULL;
+	const char *got;
+	int n, rc;
+
+	if (id)
+		*id = NULL;
+	if (!path || !*path)
+		return vmc_error_set(VMC_EINVAL, "no disk path given");
+	if (format != VMC_DISK_RAW && format != VMC_DISK_QCOW2)
+		return vmc_error_set(VMC_EINVAL, "unknown disk format %d", (int)format);
+	/* the shim has its own working directory: send an absolute path */
+	if (path[0] == '/')
+		n = snprintf(abs, sizeof(abs), "%s", path);
+	else if (getcwd(cwd, sizeof(cwd)))
+		n = snprintf(abs, sizeof(abs), "%s/%s", cwd, path);
+	else
+		return vmc_error_set_errno(VMC_EIO, errno, "getcwd");
+	if (n < 0 || (size_t)n >= sizeof(abs))
+		return vmc_error_set(VMC_EINVAL, "disk path too long");
+	rc = vm_request(mgr, vm, json_pack("{s:s, s:s, s:i, s:b}", "op", "disk_add", "path", abs,
+					   "format", (int)format, "read_only", read_only ? 1 : 0),
+			OPS_REQUEST_TIMEOUT_MS, &reply);
+	got = json_string_value(json_object_get(reply, "id"));
+	if (rc == 0 && !got)
+		rc = vmc_error_set(VMC_EPROTO, "vmc-shim did not say which id the disk got");
+	if (rc == 0 && id && !(*id = strdup(got)))
+		rc = vmc_error_oom();
+	json_decref(reply);
+	return rc;
+}
+
+int vmc_manager_disk_remove(vmc_manager *mgr, const char *vm, const char *id)
+{
+	json_t *reply = NULL;
+	int rc;
+
+	if (!id || !*id)
+		return vmc_error_set(VMC_EINVAL, "no device id given");
+	rc = vm_request(mgr, vm, json_pack("{s:s, s:s}", "op", "disk_remove", "id", id),
+			OPS_REQUEST_TIMEOUT_MS, &reply);
+	json_decref(reply);
+	return rc;
+}
+
 static void wait_shim_gone(const char *dir)
 {
 	struct shim_record rec;

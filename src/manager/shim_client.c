@@ -112,11 +112,19 @@ static int reply_error(json_t *reply)
 
 int shim_request(const char *vm_dir, json_t *req, int timeout_ms, json_t **reply)
 {
+	return shim_request_answered(vm_dir, req, timeout_ms, reply, NULL);
+}
+
+int shim_request_answered(const char *vm_dir, json_t *req, int timeout_ms, json_t **reply,
+			  int *answered)
+{
 	struct shim_conn c;
 	int64_t deadline = clock_deadline(timeout_ms);
 	int rc;
 
 	*reply = NULL;
+	if (answered)
+		*answered = 0;
 	rc = shim_conn_open(&c, vm_dir);
 	if (rc < 0)
 		return rc;
@@ -125,6 +133,8 @@ int shim_request(const char *vm_dir, json_t *req, int timeout_ms, json_t **reply
 		rc = shim_conn_recv(&c, deadline, reply);
 	shim_conn_close(&c);
 	if (rc == 0) {
+		if (answered)
+			*answered = 1;
 		rc = reply_error(*reply);
 		if (rc < 0) {
 			json_decref(*reply);

@@ -28,6 +28,10 @@ int shim_conn_recv(struct shim_conn *c, int64_t deadline, json_t **out);
 /* One request, one reply. A reply with "ok": false becomes its code and
  * message. */
 int shim_request(const char *vm_dir, json_t *req, int timeout_ms, json_t **reply);
+/* The same; *answered (may be NULL) says whether the shim replied, so an
+ * error code of its reply can be told from a failed connection. */
+int shim_request_answered(const char *vm_dir, json_t *req, int timeout_ms, json_t **reply,
+			  int *answered);
 /* The "state" member of a reply or event. */
 int shim_reply_state(json_t *msg, vmc_state *out);
 

@@ -3,7 +3,10 @@
  * line in each direction. Requests: {"op":"state"}, {"op":"watch"} (the
  * reply, then {"event":"state","state":{...}} on every change until the
  * VM ends), {"op":"pause"}, {"op":"resume"}, {"op":"snapshot","dir":D}
- * (answered once the snapshot is written), {"op":"stop","timeout_ms":N}
+ * (answered once the snapshot is written), {"op":"resize","cpus":N,
+ * "memory_mib":M,"timeout_ms":T}, {"op":"disk_add","path":P,"format":F,
+ * "read_only":B} (the reply carries the device "id"),
+ * {"op":"disk_remove","id":I}, {"op":"stop","timeout_ms":N}
  * and {"op":"kill"} (answered when the hypervisor has exited, with
  * "result": "graceful" | "killed" | "already"). Replies carry "ok", and
  * "code" + "error" on failure. The protocol is internal to vmc; managers
@@ -103,6 +106,24 @@ static int handle_request(struct shim *shim, struct shim_client *c, const char *
 		rc = client_send(shim, c, r < 0 ? error_reply(r) : state_reply(shim));
 	} else if (!strcmp(op, "snapshot")) {
 		int r = shim_snapshot(shim, json_string_value(json_object_get(req, "dir")));
+		rc = client_send(shim, c, r < 0 ? error_reply(r) : state_reply(shim));
+	} else if (!strcmp(op, "resize")) {
+		json_t *t = json_object_get(req, "timeout_ms");
+		int r = shim_resize(shim, (unsigned int)json_integer_value(json_object_get(req, "cpus")),
+				    (unsigned int)json_integer_value(json_object_get(req, "memory_mib")),
+				    json_is_integer(t) ? (int)json_integer_value(t) : 10000);
+		rc = client_send(shim, c, r < 0 ? error_reply(r) : state_reply(shim));
+	} else if (!strcmp(op, "disk_add")) {
+		char id[64] = "";
+		int r = shim_disk_add(shim, json_string_value(json_object_get(req, "path")),
+				      (vmc_disk_format)json_integer_value(json_object_get(req, "format")),
+				      json_is_true(json_object_get(req, "read_only")), id, sizeof(id));
+		json_t *rep = r < 0 ? error_reply(r) : state_reply(shim);
+		if (r == 0)
+			json_object_set_new(rep, "id", json_string(id));
+		rc = client_send(shim, c, rep);
+	} else if (!strcmp(op, "disk_remove")) {
+		int r = shim_disk_remove(shim, json_string_value(json_object_get(req, "id")));
 		rc = client_send(shim, c, r < 0 ? error_reply(r) : state_reply(shim));
 	} else if (!strcmp(op, "stop") || !strcmp(op, "kill")) {
 		int is_stop = !strcmp(op, "stop");

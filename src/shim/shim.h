@@ -158,6 +158,12 @@ int shim_snapshot(struct shim *shim, const char *dir);
 int shim_restore_read(struct shim *shim, const char *dir);
 int shim_restore_finish(struct shim *shim);
 
+/* hotplug.c */
+int shim_resize(struct shim *shim, unsigned int cpus, unsigned int memory_mib, int timeout_ms);
+int shim_disk_add(struct shim *shim, const char *path, vmc_disk_format format, int read_only,
+		  char *id, size_t id_len);
+int shim_disk_remove(struct shim *shim, const char *id);
+
 /* console.c */
 int shim_console_readable(struct shim *shim, struct shim_watch *w, uint32_t events);
 void shim_console_drain(struct shim *shim);

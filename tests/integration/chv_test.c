@@ -82,7 +82,7 @@ static int teardown(void **state)
 {
 	static const char *const names[] = { "basic", "victim", "reboot", "errors", "deaf",
 					      "dies", "garbled", "rules", "taps", "snap", "snap2",
-					      "snap3" };
+					      "snap3", "grow" };
 	struct target *t = *state;
 
 	/* a failed test must not leave its VM running */
@@ -675,6 +675,89 @@ static void chv__snapshot_and_restore(void **state)
 	assert_int_equal(fs_remove_tree(dir2), 0);
 }
 
+/* The member `key` of the config's `kind` entry whose "path" is path. */
+static int info_has_disk(const char *name, const char *path, const char *id)
+{
+	json_t *info = api_info(name), *d;
+	size_t i;
+	int found = 0;
+
+	json_array_foreach(json_object_get(json_object_get(info, "config"), "disks"), i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "path")) ?: "", path) &&
+		    !strcmp(json_string_value(json_object_get(d, "id")) ?: "", id))
+			found = 1;
+	json_decref(info);
+	return found;
+}
+
+static void chv__resize_and_disk_hotplug(void **state)
+{
+	struct target *t = *state;
+	char disk[512], out[4096], id[64], *lib_id = NULL;
+	const char *run[] = { "run", "-d", "--name", "grow", "--backend", "chv", "--kernel",
+			      H.guest_kernel, "--initramfs", H.guest_initramfs, "--cpus", "1",
+			      "--max-cpus", "4", "--memory", "256", "--max-memory", "512", NULL };
+	const char *resize[] = { "resize", "grow", "--cpus", "2", "--memory", "384", NULL };
+	const char *too_many[] = { "resize", "grow", "--cpus", "5", NULL };
+	const char *add[] = { "disk", "add", "grow", disk, "--ro", NULL };
+	const char *rm[] = { "disk", "rm", "grow", id, NULL };
+	json_t *info;
+	vmc_state st;
+
+	NEED_TARGET(t);
+	snprintf(disk, sizeof(disk), "%s/hot.img", H.state_dir);
+	assert_int_equal(fs_write_atomic(disk, "", 0, 0600, 0), 0);
+	assert_int_equal(truncate(disk, 1 << 20), 0);
+	assert_int_equal(harness_cli(&H, out, sizeof(out), run), 0);
+	assert_int_equal(vmc_manager_wait(t->mgr, "grow", VMC_STATE_READY, BOOT_TIMEOUT_MS, &st), 0);
+
+	/* vCPUs and memory up, within the maximum */
+	assert_int_equal(harness_cli(&H, out, sizeof(out), resize), 0);
+	info = api_info("grow");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
+				 info, "config"), "cpus"), "boot_vcpus")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
+				 info, "config"), "cpus"), "max_vcpus")), 4);
+	assert_int_equal(json_integer_value(json_object_get(info, "memory_actual_size")),
+			 384LL << 20);
+	json_decref(info);
+	/* beyond it: refused by vmc with the limit named, exit 2 */
+	assert_int_equal(harness_cli(&H, out, sizeof(out), too_many), 2);
+	assert_int_equal(vmc_manager_resize(t->mgr, "grow", 0, 1024, 5000), VMC_EINVAL);
+	assert_non_null(strstr(vmc_error_last(), "256..512 MiB"));
+
+	/* a disk hot-added read-only: its id printed, CH has it */
+	assert_int_equal(harness_cli(&H, out, sizeof(out), add), 0);
+	assert_true(sscanf(out, "%63s", id) == 1);
+	print_message("%s: disk add -> %s\n", t->label, id);
+	assert_true(info_has_disk("grow", disk, id));
+	/* the same path again: CH refuses (409), exit 2 */
+	assert_int_equal(vmc_manager_disk_add(t->mgr, "grow", disk, VMC_DISK_RAW, 1, &lib_id),
+			 VMC_EINVAL);
+	assert_null(lib_id);
+	/* a file that does not exist: refused before CH is asked */
+	assert_int_equal(vmc_manager_disk_add(t->mgr, "grow", "/nonexistent.img", VMC_DISK_RAW, 1,
+					      NULL), VMC_ENOTFOUND);
+	/* removed; a second time it is unknown (exit 3) */
+	assert_int_equal(harness_cli(&H, out, sizeof(out), rm), 0);
+	assert_false(info_has_disk("grow", disk, id));
+	assert_int_equal(harness_cli(&H, out, sizeof(out), rm), 3);
+	assert_int_equal(vmc_manager_disk_remove(t->mgr, "grow", id), VMC_ENOTFOUND);
+	assert_non_null(strstr(vmc_error_last(), "HTTP 404"));
+	/* and through the library, with its id back */
+	assert_int_equal(vmc_manager_disk_add(t->mgr, "grow", disk, VMC_DISK_RAW, 0, &lib_id), 0);
+	assert_non_null(lib_id);
+	assert_true(info_has_disk("grow", disk, lib_id));
+	assert_int_equal(vmc_manager_disk_remove(t->mgr, "grow", lib_id), 0);
+	vmc_free(lib_id);
+	/* the VM is unharmed */
+	assert_int_equal(vmc_manager_state(t->mgr, "grow", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_READY);
+	assert_int_equal(vmc_manager_kill(t->mgr, "grow"), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "grow", 1), 0);
+	unlink(disk);
+}
+
 int main(void)
 {
 	const char *dbl = getenv("VMC_CHV_DOUBLE");
@@ -689,6 +772,7 @@ int main(void)
 		BOTH(chv__state_rules),
 		BOTH(chv__tap_fds_by_scm_rights),
 		BOTH(chv__snapshot_and_restore),
+		BOTH(chv__resize_and_disk_hotplug),
 		BOTH(chv__ignored_power_button_quits),
 		BOTH(chv__vmm_dies_mid_call),
 		BOTH(chv__malformed_event_stream),

@@ -205,6 +205,40 @@ static void expect_refused(struct vmc_config *cfg, int code, const char *needle)
 	vmc_config_free(cfg);
 }
 
+static void chv_argv__resize_head_room(void **state)
+{
+	struct vmc_config *cfg = base_config();
+	struct backend_launch launch = { .vm_dir = dir };
+	struct backend_vm *vm = NULL;
+	int cpus = 0, mem = 0;
+
+	(void)state;
+	assert_int_equal(vmc_config_set_max_cpus(cfg, 4), 0);
+	assert_int_equal(vmc_config_set_max_memory_mib(cfg, 1024), 0);
+	assert_int_equal(backend_chv_ops.validate(cfg), 0);
+	assert_int_equal(backend_chv_ops.prepare(&vm, cfg, &launch), 0);
+	for (int i = 0; launch.argv[i]; i++) {
+		if (!strcmp(launch.argv[i], "--cpus"))
+			cpus = !strcmp(launch.argv[i + 1], "boot=2,max=4");
+		if (!strcmp(launch.argv[i], "--memory"))
+			mem = !strcmp(launch.argv[i + 1], "size=512M,hotplug_size=512M");
+	}
+	assert_true(cpus);
+	assert_true(mem);
+	backend_chv_ops.free(vm);
+	/* the QEMU backend (microvm) cannot grow: refused before anything starts */
+	assert_int_equal(backend_qemu_ops.validate(cfg), VMC_EUNSUPPORTED);
+	assert_non_null(strstr(vmc_error_last(), "max_cpus"));
+	vmc_config_free(cfg);
+	/* a maximum below the boot value */
+	cfg = base_config();
+	assert_int_equal(vmc_config_set_max_cpus(cfg, 1), 0);
+	expect_refused(cfg, VMC_EINVAL, "max_cpus 1 is below cpus 2");
+	cfg = base_config();
+	assert_int_equal(vmc_config_set_max_memory_mib(cfg, 256), 0);
+	expect_refused(cfg, VMC_EINVAL, "max_memory_mib 256 is below memory_mib 512");
+}
+
 static void chv_argv__bzimage_refused(void **state)
 {
 	struct vmc_config *cfg = base_config();
@@ -475,6 +509,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(chv_argv__representative_config),
+		T(chv_argv__resize_head_room),
 		T(chv_argv__path_with_quote_refused),
 		T(chv_argv__bzimage_refused),
 		T(chv_argv__elf_without_pvh_note_refused),
