@@ -56,10 +56,10 @@ static const char *backend_label(vmc_backend b)
  * kernel is reported by the backend AUTO picked). */
 static int chv_can_run(const struct vmc_config *cfg)
 {
-	if (cfg->accel == VMC_ACCEL_TCG || cfg->n_shares > 0)
+	if (cfg->accel == VMC_ACCEL_TCG)
 		return 0;
 	for (size_t i = 0; i < cfg->n_nics; i++)
-		if (cfg->nics[i].kind == VMC_NIC_USER)
+		if (cfg->nics[i].kind != VMC_NIC_TAP)
 			return 0;
 	return 1;
 }
@@ -77,8 +77,8 @@ int backend_for_config(const struct backend_ops **out, const struct vmc_config *
 			return rc;
 	}
 	/* AUTO: on macOS, VZ. On Linux, Cloud Hypervisor when its binary is
-	 * found and it can run this config (it has no user-mode network, no
-	 * TCG, no shares yet), else QEMU. */
+	 * found and it can run this config (it has no user-mode network or
+	 * switch port, no TCG), else QEMU. */
 #ifdef __APPLE__
 	if (want == VMC_BACKEND_AUTO)
 		want = VMC_BACKEND_VZ;

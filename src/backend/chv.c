@@ -33,14 +33,17 @@
 #include "backend/chv_probe.h"
 #include "backend/chv_vm.h"
 #include "backend/guest_cmdline.h"
+#include "backend/virtiofs.h"
 #include "core/config_image.h"
 #include "core/error.h"
 #include "image/seed_attach.h"
 #include "core/fsutil.h"
+#include "core/spawn.h"
 #include "core/unixsock.h"
 
 #define CHV_API_PASS_FD 3
 #define CHV_EVENT_PASS_FD 4
+#define CHV_TAP_PASS_FD 5  /* NIC i's TAP is fd 5 + i in CH */
 #define CHV_VERSION_TIMEOUT_MS 5000
 
 /* ------------------------------------------------------------ argv */
@@ -111,11 +114,14 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const
 	else
 		ADD("boot=%u", cfg->cpus);
 	ADD("--memory");
+	/* vhost-user (virtiofsd) maps guest RAM: it must be shared */
 	if (cfg->max_memory_mib > cfg->memory_mib)
-		ADD("size=%uM,hotplug_size=%uM", cfg->memory_mib,
-		    cfg->max_memory_mib - cfg->memory_mib);
+		ADD("size=%uM,hotplug_size=%uM%s", cfg->memory_mib,
+		    cfg->max_memory_mib - cfg->memory_mib, cfg->n_shares ? ",shared=on" : "");
 	else
-		ADD("size=%uM", cfg->memory_mib);
+		ADD("size=%uM%s", cfg->memory_mib, cfg->n_shares ? ",shared=on" : "");
+	/* a guest panic reaches vmc as the "guest panic" event */
+	ADD("--pvpanic");
 	for (size_t i = 0; i < cfg->n_disks; i++) {
 		rc = chv_value("disk", cfg->disks[i].path, val, sizeof(val));
 		if (rc < 0)
@@ -146,12 +152,21 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const
 		ADD("--disk");
 		ADD("path=%s,image_type=raw,serial=%s", val, CONFIG_IMAGE_ROOT_SERIAL);
 	}
+	/* TAPs as fds the shim opened (chv_tap.c): CH needs no CAP_NET_ADMIN */
 	for (size_t i = 0; i < cfg->n_nics; i++) {
-		rc = chv_value("tap", cfg->nics[i].tap, val, sizeof(val));
+		ADD("--net");
+		ADD("fd=%d,mac=%s", CHV_TAP_PASS_FD + (int)i, cfg->nics[i].mac);
+	}
+	for (size_t i = 0; i < cfg->n_shares; i++) {
+		char sock[PATH_MAX];
+
+		/* the socket virtiofs_prepare() binds; tags are [A-Za-z0-9_-] */
+		snprintf(sock, sizeof(sock), "%s/virtiofs-%zu.sock", vm_dir, i);
+		rc = chv_value("virtio-fs socket", sock, val, sizeof(val));
 		if (rc < 0)
 			goto out;
-		ADD("--net");
-		ADD("tap=%s,mac=%s", val, cfg->nics[i].mac);
+		ADD("--fs");
+		ADD("tag=%s,socket=%s", cfg->shares[i].tag, val);
 	}
 #undef ADD
 out:
@@ -183,18 +198,27 @@ static int chv_validate(const struct vmc_config *cfg)
 		rc = launch_check_file("disk", cfg->disks[i].path, !cfg->disks[i].read_only);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < cfg->n_nics; i++)
+	for (size_t i = 0; i < cfg->n_nics; i++) {
 		if (cfg->nics[i].kind != VMC_NIC_TAP)
 			return vmc_error_set(VMC_EUNSUPPORTED, "Cloud Hypervisor has no user-mode "
-					     "networking: use a TAP NIC, or the qemu backend");
+					     "networking%s: use a TAP NIC, or the qemu backend",
+					     cfg->nics[i].kind == VMC_NIC_SWITCH ? " and no vmc switch "
+					     "port" : "");
+		rc = chv_tap_check(cfg->nics[i].tap);
+		if (rc < 0)
+			return vmc_error_prefix(rc, "nic %zu", i);
+	}
+	if (cfg->n_nics > SPAWN_MAX_PASS_FDS - 2)
+		return vmc_error_set(VMC_EUNSUPPORTED, "at most %d NICs on Cloud Hypervisor",
+				     SPAWN_MAX_PASS_FDS - 2);
 	rc = launch_check_max(cfg, "chv", 1);
 	if (rc < 0)
 		return rc;
-	if (cfg->n_shares > 0)
-		return vmc_error_set(VMC_EUNSUPPORTED, "shared directories on the chv backend need "
-				     "virtiofsd, which vmc does not drive yet");
+	rc = virtiofs_validate(cfg);
+	if (rc < 0)
+		return rc;
 	/* the argv is built again in the shim: catch its errors now */
-	struct backend_vm probe = { .api_listen_fd = -1 };
+	struct backend_vm probe = { .api_listen_fd = -1 }; /* no fds, no sidecars */
 	rc = build_argv(&probe, cfg, binary, "/");
 	launch_argv_free(&probe.argv, &probe.argc, &probe.argv_cap);
 	return rc;
@@ -218,6 +242,10 @@ static void chv_free(struct backend_vm *vm)
 	close_fd(&vm->api_listen_fd);
 	close_fd(&vm->event_rd);
 	close_fd(&vm->event_wr);
+	for (size_t i = 0; i < vm->n_taps; i++)
+		close_fd(&vm->tap_fds[i]);
+	for (size_t i = 0; i < vm->n_vfs; i++)
+		virtiofs_release(&vm->vfs[i]);
 	if (vm->api_path) {
 		unlink(vm->api_path);
 		free(vm->api_path);
@@ -265,6 +293,8 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	if (!vm)
 		return vmc_error_oom();
 	vm->api_listen_fd = vm->event_rd = vm->event_wr = -1;
+	for (size_t i = 0; i < VMC_DEVICES_MAX; i++)
+		vm->tap_fds[i] = -1;
 	chv_event_reader_init(&vm->events, on_event, vm);
 	rc = chv_binary_find(binary, sizeof(binary));
 	if (rc < 0)
@@ -294,6 +324,26 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 		rc = move_high(&vm->event_wr);
 	if (rc == 0 && fcntl(vm->event_rd, F_SETFL, O_NONBLOCK) < 0)
 		rc = vmc_error_set_errno(VMC_EIO, errno, "fcntl");
+	/* a TAP fd per NIC: --net fd=N at launch, or vm.restore's SCM_RIGHTS */
+	for (size_t i = 0; rc == 0 && i < cfg->n_nics; i++) {
+		rc = chv_tap_open(cfg->nics[i].tap, &vm->tap_fds[i]);
+		if (rc == 0)
+			vm->n_taps++;
+		else
+			rc = vmc_error_prefix(rc, "nic %zu", i);
+	}
+	/* virtiofsd per share, started by the shim before CH connects to it */
+	for (size_t i = 0; rc == 0 && i < cfg->n_shares; i++) {
+		rc = virtiofs_prepare(&vm->vfs[i], launch->vm_dir, i, &cfg->shares[i]);
+		if (rc < 0)
+			break;
+		vm->n_vfs++;
+		launch->sidecars[i].argv = vm->vfs[i].argv;
+		launch->sidecars[i].listen_fd = vm->vfs[i].listen_fd;
+		launch->sidecars[i].ro_path = cfg->shares[i].read_only ? cfg->shares[i].host_path
+								       : NULL;
+	}
+	launch->n_sidecars = (int)vm->n_vfs;
 	if (rc == 0)
 		rc = build_argv(vm, cfg, binary, launch->vm_dir);
 	if (rc < 0)
@@ -304,6 +354,10 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	launch->pass_fds[1] = vm->event_wr;
 	launch->pass_to[1] = CHV_EVENT_PASS_FD;
 	launch->n_pass_fds = 2;
+	for (size_t i = 0; !vm->restore_dir && i < vm->n_taps; i++) {
+		launch->pass_fds[launch->n_pass_fds] = vm->tap_fds[i];
+		launch->pass_to[launch->n_pass_fds++] = CHV_TAP_PASS_FD + (int)i;
+	}
 	*out = vm;
 	vm = NULL;
 out:
@@ -324,6 +378,8 @@ static int chv_attach(struct backend_vm *vm, pid_t pid, int timeout_ms,
 	 * and the socket file stays bound while CH keeps the listener. */
 	close_fd(&vm->event_wr);
 	close_fd(&vm->api_listen_fd);
+	for (size_t i = 0; !vm->restore_dir && i < vm->n_taps; i++)
+		close_fd(&vm->tap_fds[i]); /* a restore sends them with vm.restore */
 	rc = chv_api_vmm_ping(vm->api, timeout_ms, &version);
 	free(version);
 	return rc;

@@ -416,12 +416,23 @@ int chv_api_vm_snapshot(struct chv_client *c, const char *dir, int timeout_ms)
 
 int chv_api_vm_restore(struct chv_client *c, const char *dir, int resume, int timeout_ms)
 {
+	return chv_api_vm_restore_net(c, dir, resume, NULL, NULL, 0, timeout_ms);
+}
+
+int chv_api_vm_restore_net(struct chv_client *c, const char *dir, int resume,
+			   const char *const *net_ids, const int *fds, size_t n, int timeout_ms)
+{
+	json_t *obj = json_pack("{s:b}", "resume", resume), *arr = n ? json_array() : NULL;
 	char *body = NULL;
 	int rc;
 
-	rc = url_body("source_url", dir, json_pack("{s:b}", "resume", resume), &body);
+	for (size_t i = 0; obj && arr && i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:i}", "id", net_ids[i], "num_fds", 1));
+	if (obj && arr)
+		json_object_set_new(obj, "net_fds", arr);
+	rc = url_body("source_url", dir, obj, &body);
 	if (rc == 0)
-		rc = put(c, "vm.restore", body, timeout_ms);
+		rc = chv_client_request(c, "PUT", "vm.restore", body, fds, n, timeout_ms, NULL, NULL);
 	free(body);
 	return rc;
 }

@@ -9,7 +9,9 @@
  * builds <vm dir>/chv-restore with CH's config.json rewritten so that
  * paths inside the old VM's directory (the cloud-init seed) point into the
  * new one, and the other files linked (symlinks) to the snapshot's, then
- * PUT vm.restore from there. CH leaves the restored VM paused; the shim
+ * PUT vm.restore from there, with each NIC's TAP fd (opened again by
+ * chv_tap.c) in SCM_RIGHTS and "net_fds" naming the NIC's device id from
+ * the snapshot's config. CH leaves the restored VM paused; the shim
  * resumes it if it was running when saved.
  */
 #include <dirent.h>
@@ -83,9 +85,10 @@ static int rewrite_paths(json_t *j, const char *from, const char *to)
 	return 0;
 }
 
-/* <restore>/config.json: the snapshot's, with the old VM dir replaced. */
+/* <restore>/config.json: the snapshot's, with the old VM dir replaced;
+ * the NICs' device ids into ids[*n_ids]. */
 static int write_config(const char *src, const char *dst, const char *old_dir,
-			const char *new_dir)
+			const char *new_dir, char ids[VMC_DEVICES_MAX][64], size_t *n_ids)
 {
 	char *in = fs_join(src, "config.json"), *out = fs_join(dst, "config.json");
 	char *text = NULL;
@@ -110,6 +113,19 @@ static int write_config(const char *src, const char *dst, const char *old_dir,
 	}
 	if (old_dir)
 		rc = rewrite_paths(cfg, old_dir, new_dir);
+	*n_ids = 0;
+	json_t *nic;
+	size_t i;
+	json_array_foreach(json_object_get(cfg, "net"), i, nic) {
+		const char *id = json_string_value(json_object_get(nic, "id"));
+
+		if (rc < 0)
+			break;
+		if (!id || strlen(id) >= 64 || *n_ids >= VMC_DEVICES_MAX)
+			rc = vmc_error_set(VMC_EPROTO, "%s: a NIC without a valid id", in);
+		else
+			snprintf(ids[(*n_ids)++], 64, "%s", id);
+	}
 	text = rc == 0 ? json_dumps(cfg, JSON_COMPACT) : NULL;
 	if (rc == 0 && !text)
 		rc = vmc_error_oom();
@@ -154,6 +170,9 @@ static int link_rest(const char *src, const char *dst)
 int chv_restore(struct backend_vm *vm, int timeout_ms)
 {
 	char *src = NULL, *dst = NULL, *origin = NULL, *old_dir = NULL;
+	char ids[VMC_DEVICES_MAX][64];
+	const char *id_ptrs[VMC_DEVICES_MAX];
+	size_t n_ids = 0;
 	int rc;
 
 	if (!vm->restore_dir)
@@ -174,11 +193,23 @@ int chv_restore(struct backend_vm *vm, int timeout_ms)
 		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", dst);
 		goto out;
 	}
-	rc = write_config(src, dst, old_dir, vm->vm_dir);
+	rc = write_config(src, dst, old_dir, vm->vm_dir, ids, &n_ids);
+	if (rc == 0 && n_ids != vm->n_taps)
+		rc = vmc_error_set(VMC_EINVAL, "the snapshot has %zu NICs, the VM's config %zu",
+				   n_ids, vm->n_taps);
 	if (rc == 0)
 		rc = link_rest(src, dst);
+	for (size_t i = 0; i < n_ids; i++)
+		id_ptrs[i] = ids[i];
+	/* each NIC gets its TAP again, as a fresh fd in SCM_RIGHTS */
 	if (rc == 0)
-		rc = chv_api_vm_restore(vm->api, dst, 0, timeout_ms);
+		rc = chv_api_vm_restore_net(vm->api, dst, 0, id_ptrs, vm->tap_fds, n_ids,
+					    timeout_ms);
+	for (size_t i = 0; i < vm->n_taps; i++) {
+		if (vm->tap_fds[i] >= 0)
+			close(vm->tap_fds[i]); /* CH has its copies */
+		vm->tap_fds[i] = -1;
+	}
 out:
 	if (rc < 0)
 		rc = vmc_error_prefix(rc, "restore from '%s'", vm->restore_dir);

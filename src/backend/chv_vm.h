@@ -1,7 +1,7 @@
 /*
  * chv_vm.h - the Cloud Hypervisor backend's per-VM state, shared by chv.c
- * (command line, API and event monitor) and chv_snapshot.c (vm.snapshot
- * and vm.restore). Private to the chv backend.
+ * (command line, API and event monitor), chv_snapshot.c (vm.snapshot and
+ * vm.restore) and chv_tap.c (TAP fds). Private to the chv backend.
  */
 #ifndef VMC_BACKEND_CHV_VM_H
 #define VMC_BACKEND_CHV_VM_H
@@ -11,6 +11,7 @@
 #include "backend/backend.h"
 #include "backend/chv_api.h"
 #include "backend/chv_event.h"
+#include "backend/virtiofs.h"
 
 #define CHV_CMD_TIMEOUT_MS 5000
 /* CH's own files (config.json, state.json, memory-ranges) go into this
@@ -28,6 +29,10 @@ struct backend_vm {
 	char *restore_dir;          /* the vmc snapshot to restore, or NULL */
 	int api_listen_fd;
 	int event_rd, event_wr;
+	int tap_fds[VMC_DEVICES_MAX];      /* per NIC, -1 once CH has its copy */
+	size_t n_taps;
+	struct virtiofs_daemon vfs[VMC_DEVICES_MAX];
+	size_t n_vfs;
 	struct chv_event_reader events;
 	pid_t pid;
 	char **argv;
@@ -35,6 +40,11 @@ struct backend_vm {
 	void (*report)(enum backend_event ev, const char *detail, void *p);
 	void *report_payload;
 };
+
+/* chv_tap.c: an existing TAP device by name, checked (VMC_ENOTFOUND, a
+ * TUN is VMC_EINVAL) and opened (*fd, O_CLOEXEC; VMC_EBUSY, VMC_EIO). */
+int chv_tap_check(const char *name);
+int chv_tap_open(const char *name, int *fd);
 
 /* chv_snapshot.c */
 int chv_snapshot(struct backend_vm *vm, const char *dir, int timeout_ms);

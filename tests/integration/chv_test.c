@@ -78,11 +78,36 @@ static int setup_real(void **state)
 	return setup_target(state, &real_target);
 }
 
+static char tap_made[IFNAMSIZ]; /* a persistent TAP a test made, removed by teardown */
+
+/* Makes (persist 1) or removes (0) the persistent TAP `name`; -1 with why. */
+static int persistent_tap(const char *name, int persist, char *why, size_t len)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(why, len, "/dev/net/tun: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, persist) < 0) {
+		snprintf(why, len, "TUNSETIFF/TUNSETPERSIST: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	static const char *const names[] = { "basic", "victim", "reboot", "errors", "deaf",
 					      "dies", "garbled", "rules", "taps", "snap", "snap2",
-					      "snap3", "grow" };
+					      "snap3", "grow", "tapvm", "tapvm2", "fsvm",
+					      "panics" };
 	struct target *t = *state;
 
 	/* a failed test must not leave its VM running */
@@ -92,6 +117,11 @@ static int teardown(void **state)
 	}
 	vmc_manager_free(t->mgr);
 	t->mgr = NULL;
+	if (tap_made[0]) {
+		char why[128];
+		(void)persistent_tap(tap_made, 0, why, sizeof(why));
+		tap_made[0] = '\0';
+	}
 	unsetenv("VMC_CHV_BINARY");
 	unsetenv("FAKE_CH_FAULT");
 	return 0;
@@ -225,6 +255,11 @@ static char *vmm_log(const char *name)
 		fclose(f);
 	}
 	return buf;
+}
+
+static long atoi_safe(const char *s)
+{
+	return strtol(s, NULL, 10);
 }
 
 /* Number of live processes whose parent is `ppid`. */
@@ -758,6 +793,168 @@ static void chv__resize_and_disk_hotplug(void **state)
 	unlink(disk);
 }
 
+static void chv__tap_nic_by_fd_and_restore(void **state)
+{
+	struct target *t = *state;
+	char why[128], dir[512], *log;
+	vmc_config *cfg;
+	json_t *info;
+	vmc_state st;
+	int rc;
+
+	NEED_TARGET(t);
+	snprintf(tap_made, sizeof(tap_made), "vmcchvp%d", (int)getpid() % 100000);
+	if (persistent_tap(tap_made, 1, why, sizeof(why)) < 0) {
+		tap_made[0] = '\0';
+		print_message("skipped: cannot make a TAP device here (%s)\n", why);
+		skip();
+	}
+	cfg = chv_config("tapvm");
+	assert_int_equal(vmc_config_add_nic(cfg, VMC_NIC_TAP, tap_made, NULL, "10.9.0.2/24", NULL),
+			 0);
+	rc = vmc_manager_start(t->mgr, cfg);
+	if (rc != 0)
+		print_error("start: %s\n", vmc_error_last());
+	assert_int_equal(rc, 0);
+	vmc_config_free(cfg);
+	assert_int_equal(vmc_manager_wait(t->mgr, "tapvm", VMC_STATE_READY, BOOT_TIMEOUT_MS, &st), 0);
+	assert_string_equal(st.ip[0], "10.9.0.2");
+	if (t == &double_target) {
+		/* the shim opened the TAP; CH got it as --net fd=5 */
+		info = api_info("tapvm");
+		assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+			json_object_get(info, "config"), "net"), 0), "tap")), tap_made);
+		json_decref(info);
+		log = vmm_log("tapvm");
+		assert_non_null(strstr(log, "TAP fd 5 is"));
+		free(log);
+	}
+	/* the TAP goes with vm.restore as SCM_RIGHTS (fds do not survive) */
+	snprintf(dir, sizeof(dir), "%s/tap.d", H.state_dir);
+	assert_int_equal(vmc_manager_snapshot(t->mgr, "tapvm", dir), 0);
+	assert_int_equal(vmc_manager_kill(t->mgr, "tapvm"), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "tapvm", 1), 0);
+	rc = vmc_manager_restore(t->mgr, dir, "tapvm2", NULL);
+	if (rc != 0)
+		print_error("restore: %s\n", vmc_error_last());
+	assert_int_equal(rc, 0);
+	rc = vmc_manager_wait(t->mgr, "tapvm2", VMC_STATE_READY, 20000, &st);
+	if (rc != 0)
+		print_error("restored: %s (%s)\n", vmc_state_name(st.kind), st.reason);
+	assert_int_equal(rc, 0);
+	assert_string_equal(st.ip[0], "10.9.0.2");
+	if (t == &double_target) {
+		log = vmm_log("tapvm2");
+		assert_non_null(strstr(log, "received 1 TAP fd(s) via SCM_RIGHTS"));
+		free(log);
+	}
+	assert_int_equal(vmc_manager_stop(t->mgr, "tapvm2", 10000, NULL), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "tapvm2", 1), 0);
+	assert_int_equal(fs_remove_tree(dir), 0);
+}
+
+/* The pid of a process whose command line holds `needle`, or 0. */
+static pid_t find_proc(const char *needle)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	assert_non_null(d);
+	while (!found && (e = readdir(d)) != NULL) {
+		char p[300], buf[4096];
+		size_t n;
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/cmdline", e->d_name);
+		f = fopen(p, "re");
+		if (!f)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		for (size_t i = 0; i < n; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[n] = '\0';
+		if (strstr(buf, needle) && (pid_t)atoi_safe(e->d_name) != getpid())
+			found = (pid_t)atoi_safe(e->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
+static void chv__share_through_virtiofsd(void **state)
+{
+	struct target *t = *state;
+	char share[512], needle[600], mi[64], line[1024], *log;
+	vmc_stop_result how;
+	vmc_config *cfg;
+	vmc_state st;
+	pid_t vfsd;
+	FILE *f;
+	int ro = 0, rc;
+
+	NEED_TARGET(t);
+	if (geteuid() != 0 || access("/usr/lib/qemu/virtiofsd", X_OK) != 0) {
+		print_message("skipped: shares need root and virtiofsd (qemu-system-common)\n");
+		skip();
+	}
+	snprintf(share, sizeof(share), "%s/share", H.state_dir);
+	assert_int_equal(fs_mkdir_p(share, 0700), 0);
+	cfg = chv_config("fsvm");
+	assert_int_equal(vmc_config_add_share(cfg, share, "data", 1), 0);
+	rc = vmc_manager_start(t->mgr, cfg);
+	if (rc != 0)
+		print_error("start: %s\n", vmc_error_last());
+	assert_int_equal(rc, 0);
+	vmc_config_free(cfg);
+	assert_int_equal(vmc_manager_wait(t->mgr, "fsvm", VMC_STATE_READY, BOOT_TIMEOUT_MS, &st), 0);
+	/* virtiofsd runs for the VM, on a read-only view of the share */
+	snprintf(needle, sizeof(needle), "source=%s", share); /* virtiofsd's, not another's */
+	vfsd = find_proc(needle);
+	assert_true(vfsd > 0);
+	snprintf(mi, sizeof(mi), "/proc/%d/mountinfo", (int)vfsd);
+	f = fopen(mi, "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, share) && strstr(line, " ro,") )
+			ro = 1;
+	fclose(f);
+	assert_true(ro);
+	if (t == &double_target) {
+		log = vmm_log("fsvm");
+		assert_non_null(strstr(log, "connected to the vhost-user backend"));
+		free(log);
+	}
+	assert_int_equal(vmc_manager_stop(t->mgr, "fsvm", 10000, &how), 0);
+	assert_int_equal(how, VMC_STOP_GRACEFUL);
+	/* and goes with it */
+	for (int i = 0; i < 50 && kill(vfsd, 0) == 0; i++)
+		harness_pause_ms(100);
+	assert_int_equal(kill(vfsd, 0), -1);
+	assert_int_equal(vmc_manager_remove(t->mgr, "fsvm", 1), 0);
+}
+
+static void chv__guest_panic_through_pvpanic(void **state)
+{
+	struct target *t = *state;
+	vmc_state st;
+
+	NEED_DOUBLE(t);
+	setenv("FAKE_CH_FAULT", "panic-after-ready", 1);
+	boot_ready(t, "panics", &st);
+	unsetenv("FAKE_CH_FAULT");
+	/* "guest panic" (CH's pvpanic device), then the guest's reset */
+	assert_int_equal(vmc_manager_wait(t->mgr, "panics", VMC_STATE_STOPPED, 10000, &st),
+			 VMC_EINVALSTATE);
+	assert_int_equal(st.kind, VMC_STATE_FAILED);
+	print_message("final: %s\n", st.reason);
+	assert_non_null(strstr(st.reason, "guest panicked"));
+	assert_int_equal(vmc_manager_remove(t->mgr, "panics", 1), 0);
+}
+
 int main(void)
 {
 	const char *dbl = getenv("VMC_CHV_DOUBLE");
@@ -773,6 +970,9 @@ int main(void)
 		BOTH(chv__tap_fds_by_scm_rights),
 		BOTH(chv__snapshot_and_restore),
 		BOTH(chv__resize_and_disk_hotplug),
+		BOTH(chv__tap_nic_by_fd_and_restore),
+		BOTH(chv__share_through_virtiofsd),
+		BOTH(chv__guest_panic_through_pvpanic),
 		BOTH(chv__ignored_power_button_quits),
 		BOTH(chv__vmm_dies_mid_call),
 		BOTH(chv__malformed_event_stream),

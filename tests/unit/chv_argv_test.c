@@ -9,7 +9,12 @@
  * binary is a two-line shell script that prints a version.
  */
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +32,7 @@
 #include "backend/backend.h"
 #include "backend/chv_event.h"
 #include "backend/chv_probe.h"
+#include "backend/virtiofs.h"
 #include "core/config.h"
 #include "core/fsutil.h"
 #include "vmc.h"
@@ -109,8 +115,6 @@ static struct vmc_config *base_config(void)
 	assert_int_equal(vmc_config_set_backend(cfg, VMC_BACKEND_CHV), 0);
 	assert_int_equal(vmc_config_add_disk(cfg, disk, 0), 0);
 	assert_int_equal(vmc_config_add_disk(cfg, disk2, 1), 0);
-	assert_int_equal(vmc_config_add_nic(cfg, VMC_NIC_TAP, "tap0", "52:54:00:12:34:56", NULL,
-					    NULL), 0);
 	return cfg;
 }
 
@@ -157,9 +161,9 @@ static void chv_argv__representative_config(void **state)
 	W("--cmdline"); W("console=ttyS0 quiet cryptomgr.notests panic=-1 vmc.hostname=web");
 	W("--cpus"); W("boot=2");
 	W("--memory"); W("size=512M");
+	W("--pvpanic");
 	W("--disk"); W("path=%s/root.img,image_type=raw", dir);
 	W("--disk"); W("path=\"%s/data,1.img\",image_type=raw,readonly=on", dir);
-	W("--net"); W("tap=tap0,mac=52:54:00:12:34:56");
 #undef W
 	for (int i = 0; i < n; i++) {
 		assert_non_null(launch.argv[i]);
@@ -274,13 +278,112 @@ static void chv_argv__user_nic_refused(void **state)
 	expect_refused(cfg, VMC_EUNSUPPORTED, "no user-mode networking");
 }
 
-static void chv_argv__share_refused(void **state)
+static void chv_argv__share_without_virtiofsd_refused(void **state)
 {
 	struct vmc_config *cfg = base_config();
 
 	(void)state;
 	assert_int_equal(vmc_config_add_share(cfg, dir, "data", 1), 0);
-	expect_refused(cfg, VMC_EUNSUPPORTED, "virtiofsd");
+	setenv("VMC_VIRTIOFSD", "/nonexistent/virtiofsd", 1);
+	expect_refused(cfg, VMC_ENOTFOUND, "virtiofsd");
+	unsetenv("VMC_VIRTIOFSD");
+}
+
+static void chv_argv__share_through_virtiofsd(void **state)
+{
+	struct vmc_config *cfg = base_config();
+	struct backend_launch launch = { .vm_dir = dir };
+	struct backend_vm *vm = NULL;
+	char want[PATH_MAX + 64];
+	int fs = 0, mem = 0;
+
+	(void)state;
+	if (!virtiofs_find_daemon() || geteuid() != 0) {
+		print_message("skipped: shares need root and virtiofsd (qemu-system-common)\n");
+		vmc_config_free(cfg);
+		skip();
+	}
+	assert_int_equal(vmc_config_add_share(cfg, dir, "data", 1), 0);
+	assert_int_equal(backend_chv_ops.validate(cfg), 0);
+	assert_int_equal(backend_chv_ops.prepare(&vm, cfg, &launch), 0);
+	snprintf(want, sizeof(want), "tag=data,socket=%s/virtiofs-0.sock", dir);
+	for (int i = 0; launch.argv[i]; i++) {
+		if (!strcmp(launch.argv[i], "--fs"))
+			fs = !strcmp(launch.argv[i + 1], want);
+		if (!strcmp(launch.argv[i], "--memory"))
+			mem = !strcmp(launch.argv[i + 1], "size=512M,shared=on");
+	}
+	assert_true(fs);
+	assert_true(mem); /* set for the user: vhost-user needs shared memory */
+	/* the shim starts virtiofsd on the bound socket, on a read-only view */
+	assert_int_equal(launch.n_sidecars, 1);
+	assert_true(launch.sidecars[0].listen_fd >= 0);
+	assert_string_equal(launch.sidecars[0].ro_path, dir);
+	backend_chv_ops.free(vm);
+	vmc_config_free(cfg);
+}
+
+static void chv_argv__missing_tap_refused(void **state)
+{
+	struct vmc_config *cfg = base_config();
+
+	(void)state;
+	assert_int_equal(vmc_config_add_nic(cfg, VMC_NIC_TAP, "vmcnotap0", NULL, NULL, NULL), 0);
+	expect_refused(cfg, VMC_ENOTFOUND, "no TAP device 'vmcnotap0'");
+}
+
+/* A persistent TAP named like this test, or -1 (why says why). */
+static int make_persistent_tap(char name[IFNAMSIZ], int persist, char *why, size_t len)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(why, len, "/dev/net/tun: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, persist) < 0) {
+		snprintf(why, len, "TUNSETIFF/TUNSETPERSIST: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void chv_argv__tap_nic_as_fd(void **state)
+{
+	struct vmc_config *cfg = base_config();
+	struct backend_launch launch = { .vm_dir = dir };
+	struct backend_vm *vm = NULL;
+	char name[IFNAMSIZ], why[128];
+	int net = 0;
+
+	(void)state;
+	snprintf(name, sizeof(name), "vmcargv%d", (int)getpid() % 100000);
+	if (make_persistent_tap(name, 1, why, sizeof(why)) < 0) {
+		print_message("skipped: cannot make a TAP device here (%s)\n", why);
+		vmc_config_free(cfg);
+		skip();
+	}
+	assert_int_equal(vmc_config_add_nic(cfg, VMC_NIC_TAP, name, "52:54:00:12:34:56", NULL,
+					    NULL), 0);
+	assert_int_equal(backend_chv_ops.validate(cfg), 0);
+	assert_int_equal(backend_chv_ops.prepare(&vm, cfg, &launch), 0);
+	for (int i = 0; launch.argv[i]; i++)
+		if (!strcmp(launch.argv[i], "--net"))
+			net = !strcmp(launch.argv[i + 1], "fd=5,mac=52:54:00:12:34:56");
+	assert_true(net);
+	/* the shim opened the TAP: CH inherits it as fd 5 */
+	assert_int_equal(launch.n_pass_fds, 3);
+	assert_int_equal(launch.pass_to[2], 5);
+	assert_true(fcntl(launch.pass_fds[2], F_GETFD) & FD_CLOEXEC);
+	backend_chv_ops.free(vm);
+	vmc_config_free(cfg);
+	assert_int_equal(make_persistent_tap(name, 0, why, sizeof(why)), 0);
 }
 
 static void chv_argv__tcg_refused(void **state)
@@ -514,7 +617,10 @@ int main(void)
 		T(chv_argv__bzimage_refused),
 		T(chv_argv__elf_without_pvh_note_refused),
 		T(chv_argv__user_nic_refused),
-		T(chv_argv__share_refused),
+		T(chv_argv__share_without_virtiofsd_refused),
+		T(chv_argv__share_through_virtiofsd),
+		T(chv_argv__missing_tap_refused),
+		T(chv_argv__tap_nic_as_fd),
 		T(chv_argv__tcg_refused),
 		T(chv_argv__old_version_refused),
 		T(chv_argv__hanging_binary_times_out),
