@@ -59,7 +59,7 @@ static int chv_can_run(const struct vmc_config *cfg)
 	if (cfg->accel == VMC_ACCEL_TCG)
 		return 0;
 	for (size_t i = 0; i < cfg->n_nics; i++)
-		if (cfg->nics[i].kind != VMC_NIC_TAP)
+		if (cfg->nics[i].kind != VMC_NIC_TAP && cfg->nics[i].kind != VMC_NIC_BRIDGE)
 			return 0;
 	return 1;
 }

@@ -40,6 +40,7 @@
 #include "core/fsutil.h"
 #include "core/spawn.h"
 #include "core/unixsock.h"
+#include "net/tap.h"
 
 #define CHV_API_PASS_FD 3
 #define CHV_EVENT_PASS_FD 4
@@ -199,11 +200,13 @@ static int chv_validate(const struct vmc_config *cfg)
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < cfg->n_nics; i++) {
+		if (cfg->nics[i].kind == VMC_NIC_BRIDGE)
+			continue; /* the shim makes its TAP */
 		if (cfg->nics[i].kind != VMC_NIC_TAP)
 			return vmc_error_set(VMC_EUNSUPPORTED, "Cloud Hypervisor has no user-mode "
-					     "networking%s: use a TAP NIC, or the qemu backend",
-					     cfg->nics[i].kind == VMC_NIC_SWITCH ? " and no vmc switch "
-					     "port" : "");
+					     "networking%s: use a TAP or bridge NIC, or the qemu "
+					     "backend", cfg->nics[i].kind == VMC_NIC_SWITCH ?
+					     " and no vmc switch port" : "");
 		rc = chv_tap_check(cfg->nics[i].tap);
 		if (rc < 0)
 			return vmc_error_prefix(rc, "nic %zu", i);
@@ -326,7 +329,13 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 		rc = vmc_error_set_errno(VMC_EIO, errno, "fcntl");
 	/* a TAP fd per NIC: --net fd=N at launch, or vm.restore's SCM_RIGHTS */
 	for (size_t i = 0; rc == 0 && i < cfg->n_nics; i++) {
-		rc = chv_tap_open(cfg->nics[i].tap, &vm->tap_fds[i]);
+		char ifname[IFNAMSIZ];
+
+		/* a bridge NIC gets a new TAP in its network's bridge (net/tap.c) */
+		if (cfg->nics[i].kind == VMC_NIC_BRIDGE)
+			rc = tap_open_for_nic(&cfg->nics[i], 1, &vm->tap_fds[i], ifname);
+		else
+			rc = chv_tap_open(cfg->nics[i].tap, &vm->tap_fds[i]);
 		if (rc == 0)
 			vm->n_taps++;
 		else

@@ -107,7 +107,7 @@ static int teardown(void **state)
 	static const char *const names[] = { "basic", "victim", "reboot", "errors", "deaf",
 					      "dies", "garbled", "rules", "taps", "snap", "snap2",
 					      "snap3", "grow", "tapvm", "tapvm2", "fsvm",
-					      "panics" };
+					      "panics", "brvm" };
 	struct target *t = *state;
 
 	/* a failed test must not leave its VM running */
@@ -115,6 +115,8 @@ static int teardown(void **state)
 		(void)vmc_manager_kill(t->mgr, names[i]);     /* VMC_ENOTFOUND: it was removed */
 		(void)vmc_manager_remove(t->mgr, names[i], 1);
 	}
+	if (t->mgr)
+		(void)vmc_network_remove(t->mgr, "chvbr"); /* VMC_ENOTFOUND: not made */
 	vmc_manager_free(t->mgr);
 	t->mgr = NULL;
 	if (tap_made[0]) {
@@ -955,6 +957,41 @@ static void chv__guest_panic_through_pvpanic(void **state)
 	assert_int_equal(vmc_manager_remove(t->mgr, "panics", 1), 0);
 }
 
+static void chv__bridge_nic(void **state)
+{
+	struct target *t = *state;
+	vmc_config *cfg;
+	vmc_state st;
+	char *log;
+	int rc;
+
+	NEED_TARGET(t);
+	rc = vmc_network_create_bridge(t->mgr, "chvbr", "10.213.77.0/24", 0, NULL);
+	if (rc < 0) {
+		print_message("skipped: cannot make a bridge network here (%s)\n", vmc_error_last());
+		skip();
+	}
+	cfg = chv_config("brvm");
+	assert_int_equal(vmc_config_add_nic(cfg, VMC_NIC_BRIDGE, "chvbr", NULL, NULL, NULL), 0);
+	rc = vmc_manager_start(t->mgr, cfg);
+	if (rc != 0)
+		print_error("start: %s\n", vmc_error_last());
+	assert_int_equal(rc, 0);
+	vmc_config_free(cfg);
+	rc = vmc_manager_wait(t->mgr, "brvm", VMC_STATE_READY, BOOT_TIMEOUT_MS, &st);
+	assert_int_equal(rc, 0);
+	print_message("%s: bridge nic, ready with %s\n", t->label, st.ip[0]);
+	assert_true(st.ip[0][0] != '\0'); /* the network's address, on vmc.net= */
+	if (t == &double_target) {
+		log = vmm_log("brvm");
+		assert_non_null(strstr(log, "TAP fd 5 is vmct"));
+		free(log);
+	}
+	assert_int_equal(vmc_manager_kill(t->mgr, "brvm"), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "brvm", 1), 0);
+	assert_int_equal(vmc_network_remove(t->mgr, "chvbr"), 0);
+}
+
 int main(void)
 {
 	const char *dbl = getenv("VMC_CHV_DOUBLE");
@@ -971,6 +1008,7 @@ int main(void)
 		BOTH(chv__snapshot_and_restore),
 		BOTH(chv__resize_and_disk_hotplug),
 		BOTH(chv__tap_nic_by_fd_and_restore),
+		BOTH(chv__bridge_nic),
 		BOTH(chv__share_through_virtiofsd),
 		BOTH(chv__guest_panic_through_pvpanic),
 		BOTH(chv__ignored_power_button_quits),
