@@ -635,13 +635,14 @@ static void chv__snapshot_and_restore(void **state)
 {
 	struct target *t = *state;
 	char dir[512], dir2[512], api[CHV_API_STATE_MAX], *name = NULL;
-	vmc_config *cfg = chv_config("snap");
+	vmc_config *cfg;
 	vmc_seed *seed = NULL;
 	vmc_stop_result how;
 	vmc_state st;
 	int rc;
 
 	NEED_TARGET(t);
+	cfg = chv_config("snap");
 	/* with a cloud-init seed: CH's config then holds a path inside the VM's
 	 * directory, which the restored VM must not need any more */
 	assert_int_equal(vmc_seed_new(&seed), 0);
