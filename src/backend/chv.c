@@ -40,6 +40,7 @@
 #include "core/fsutil.h"
 #include "core/spawn.h"
 #include "core/unixsock.h"
+#include "net/netns.h"
 #include "net/tap.h"
 
 #define CHV_API_PASS_FD 3
@@ -329,12 +330,15 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 		rc = vmc_error_set_errno(VMC_EIO, errno, "fcntl");
 	/* a TAP fd per NIC: --net fd=N at launch, or vm.restore's SCM_RIGHTS */
 	for (size_t i = 0; rc == 0 && i < cfg->n_nics; i++) {
-		char ifname[IFNAMSIZ];
+		char ifname[IFNAMSIZ], ns[VMC_NAME_MAX + 1];
 
-		/* a bridge NIC gets a new TAP in its network's bridge (net/tap.c) */
-		if (cfg->nics[i].kind == VMC_NIC_BRIDGE)
-			rc = tap_open_for_nic(&cfg->nics[i], 1, &vm->tap_fds[i], ifname);
-		else
+		/* a bridge NIC gets a new TAP in its network's bridge (net/tap.c),
+		 * in the network's namespace when it has one */
+		if (cfg->nics[i].kind == VMC_NIC_BRIDGE) {
+			rc = netns_of_network(launch->vm_dir, cfg->nics[i].tap, ns, sizeof(ns));
+			if (rc == 0)
+				rc = tap_open_for_nic(&cfg->nics[i], ns, 1, &vm->tap_fds[i], ifname);
+		} else
 			rc = chv_tap_open(cfg->nics[i].tap, &vm->tap_fds[i]);
 		if (rc == 0)
 			vm->n_taps++;
