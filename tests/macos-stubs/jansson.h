@@ -28,5 +28,6 @@ const char *json_string_value(const json_t *string);
 json_int_t json_integer_value(const json_t *integer);
 int json_is_integer(const json_t *json);
 int json_is_object(const json_t *json);
+int json_is_true(const json_t *json);
 void json_decref(json_t *json);
 #endif
