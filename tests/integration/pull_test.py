@@ -25,7 +25,9 @@ written as OCI layouts and pushed with skopeo. Then:
     bytes do not match its digest, a manifest whose bytes do not match
     Docker-Content-Digest, a blob longer than its descriptor (all refused,
     nothing recorded); 503s retried
-    with backoff; a transfer broken off half-way resumed with Range;
+    with backoff; a transfer broken off half-way resumed with Range; a
+    plain-HTTP token realm on a non-loopback host (0.0.0.0) refused, and
+    followed with --insecure-registry;
   - pull by digest, and two concurrent pulls of one image into one store.
 Needs VMC_CLI and PULL_LIB; exits 77 saying why when a tool is missing.
 """
@@ -430,6 +432,23 @@ class Liar:
                 pass
 
             def do_GET(self):
+                # realm:1 - a Bearer realm on 0.0.0.0 (local, but not a
+                # loopback name): plain HTTP there only with --insecure-registry
+                if self.path.startswith("/token?"):
+                    return self.send_body(b'{"token":"liar-token"}', "application/json")
+                if self.path.startswith("/v2/realm/"):
+                    if self.headers.get("Authorization") != "Bearer liar-token":
+                        self.send_response(401)
+                        self.send_header("WWW-Authenticate", 'Bearer realm="http://0.0.0.0:%d'
+                                         '/token",service="x",scope="repository:realm:pull"' %
+                                         liar.port)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                    if self.path == "/v2/realm/manifests/1":
+                        return self.send_body(man, "application/vnd.oci.image.manifest.v1+json")
+                    if self.path == "/v2/realm/blobs/" + sha(cfg):
+                        return self.send_body(cfg, "application/octet-stream")
                 if self.path == "/v2/flaky/manifests/1":
                     return self.send_body(fman, "application/vnd.oci.image.manifest.v1+json")
                 if self.path == "/v2/flaky/blobs/" + sha(cfg):
@@ -484,7 +503,8 @@ class Liar:
                 self.wfile.write(body)
 
         self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.host = "127.0.0.1:%d" % self.srv.server_address[1]
+        self.port = self.srv.server_address[1]
+        self.host = "127.0.0.1:%d" % self.port
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
 
     def close(self):
@@ -738,6 +758,14 @@ def lying(work):
         p = Env(work, "liar-long").vmc("pull", liar.host + "/long:1")
         check(p.returncode == 1 and "descriptor says %d" % len(liar.cfg) in p.stderr,
               "a blob larger than its descriptor is refused (%s)" % p.stderr.strip()[-120:])
+        p = e.vmc("pull", liar.host + "/realm:1")
+        check(p.returncode == 1 and "not HTTPS" in p.stderr,
+              "a plain-HTTP token realm on a non-loopback host is refused (%s)" %
+              p.stderr.strip()[-140:])
+        p = Env(work, "liar-realm").vmc("pull", "--insecure-registry", "0.0.0.0:%d" % liar.port,
+                                        liar.host + "/realm:1")
+        check(p.returncode == 0, "--insecure-registry HOST:PORT lets plain HTTP go there: "
+              "token fetched, image pulled (%s)" % p.stderr.strip()[-120:])
         p = e.vmc("pull", liar.host + "/badman:1")
         check(p.returncode == 1 and "manifest digest mismatch" in p.stderr,
               "a manifest not matching Docker-Content-Digest is refused (%s)" %

@@ -46,21 +46,6 @@ static void test_http_rule(void **state)
 	assert_int_equal(oci_registry_http_allowed("other.example", insecure, 2), 0);
 }
 
-static void test_unresolvable(void **state)
-{
-	struct oci_registry *r = NULL;
-	struct oci_ref ref;
-	int rc;
-
-	(void)state;
-	/* a name that does not resolve fails at once (no retries), named */
-	assert_int_equal(oci_ref_parse(&ref, "vmc-test.invalid:1/x:1"), 0);
-	rc = oci_registry_open(&r, &ref, NULL);
-	assert_int_equal(rc, VMC_EIO);
-	assert_non_null(strstr(vmc_error_last(), "vmc-test.invalid"));
-	assert_null(r);
-}
-
 static void test_platform(void **state)
 {
 	struct oci_platform p;
@@ -248,7 +233,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_http_rule),
-		cmocka_unit_test(test_unresolvable),
 		cmocka_unit_test(test_platform),
 		cmocka_unit_test(test_docker_config),
 		cmocka_unit_test(test_helper_and_token),
