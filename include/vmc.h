@@ -199,6 +199,14 @@ VMC_EXTERN int vmc_config_set_max_memory_mib(vmc_config *cfg, unsigned int max_m
 VMC_EXTERN unsigned int vmc_config_max_cpus(const vmc_config *cfg);
 VMC_EXTERN unsigned int vmc_config_max_memory_mib(const vmc_config *cfg);
 
+/* A virtio-vsock device with guest context id `cid` (3..0xfffffffe; 0
+ * removes it). Cloud Hypervisor only (hybrid vsock: the host side is the
+ * Unix socket vmc_manager_vsock_path() names, where a host program
+ * connects and writes "CONNECT <port>\n" to reach a guest port); other
+ * backends give VMC_EUNSUPPORTED at start. */
+VMC_EXTERN int vmc_config_set_vsock_cid(vmc_config *cfg, unsigned int cid);
+VMC_EXTERN unsigned int vmc_config_vsock_cid(const vmc_config *cfg);
+
 /* Getters. Strings are borrowed from cfg (NULL when unset). */
 VMC_EXTERN const char *vmc_config_name(const vmc_config *cfg);
 VMC_EXTERN const char *vmc_config_namespace(const vmc_config *cfg);
@@ -344,6 +352,10 @@ VMC_EXTERN int vmc_manager_resize(vmc_manager *mgr, const char *vm, unsigned int
 VMC_EXTERN int vmc_manager_config(vmc_manager *mgr, const char *vm, vmc_config **out);
 /* Path of the VM's console log (caller frees with vmc_free()). */
 VMC_EXTERN int vmc_manager_console_path(vmc_manager *mgr, const char *vm, char **out);
+/* Path of the host side of the VM's vsock device (<vm dir>/vsock.sock; it
+ * exists while the VM runs), to vmc_free(). VMC_ENOTFOUND for no such VM,
+ * VMC_EINVAL when its config has no vsock. */
+VMC_EXTERN int vmc_manager_vsock_path(vmc_manager *mgr, const char *vm, char **out);
 
 typedef struct vmc_vm_info {
 	char ns[VMC_NAME_MAX + 1];

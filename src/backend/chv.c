@@ -46,6 +46,7 @@
 #define CHV_API_PASS_FD 3
 #define CHV_EVENT_PASS_FD 4
 #define CHV_TAP_PASS_FD 5  /* NIC i's TAP is fd 5 + i in CH */
+#define CHV_VSOCK_FILE "vsock.sock" /* see vmc_manager_vsock_path() */
 #define CHV_VERSION_TIMEOUT_MS 5000
 
 /* ------------------------------------------------------------ argv */
@@ -159,6 +160,18 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const
 		ADD("--net");
 		ADD("fd=%d,mac=%s", CHV_TAP_PASS_FD + (int)i, cfg->nics[i].mac);
 	}
+	if (cfg->vsock_cid) {
+		char sock[PATH_MAX];
+
+		/* hybrid vsock: CH binds the host side (chv_prepare removes a
+		 * stale one: CH would fail on an existing path) */
+		snprintf(sock, sizeof(sock), "%s/%s", vm_dir, CHV_VSOCK_FILE);
+		rc = chv_value("vsock socket", sock, val, sizeof(val));
+		if (rc < 0)
+			goto out;
+		ADD("--vsock");
+		ADD("cid=%u,socket=%s", cfg->vsock_cid, val);
+	}
 	for (size_t i = 0; i < cfg->n_shares; i++) {
 		char sock[PATH_MAX];
 
@@ -201,6 +214,10 @@ static int chv_validate(const struct vmc_config *cfg)
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < cfg->n_nics; i++) {
+		if (cfg->nics[i].kind == VMC_NIC_BRIDGE && cfg->nics[i].queues > 1)
+			return vmc_error_set(VMC_EUNSUPPORTED, "nic %zu: multi-queue NICs (%u queues) "
+					     "are not passed to Cloud Hypervisor yet; use the qemu "
+					     "backend or one queue", i, cfg->nics[i].queues);
 		if (cfg->nics[i].kind == VMC_NIC_BRIDGE)
 			continue; /* the shim makes its TAP */
 		if (cfg->nics[i].kind != VMC_NIC_TAP)
@@ -303,6 +320,13 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	rc = chv_binary_find(binary, sizeof(binary));
 	if (rc < 0)
 		goto out;
+	if (cfg->vsock_cid) {
+		char *vs = fs_join(launch->vm_dir, CHV_VSOCK_FILE);
+
+		if (vs)
+			unlink(vs); /* left by a crash: CH binds it afresh */
+		free(vs);
+	}
 	vm->api_path = fs_join(launch->vm_dir, "api.sock");
 	vm->vm_dir = strdup(launch->vm_dir);
 	if (launch->restore_dir)

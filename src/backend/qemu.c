@@ -386,6 +386,9 @@ static int qemu_validate(const struct vmc_config *cfg)
 	rc = virtiofs_validate(cfg);
 	if (rc == 0)
 		rc = launch_check_max(cfg, "qemu", 0);
+	if (rc == 0 && cfg->vsock_cid)
+		rc = vmc_error_set(VMC_EUNSUPPORTED, "vsock devices need the chv backend (QEMU's "
+				   "vhost-vsock is not driven by vmc)");
 	if (rc < 0)
 		return rc;
 	/* QMP and a snapshot file take two of the fds QEMU inherits */

@@ -53,6 +53,7 @@ enum {
 	OPT_IMAGE,
 	OPT_MAX_CPUS,
 	OPT_MAX_MEMORY,
+	OPT_VSOCK,
 };
 
 static const struct cli_option run_options[] = {
@@ -76,6 +77,7 @@ static const struct cli_option run_options[] = {
 	{ "image", 0, 1, OPT_IMAGE },
 	{ "max-cpus", 0, 1, OPT_MAX_CPUS },
 	{ "max-memory", 0, 1, OPT_MAX_MEMORY },
+	{ "vsock", 0, 1, OPT_VSOCK },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -94,7 +96,7 @@ struct run_opts {
 	const char *initramfs;
 	const char *cmdline;
 	const char *image;
-	unsigned long cpus, memory, max_cpus, max_memory;
+	unsigned long cpus, memory, max_cpus, max_memory, vsock_cid;
 	int boot_timeout_ms;
 	struct run_list disks, nets, shares, publishes;
 	struct run_cloud_init ci;
@@ -210,6 +212,11 @@ static int run_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int arg
 		case OPT_MAX_CPUS:
 			if (cli_parse_uint(g.arg, ULONG_MAX, &o->max_cpus) < 0)
 				return cli_usage_error(cmd, "--max-cpus '%s': expected a number", g.arg);
+			break;
+		case OPT_VSOCK:
+			if (cli_parse_uint(g.arg, ULONG_MAX, &o->vsock_cid) < 0 || o->vsock_cid == 0)
+				return cli_usage_error(cmd, "--vsock '%s': expected a context id (3 or "
+						       "more)", g.arg);
 			break;
 		case OPT_MAX_MEMORY:
 			if (cli_parse_uint(g.arg, ULONG_MAX, &o->max_memory) < 0)
@@ -457,6 +464,8 @@ static int build_config(struct cli_ctx *ctx, const struct cli_command *cmd,
 		SET(vmc_config_set_max_cpus(cfg, clamp_uint(o->max_cpus)), "--max-cpus");
 	if (o->max_memory)
 		SET(vmc_config_set_max_memory_mib(cfg, clamp_uint(o->max_memory)), "--max-memory");
+	if (o->vsock_cid)
+		SET(vmc_config_set_vsock_cid(cfg, clamp_uint(o->vsock_cid)), "--vsock");
 	if (o->have_backend)
 		SET(vmc_config_set_backend(cfg, o->backend), "--backend");
 	if (o->have_accel)
@@ -604,6 +613,7 @@ const struct cli_command cli_cmd_run = {
 		 "           [--accel auto|kvm|tcg] [--kernel PATH] [--initramfs PATH]\n"
 		 "           [--image REF] [--cmdline STR] [--cpus N] [--memory MIB]\n"
 		 "           [--disk PATH[:ro][:qcow2]]... [--max-cpus N] [--max-memory MIB]\n"
+		 "           [--vsock CID]\n"
 		 "           [--net SPEC]... [--share HOSTPATH:TAG[:ro]]...\n"
 		 "           [--publish [ADDR:]HOSTPORT:GUESTPORT[/udp]]... [--boot-timeout SEC]\n"
 		 "           [--cloud-init [--user NAME] [--ssh-key PATH.pub]...]\n"
@@ -630,6 +640,8 @@ const struct cli_command cli_cmd_run = {
 		"                      --), Env, WorkingDir and User; exits with its status\n"
 		"  --boot-timeout SEC  fail the VM when it is not ready in time\n"
 		"  --max-cpus N, --max-memory MIB  room to grow with `vmc resize` (chv only)\n"
+		"  --vsock CID         a vsock device (chv only); host side: the VM's\n"
+		"                      vsock.sock (CONNECT <port> to reach a guest port)\n"
 		"  --disk PATH[:ro][:qcow2]  a raw disk (default) or qcow2 (qemu only)\n"
 		"  --cloud-init        attach a cloud-init NoCloud seed (read-only disk after\n"
 		"                      the --disks): network by MAC, host name, vmc's ssh key\n"

@@ -312,6 +312,22 @@ int vmc_config_set_max_memory_mib(vmc_config *cfg, unsigned int max_mib)
 	return 0;
 }
 
+int vmc_config_set_vsock_cid(vmc_config *cfg, unsigned int cid)
+{
+	if (!cfg)
+		return vmc_error_set(VMC_EINVAL, "invalid argument: NULL config");
+	/* 0-2 are the hypervisor, local and host; 0xffffffff is "any" */
+	if (cid != 0 && (cid < 3 || cid == 0xffffffffu))
+		return vmc_error_set(VMC_EINVAL, "invalid vsock cid %u: must be 3..4294967294", cid);
+	cfg->vsock_cid = cid;
+	return 0;
+}
+
+unsigned int vmc_config_vsock_cid(const vmc_config *cfg)
+{
+	return cfg ? cfg->vsock_cid : 0;
+}
+
 unsigned int vmc_config_max_cpus(const vmc_config *cfg)
 {
 	return cfg ? cfg->max_cpus : 0;

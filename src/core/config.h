@@ -57,6 +57,7 @@ struct vmc_config {
 	unsigned int memory_mib;
 	unsigned int max_cpus;       /* 0: cpus (no hotplug head room) */
 	unsigned int max_memory_mib; /* 0: memory_mib */
+	unsigned int vsock_cid;      /* 0: no vsock device */
 	unsigned int boot_timeout_ms;
 	vmc_backend backend;
 	vmc_accel accel;

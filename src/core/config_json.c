@@ -63,6 +63,8 @@ json_t *config_to_json_t(const vmc_config *cfg)
 		bad |= json_object_set_new(obj, "max_cpus", json_integer(cfg->max_cpus));
 	if (cfg->max_memory_mib)
 		bad |= json_object_set_new(obj, "max_memory_mib", json_integer(cfg->max_memory_mib));
+	if (cfg->vsock_cid)
+		bad |= json_object_set_new(obj, "vsock_cid", json_integer(cfg->vsock_cid));
 	bad |= json_object_set_new(obj, "boot_timeout_ms", json_integer(cfg->boot_timeout_ms));
 	bad |= json_object_set_new(
 		obj, "backend",
@@ -441,7 +443,7 @@ static const char *const top_keys[] = {
 	"version", "name",       "namespace", "kernel",          "initramfs",
 	"cmdline", "serial_log", "cpus",      "memory_mib",      "boot_timeout_ms",
 	"backend", "accel",      "exec",      "disks",           "nics",
-	"shares",  "forwards",   "cloud_init", "image", "max_cpus", "max_memory_mib", NULL,
+	"shares",  "forwards",   "cloud_init", "image", "max_cpus", "max_memory_mib", "vsock_cid", NULL,
 };
 
 static int json_read_cloud_init(vmc_config *cfg, const json_t *v)
@@ -499,6 +501,10 @@ static int json_read_top(vmc_config *cfg, const json_t *obj)
 		rc = json_get_uint(obj, "config", "max_memory_mib", 0, &u, &present);
 	if (rc == 0 && present)
 		rc = vmc_config_set_max_memory_mib(cfg, u);
+	if (rc == 0)
+		rc = json_get_uint(obj, "config", "vsock_cid", 0, &u, &present);
+	if (rc == 0 && present)
+		rc = vmc_config_set_vsock_cid(cfg, u);
 	if (rc == 0)
 		rc = json_get_uint(obj, "config", "boot_timeout_ms", 0, &u, &present);
 	if (rc == 0 && present)

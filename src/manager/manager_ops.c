@@ -407,6 +407,23 @@ int vmc_manager_config(vmc_manager *mgr, const char *vm, vmc_config **out)
 	return rc;
 }
 
+int vmc_manager_vsock_path(vmc_manager *mgr, const char *vm, char **out)
+{
+	vmc_config *cfg = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = vmc_manager_config(mgr, vm, &cfg);
+	if (rc < 0)
+		return rc;
+	if (!cfg->vsock_cid)
+		rc = vmc_error_set(VMC_EINVAL, "vm '%s' has no vsock device", vm);
+	else if (!(*out = paths_vm(mgr->state_dir, cfg->ns, cfg->name, "vsock.sock")))
+		rc = vmc_error_oom();
+	vmc_config_free(cfg);
+	return rc;
+}
+
 int vmc_manager_console_path(vmc_manager *mgr, const char *vm, char **out)
 {
 	char ns[VMC_NAME_MAX + 1], name[VMC_NAME_MAX + 1];

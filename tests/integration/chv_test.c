@@ -33,6 +33,7 @@
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -107,7 +108,7 @@ static int teardown(void **state)
 	static const char *const names[] = { "basic", "victim", "reboot", "errors", "deaf",
 					      "dies", "garbled", "rules", "taps", "snap", "snap2",
 					      "snap3", "grow", "tapvm", "tapvm2", "fsvm",
-					      "panics", "brvm" };
+					      "panics", "brvm", "vsockvm" };
 	struct target *t = *state;
 
 	/* a failed test must not leave its VM running */
@@ -573,7 +574,8 @@ static int open_tap(char ifname[IFNAMSIZ], char *why, size_t len)
 static void chv__tap_fds_by_scm_rights(void **state)
 {
 	struct target *t = *state;
-	char ifname[IFNAMSIZ], why[128], *resp = NULL;
+	char ifname[IFNAMSIZ], why[128], path[512], id[64];
+	struct chv_client *c = NULL;
 	int fd, pipefd[2], status = 0;
 	json_t *info, *net, *n;
 	size_t i;
@@ -588,12 +590,13 @@ static void chv__tap_fds_by_scm_rights(void **state)
 	}
 	boot_ready(t, "taps", &st);
 	/* hot-added to the running VM: 200 with the new device's id */
-	assert_int_equal(api_put_body("taps", "vm.add-net", "{\"mac\":\"52:54:00:00:00:42\"}",
-				      &fd, 1, &status, &resp), 0);
-	assert_int_equal(status, 200);
-	assert_non_null(resp);
-	print_message("%s: vm.add-net -> %s\n", t->label, resp);
-	free(resp);
+	api_path("taps", path, sizeof(path));
+	assert_int_equal(chv_client_new(&c, path), 0);
+	assert_int_equal(chv_api_vm_add_net(c, &fd, 1, "52:54:00:00:00:42", id, sizeof(id), 5000),
+			 0);
+	chv_client_free(c);
+	print_message("%s: vm.add-net -> %s\n", t->label, id);
+	assert_true(id[0] != '\0');
 	info = api_info("taps");
 	net = json_object_get(json_object_get(info, "config"), "net");
 	json_array_foreach(net, i, n) {
@@ -994,6 +997,38 @@ static void chv__bridge_nic(void **state)
 	assert_int_equal(vmc_network_remove(t->mgr, "chvbr"), 0);
 }
 
+static void chv__vsock(void **state)
+{
+	struct target *t = *state;
+	struct stat sb;
+	vmc_config *cfg;
+	vmc_state st;
+	char *path = NULL;
+	int fd = -1, rc;
+
+	NEED_TARGET(t);
+	cfg = chv_config("vsockvm");
+	assert_int_equal(vmc_config_set_vsock_cid(cfg, 7), 0);
+	rc = vmc_manager_start(t->mgr, cfg);
+	if (rc != 0)
+		print_error("start: %s\n", vmc_error_last());
+	assert_int_equal(rc, 0);
+	vmc_config_free(cfg);
+	assert_int_equal(vmc_manager_wait(t->mgr, "vsockvm", VMC_STATE_READY, BOOT_TIMEOUT_MS, &st),
+			 0);
+	/* the host side: a socket CH listens on */
+	assert_int_equal(vmc_manager_vsock_path(t->mgr, "vsockvm", &path), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(S_ISSOCK(sb.st_mode));
+	assert_int_equal(unix_connect(path, &fd), 0);
+	close(fd);
+	assert_int_equal(vmc_manager_stop(t->mgr, "vsockvm", 10000, NULL), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "vsockvm", 1), 0);
+	vmc_free(path);
+	/* no VM, no path */
+	assert_int_equal(vmc_manager_vsock_path(t->mgr, "vsockvm", &path), VMC_ENOTFOUND);
+}
+
 int main(void)
 {
 	const char *dbl = getenv("VMC_CHV_DOUBLE");
@@ -1011,6 +1046,7 @@ int main(void)
 		BOTH(chv__resize_and_disk_hotplug),
 		BOTH(chv__tap_nic_by_fd_and_restore),
 		BOTH(chv__bridge_nic),
+		BOTH(chv__vsock),
 		BOTH(chv__share_through_virtiofsd),
 		BOTH(chv__guest_panic_through_pvpanic),
 		BOTH(chv__ignored_power_button_quits),

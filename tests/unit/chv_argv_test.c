@@ -243,6 +243,31 @@ static void chv_argv__resize_head_room(void **state)
 	expect_refused(cfg, VMC_EINVAL, "max_memory_mib 256 is below memory_mib 512");
 }
 
+static void chv_argv__vsock(void **state)
+{
+	struct vmc_config *cfg = base_config();
+	struct backend_launch launch = { .vm_dir = dir };
+	struct backend_vm *vm = NULL;
+	char want[PATH_MAX + 64];
+	int found = 0;
+
+	(void)state;
+	assert_int_equal(vmc_config_set_vsock_cid(cfg, 2), VMC_EINVAL);
+	assert_int_equal(vmc_config_set_vsock_cid(cfg, 7), 0);
+	assert_int_equal(backend_chv_ops.validate(cfg), 0);
+	assert_int_equal(backend_chv_ops.prepare(&vm, cfg, &launch), 0);
+	snprintf(want, sizeof(want), "cid=7,socket=%s/vsock.sock", dir);
+	for (int i = 0; launch.argv[i]; i++)
+		if (!strcmp(launch.argv[i], "--vsock"))
+			found = !strcmp(launch.argv[i + 1], want);
+	assert_true(found);
+	backend_chv_ops.free(vm);
+	/* QEMU: refused before anything starts */
+	assert_int_equal(backend_qemu_ops.validate(cfg), VMC_EUNSUPPORTED);
+	assert_non_null(strstr(vmc_error_last(), "vsock"));
+	vmc_config_free(cfg);
+}
+
 static void chv_argv__bzimage_refused(void **state)
 {
 	struct vmc_config *cfg = base_config();
@@ -613,6 +638,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(chv_argv__representative_config),
 		T(chv_argv__resize_head_room),
+		T(chv_argv__vsock),
 		T(chv_argv__path_with_quote_refused),
 		T(chv_argv__bzimage_refused),
 		T(chv_argv__elf_without_pvh_note_refused),
