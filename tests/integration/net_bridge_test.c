@@ -268,6 +268,16 @@ static vmc_config *bridge_vm(const char *name, const char *net, const char *scri
 	return cfg;
 }
 
+/* Fails the test with `what` and the VM's console. */
+static void fail_console(const char *vm, const char *what)
+{
+	char path[512], *log = NULL;
+
+	snprintf(path, sizeof(path), "%s/default/%s/serial.log", H.state_dir, vm);
+	fs_read_file(path, 1 << 20, &log, NULL);
+	fail_msg("%s; console:\n%s", what, log ? log : "(none)");
+}
+
 static void start_ok(vmc_manager *mgr, vmc_config *cfg)
 {
 	int rc = vmc_manager_start(mgr, cfg);
@@ -326,20 +336,15 @@ static void net_bridge__guest_reaches_outside_through_nat(void **state)
 	assert_string_equal(fwd, "1");
 
 	snprintf(script, sizeof(script),
-		 "echo hello-through-nat | nc %s %d && echo SENT-OK || echo SENT-FAILED",
+		 "echo hello-through-nat | nc %s %d && echo SENT-OK || echo SENT-FAILED; sleep 1",
 		 OUTSIDE_ADDR, SERVER_PORT);
 	start_ok(mgr, bridge_vm(vm, net, script));
 	assert_int_equal(vmc_manager_config(mgr, vm, &got), 0);
 	assert_string_equal(got->nics[0].addr, "10.213.0.2/24");
 	assert_string_equal(got->nics[0].gateway, "10.213.0.1");
 	vmc_config_free(got);
-	if (harness_console_wait(&H, vm, "SENT-OK", VM_TIMEOUT_MS) != 0) {
-		char path[512], *log = NULL;
-
-		snprintf(path, sizeof(path), "%s/default/%s/serial.log", H.state_dir, vm);
-		fs_read_file(path, 1 << 20, &log, NULL);
-		fail_msg("the guest did not reach the server; console:\n%s", log ? log : "(none)");
-	}
+	if (harness_console_wait(&H, vm, "SENT-OK", VM_TIMEOUT_MS) != 0)
+		fail_console(vm, "the guest did not reach the server");
 	r = read(server_pipe, line, sizeof(line) - 1);
 	assert_true(r > 0);
 	line[r] = '\0';
@@ -541,12 +546,12 @@ static void net_bridge__own_netns(void **state)
 	/* the guest's TAP goes into that namespace's bridge: it reaches .1;
 	 * two queues: QEMU gets two TAP fds, the guest a two-queue NIC */
 	cfg = bridge_vm(vm, net, "ls /sys/class/net/eth0/queues | tr '\\n' ' '; echo;"
-			" ping -c 2 -W 2 10.214.0.1 && echo PING-OK || echo PING-FAILED");
+			" ping -c 2 -W 2 10.214.0.1 && echo PING-OK || echo PING-FAILED; sleep 1");
 	assert_int_equal(vmc_config_set_nic_queues(cfg, 0, 2), 0);
 	assert_int_equal(vmc_config_set_cpus(cfg, 2), 0); /* Linux uses a queue per vCPU */
 	start_ok(mgr, cfg);
 	if (harness_console_wait(&H, vm, "PING-OK", VM_TIMEOUT_MS) != 0)
-		fail_msg("the guest did not reach its bridge in namespace %s", ns);
+		fail_console(vm, "the guest did not reach its bridge in its namespace");
 	assert_int_equal(harness_console_wait(&H, vm, "rx-0 rx-1 tx-0 tx-1", 1000), 0);
 	assert_int_equal(vmc_manager_wait(mgr, vm, VMC_STATE_STOPPED, VM_TIMEOUT_MS, NULL), 0);
 	assert_int_equal(vmc_manager_remove(mgr, vm, 0), 0);
