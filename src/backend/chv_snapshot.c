@@ -28,7 +28,7 @@
 #include "core/error.h"
 #include "core/fsutil.h"
 
-#define CHV_CONFIG_MAX (4 * 1024 * 1024) /* CH's own API body limit */
+#define CHV_CONFIG_DEPTH_MAX 64
 
 int chv_snapshot(struct backend_vm *vm, const char *dir, int timeout_ms)
 {
@@ -53,21 +53,25 @@ out:
 	return rc;
 }
 
-/* Replaces, in every string below j, the prefix "<from>/" by "<to>/". */
-static int rewrite_paths(json_t *j, const char *from, const char *to)
+/* Replaces, in every string below j, the prefix "<from>/" by "<to>/"
+ * (jansson bounds the nesting it parses; depth is checked all the same). */
+static int rewrite_paths(json_t *j, const char *from, const char *to, int depth)
 {
 	size_t flen = strlen(from), i;
 	const char *key;
 	json_t *v;
+	int rc;
 
+	if (depth > CHV_CONFIG_DEPTH_MAX)
+		return vmc_error_set(VMC_EPROTO, "config nested deeper than %d", CHV_CONFIG_DEPTH_MAX);
 	if (json_is_object(j)) {
 		json_object_foreach(j, key, v)
-			if (rewrite_paths(v, from, to) < 0)
-				return VMC_ENOMEM;
+			if ((rc = rewrite_paths(v, from, to, depth + 1)) < 0)
+				return rc;
 	} else if (json_is_array(j)) {
 		json_array_foreach(j, i, v)
-			if (rewrite_paths(v, from, to) < 0)
-				return VMC_ENOMEM;
+			if ((rc = rewrite_paths(v, from, to, depth + 1)) < 0)
+				return rc;
 	} else if (json_is_string(j)) {
 		const char *s = json_string_value(j);
 		char *n = NULL;
@@ -85,57 +89,69 @@ static int rewrite_paths(json_t *j, const char *from, const char *to)
 	return 0;
 }
 
-/* <restore>/config.json: the snapshot's, with the old VM dir replaced;
- * the NICs' device ids into ids[*n_ids]. */
-static int write_config(const char *src, const char *dst, const char *old_dir,
-			const char *new_dir, char ids[VMC_DEVICES_MAX][64], size_t *n_ids)
+int chv_restore_config(const char *text, size_t len, const char *old_dir, const char *new_dir,
+		       char **out, char ids[VMC_DEVICES_MAX][CHV_DEVICE_ID_MAX], size_t *n_ids)
 {
-	char *in = fs_join(src, "config.json"), *out = fs_join(dst, "config.json");
-	char *text = NULL;
-	json_t *cfg = NULL;
 	json_error_t jerr;
-	int rc;
-
-	if (!in || !out) {
-		rc = vmc_error_oom();
-		goto out;
-	}
-	rc = fs_read_file(in, CHV_CONFIG_MAX, &text, NULL);
-	if (rc < 0)
-		goto out;
-	cfg = json_loads(text, 0, &jerr);
-	free(text);
-	text = NULL;
-	if (!json_is_object(cfg)) {
-		rc = vmc_error_set(VMC_EPROTO, "%s: not a Cloud Hypervisor config (%s)", in,
-				   jerr.text);
-		goto out;
-	}
-	if (old_dir)
-		rc = rewrite_paths(cfg, old_dir, new_dir);
-	*n_ids = 0;
-	json_t *nic;
+	json_t *cfg, *nic;
 	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	*n_ids = 0;
+	if (len > CHV_CONFIG_MAX)
+		return vmc_error_set(VMC_EINVAL, "Cloud Hypervisor config larger than %d bytes",
+				     CHV_CONFIG_MAX);
+	cfg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(cfg)) {
+		json_decref(cfg);
+		return vmc_error_set(VMC_EPROTO, "not a Cloud Hypervisor config (%s)",
+				     cfg ? "not an object" : jerr.text);
+	}
+	if (old_dir && *old_dir)
+		rc = rewrite_paths(cfg, old_dir, new_dir, 0);
 	json_array_foreach(json_object_get(cfg, "net"), i, nic) {
 		const char *id = json_string_value(json_object_get(nic, "id"));
 
 		if (rc < 0)
 			break;
-		if (!id || strlen(id) >= 64 || *n_ids >= VMC_DEVICES_MAX)
-			rc = vmc_error_set(VMC_EPROTO, "%s: a NIC without a valid id", in);
+		if (!id || !*id || strlen(id) >= CHV_DEVICE_ID_MAX || *n_ids >= VMC_DEVICES_MAX)
+			rc = vmc_error_set(VMC_EPROTO, "a NIC without a valid id, or too many NICs");
 		else
-			snprintf(ids[(*n_ids)++], 64, "%s", id);
+			snprintf(ids[(*n_ids)++], CHV_DEVICE_ID_MAX, "%s", id);
 	}
-	text = rc == 0 ? json_dumps(cfg, JSON_COMPACT) : NULL;
-	if (rc == 0 && !text)
+	if (rc == 0 && !(*out = json_dumps(cfg, JSON_COMPACT)))
 		rc = vmc_error_oom();
-	if (rc == 0)
-		rc = fs_write_atomic(out, text, strlen(text), 0600, 0);
-out:
 	json_decref(cfg);
+	return rc;
+}
+
+/* <restore>/config.json: the snapshot's, through chv_restore_config(). */
+static int write_config(const char *src, const char *dst, const char *old_dir,
+			const char *new_dir, char ids[VMC_DEVICES_MAX][CHV_DEVICE_ID_MAX],
+			size_t *n_ids)
+{
+	char *in = fs_join(src, "config.json"), *outp = fs_join(dst, "config.json");
+	char *text = NULL, *cfg = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!in || !outp) {
+		rc = vmc_error_oom();
+		goto out;
+	}
+	rc = fs_read_file(in, CHV_CONFIG_MAX, &text, &len);
+	if (rc == 0)
+		rc = chv_restore_config(text, len, old_dir, new_dir, &cfg, ids, n_ids);
+	if (rc == 0)
+		rc = fs_write_atomic(outp, cfg, strlen(cfg), 0600, 0);
+	else
+		rc = vmc_error_prefix(rc, "%s", in);
+out:
+	free(cfg);
 	free(text);
 	free(in);
-	free(out);
+	free(outp);
 	return rc;
 }
 
@@ -170,7 +186,7 @@ static int link_rest(const char *src, const char *dst)
 int chv_restore(struct backend_vm *vm, int timeout_ms)
 {
 	char *src = NULL, *dst = NULL, *origin = NULL, *old_dir = NULL;
-	char ids[VMC_DEVICES_MAX][64];
+	char ids[VMC_DEVICES_MAX][CHV_DEVICE_ID_MAX];
 	const char *id_ptrs[VMC_DEVICES_MAX];
 	size_t n_ids = 0;
 	int rc;

@@ -47,6 +47,16 @@ int chv_tap_check(const char *name);
 int chv_tap_open(const char *name, int *fd);
 
 /* chv_snapshot.c */
+#define CHV_CONFIG_MAX (4 * 1024 * 1024) /* CH's own API body limit */
+#define CHV_DEVICE_ID_MAX 64
+/* The config.json of a CH snapshot (untrusted bytes, at most
+ * CHV_CONFIG_MAX) made ready for a restore: every string starting with
+ * "<old_dir>/" (NULL or "": none) starts with "<new_dir>/" instead, and
+ * the NICs' device ids, in order, go to ids[*n_ids]. *out: the rewritten
+ * JSON (malloc'd). VMC_EPROTO (not a JSON object, a NIC without a valid
+ * id, too deep), VMC_EINVAL (too big), VMC_ENOMEM. */
+int chv_restore_config(const char *text, size_t len, const char *old_dir, const char *new_dir,
+		       char **out, char ids[VMC_DEVICES_MAX][CHV_DEVICE_ID_MAX], size_t *n_ids);
 int chv_snapshot(struct backend_vm *vm, const char *dir, int timeout_ms);
 int chv_restore(struct backend_vm *vm, int timeout_ms);
 

@@ -32,6 +32,7 @@
 #include "backend/backend.h"
 #include "backend/chv_event.h"
 #include "backend/chv_probe.h"
+#include "backend/chv_vm.h"
 #include "backend/virtiofs.h"
 #include "core/config.h"
 #include "core/fsutil.h"
@@ -266,6 +267,30 @@ static void chv_argv__vsock(void **state)
 	assert_int_equal(backend_qemu_ops.validate(cfg), VMC_EUNSUPPORTED);
 	assert_non_null(strstr(vmc_error_last(), "vsock"));
 	vmc_config_free(cfg);
+}
+
+static void chv_argv__restore_config_rewrite(void **state)
+{
+	static const char in[] =
+		"{\"disks\":[{\"path\":\"/s/old/seed.iso\",\"id\":\"_disk0\"},"
+		"{\"path\":\"/s/older/x.img\",\"id\":\"_disk1\"}],"
+		"\"net\":[{\"mac\":\"52:54:00:00:00:01\",\"id\":\"_net2\"}],"
+		"\"vsock\":{\"cid\":7,\"socket\":\"/s/old/vsock.sock\"}}";
+	char ids[VMC_DEVICES_MAX][CHV_DEVICE_ID_MAX], *out = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(chv_restore_config(in, strlen(in), "/s/old", "/s/new", &out, ids, &n), 0);
+	assert_non_null(strstr(out, "\"/s/new/seed.iso\""));
+	assert_non_null(strstr(out, "\"/s/new/vsock.sock\""));
+	assert_non_null(strstr(out, "\"/s/older/x.img\"")); /* a prefix, not the directory */
+	assert_null(strstr(out, "/s/old/"));
+	assert_int_equal(n, 1);
+	assert_string_equal(ids[0], "_net2");
+	free(out);
+	assert_int_equal(chv_restore_config("{\"net\":[{}]}", 12, "/s/old", "/s/new", &out, ids,
+					    &n), VMC_EPROTO);
+	assert_null(out);
 }
 
 static void chv_argv__bzimage_refused(void **state)
@@ -639,6 +664,7 @@ int main(void)
 		T(chv_argv__representative_config),
 		T(chv_argv__resize_head_room),
 		T(chv_argv__vsock),
+		T(chv_argv__restore_config_rewrite),
 		T(chv_argv__path_with_quote_refused),
 		T(chv_argv__bzimage_refused),
 		T(chv_argv__elf_without_pvh_note_refused),
