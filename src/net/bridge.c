@@ -366,7 +366,33 @@ static const char *record_netns(const struct hostrec *r)
 	return "";
 }
 
+static int undo_locked(const char *dir, const char *nets_dir);
+
 int bridge_net_undo(const char *dir, const char *nets_dir)
+{
+	char *path;
+	int rc, lock = -1;
+
+	/* one undo of a network at a time (two recovery passes, two rm) */
+	path = fs_join(dir, ".undo.lock");
+	if (!path)
+		return vmc_error_oom();
+	lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (lock < 0)
+		return errno == ENOENT ? 0 : vmc_error_set_errno(VMC_EIO, errno, "cannot lock '%s'",
+								   dir);
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			close(lock);
+			return vmc_error_set_errno(VMC_EIO, errno, "cannot lock '%s'", dir);
+		}
+	rc = undo_locked(dir, nets_dir);
+	close(lock);
+	return rc;
+}
+
+static int undo_locked(const char *dir, const char *nets_dir)
 {
 	struct hostrec r;
 	const char *ns;
@@ -376,7 +402,7 @@ int bridge_net_undo(const char *dir, const char *nets_dir)
 	rc = hostrec_read(dir, &r);
 	if (rc == VMC_ENOTFOUND) {
 		vmc_error_clear();
-		return 0;
+		return 0; /* undone meanwhile, or never recorded */
 	}
 	if (rc < 0)
 		return rc;

@@ -13,7 +13,8 @@
  * SIGKILLs itself (VMC_TEST_CRASH_AT) after making the bridge; its bridge
  * is left; the next create (of another network, dying after its NAT
  * chain) undoes it first; that one's bridge and table are left, and the
- * next vmc_network_list() undoes them. Also: a two-queue TAP (tap.c) exists while its fds are open and
+ * next vmc_network_list() undoes them (three processes listing at once:
+ * all succeed, one undoes). Also: a two-queue TAP (tap.c) exists while its fds are open and
  * vanishes with them. With --netns (vmc_network_create_bridge's netns), the
  * bridge lives in a named namespace vmc makes, the guest's TAP joins it
  * there (the guest pings .1; two TAP queues, the guest sees a two-queue
@@ -410,10 +411,31 @@ static void net_bridge__recovery_undoes_a_crashed_create(void **state)
 	snprintf(dir, sizeof(dir), "%s/networks/crash1", H.state_dir);
 	assert_int_equal(stat(dir, &st), -1);
 
+	/* three recovery passes at once (two children and this process):
+	 * one undoes, the others wait for it and find nothing left */
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		assert_true(kids[k] >= 0);
+		if (kids[k] == 0) {
+			vmc_manager *m = NULL;
+			vmc_network_info *a = NULL;
+			size_t c = 0;
+
+			_exit(vmc_manager_open(&m, H.state_dir) == 0 &&
+				      vmc_network_list(m, &a, &c) == 0 && c == 0 ? 0 : 1);
+		}
+	}
 	assert_int_equal(vmc_manager_open(&mgr, H.state_dir), 0);
 	assert_int_equal(vmc_network_list(mgr, &all, &n), 0); /* the recovery pass */
 	assert_int_equal(n, 0);
 	vmc_free(all);
+	for (int k = 0; k < 2; k++) {
+		int status = -1;
+
+		assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
 	vmc_links(links);
 	assert_string_equal(links, "");
 	nft_tables(tables, sizeof(tables));
