@@ -45,7 +45,7 @@
 
 #define CHV_API_PASS_FD 3
 #define CHV_EVENT_PASS_FD 4
-#define CHV_TAP_PASS_FD 5  /* NIC i's TAP is fd 5 + i in CH */
+#define CHV_TAP_PASS_FD 5  /* the NICs' TAP fds are 5, 6, ... in CH, NIC by NIC */
 #define CHV_VSOCK_FILE "vsock.sock" /* see vmc_manager_vsock_path() */
 #define CHV_VERSION_TIMEOUT_MS 5000
 
@@ -78,6 +78,12 @@ static int chv_value(const char *what, const char *v, char *out, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		return vmc_error_set(VMC_EINVAL, "%s '%s' is too long", what, v);
 	return 0;
+}
+
+/* TAP fds (queue pairs) of a NIC: a bridge NIC's queues, else one. */
+static unsigned int nic_fds(const struct vmc_nic *nic)
+{
+	return nic->kind == VMC_NIC_BRIDGE && nic->queues > 1 ? nic->queues : 1;
 }
 
 /* vm_dir: where the manager wrote the VM's seed.iso ("" when probing). */
@@ -156,9 +162,20 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const
 		ADD("path=%s,image_type=raw,serial=%s", val, CONFIG_IMAGE_ROOT_SERIAL);
 	}
 	/* TAPs as fds the shim opened (chv_tap.c): CH needs no CAP_NET_ADMIN */
-	for (size_t i = 0; i < cfg->n_nics; i++) {
+	for (size_t i = 0, fd = CHV_TAP_PASS_FD; i < cfg->n_nics; i++) {
+		unsigned int q = nic_fds(&cfg->nics[i]);
+		char list[CHV_TAP_FDS_MAX * 4 + 4] = "";
+
 		ADD("--net");
-		ADD("fd=%d,mac=%s", CHV_TAP_PASS_FD + (int)i, cfg->nics[i].mac);
+		if (q == 1) {
+			ADD("fd=%zu,mac=%s", fd++, cfg->nics[i].mac);
+			continue;
+		}
+		/* a multi-queue TAP: an fd per queue pair, num_queues counts rx + tx */
+		for (unsigned int k = 0; k < q; k++, fd++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%zu",
+				 k ? "," : "", fd);
+		ADD("fd=[%s],num_queues=%u,mac=%s", list, 2 * q, cfg->nics[i].mac);
 	}
 	if (cfg->vsock_cid) {
 		char sock[PATH_MAX];
@@ -195,6 +212,7 @@ static int chv_validate(const struct vmc_config *cfg)
 {
 	char binary[PATH_MAX];
 	int rc, major, minor;
+	unsigned int total_fds = 0;
 
 	rc = chv_binary_find(binary, sizeof(binary));
 	if (rc == 0)
@@ -214,10 +232,11 @@ static int chv_validate(const struct vmc_config *cfg)
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < cfg->n_nics; i++) {
-		if (cfg->nics[i].kind == VMC_NIC_BRIDGE && cfg->nics[i].queues > 1)
-			return vmc_error_set(VMC_EUNSUPPORTED, "nic %zu: multi-queue NICs (%u queues) "
-					     "are not passed to Cloud Hypervisor yet; use the qemu "
-					     "backend or one queue", i, cfg->nics[i].queues);
+		total_fds += nic_fds(&cfg->nics[i]);
+		if (nic_fds(&cfg->nics[i]) > cfg->cpus)
+			return vmc_error_set(VMC_EINVAL, "nic %zu: %u queues need as many vCPUs on "
+					     "Cloud Hypervisor (cpus is %u)", i,
+					     nic_fds(&cfg->nics[i]), cfg->cpus);
 		if (cfg->nics[i].kind == VMC_NIC_BRIDGE)
 			continue; /* the shim makes its TAP */
 		if (cfg->nics[i].kind != VMC_NIC_TAP)
@@ -229,9 +248,9 @@ static int chv_validate(const struct vmc_config *cfg)
 		if (rc < 0)
 			return vmc_error_prefix(rc, "nic %zu", i);
 	}
-	if (cfg->n_nics > SPAWN_MAX_PASS_FDS - 2)
-		return vmc_error_set(VMC_EUNSUPPORTED, "at most %d NICs on Cloud Hypervisor",
-				     SPAWN_MAX_PASS_FDS - 2);
+	if (total_fds > CHV_TAP_FDS_MAX)
+		return vmc_error_set(VMC_EUNSUPPORTED, "at most %d NIC queues in all on Cloud "
+				     "Hypervisor", CHV_TAP_FDS_MAX);
 	rc = launch_check_max(cfg, "chv", 1);
 	if (rc < 0)
 		return rc;
@@ -263,7 +282,7 @@ static void chv_free(struct backend_vm *vm)
 	close_fd(&vm->api_listen_fd);
 	close_fd(&vm->event_rd);
 	close_fd(&vm->event_wr);
-	for (size_t i = 0; i < vm->n_taps; i++)
+	for (size_t i = 0; i < vm->n_tap_fds; i++)
 		close_fd(&vm->tap_fds[i]);
 	for (size_t i = 0; i < vm->n_vfs; i++)
 		virtiofs_release(&vm->vfs[i]);
@@ -314,7 +333,7 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	if (!vm)
 		return vmc_error_oom();
 	vm->api_listen_fd = vm->event_rd = vm->event_wr = -1;
-	for (size_t i = 0; i < VMC_DEVICES_MAX; i++)
+	for (size_t i = 0; i < CHV_TAP_FDS_MAX; i++)
 		vm->tap_fds[i] = -1;
 	chv_event_reader_init(&vm->events, on_event, vm);
 	rc = chv_binary_find(binary, sizeof(binary));
@@ -360,14 +379,22 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 		 * in the network's namespace when it has one */
 		if (cfg->nics[i].kind == VMC_NIC_BRIDGE) {
 			rc = netns_of_network(launch->vm_dir, cfg->nics[i].tap, ns, sizeof(ns));
+			if (rc == 0 && vm->n_tap_fds + nic_fds(&cfg->nics[i]) > CHV_TAP_FDS_MAX)
+				rc = vmc_error_set(VMC_EINVAL, "too many NIC queues");
 			if (rc == 0)
-				rc = tap_open_for_nic(&cfg->nics[i], ns, 1, &vm->tap_fds[i], ifname);
-		} else
-			rc = chv_tap_open(cfg->nics[i].tap, &vm->tap_fds[i]);
-		if (rc == 0)
-			vm->n_taps++;
-		else
+				rc = tap_open_for_nic(&cfg->nics[i], ns, nic_fds(&cfg->nics[i]),
+						      &vm->tap_fds[vm->n_tap_fds], ifname);
+		} else if (vm->n_tap_fds >= CHV_TAP_FDS_MAX) {
+			rc = vmc_error_set(VMC_EINVAL, "too many NIC queues");
+		} else {
+			rc = chv_tap_open(cfg->nics[i].tap, &vm->tap_fds[vm->n_tap_fds]);
+		}
+		if (rc == 0) {
+			vm->nic_fds[vm->n_taps++] = nic_fds(&cfg->nics[i]);
+			vm->n_tap_fds += nic_fds(&cfg->nics[i]);
+		} else {
 			rc = vmc_error_prefix(rc, "nic %zu", i);
+		}
 	}
 	/* virtiofsd per share, started by the shim before CH connects to it */
 	for (size_t i = 0; rc == 0 && i < cfg->n_shares; i++) {
@@ -391,7 +418,7 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	launch->pass_fds[1] = vm->event_wr;
 	launch->pass_to[1] = CHV_EVENT_PASS_FD;
 	launch->n_pass_fds = 2;
-	for (size_t i = 0; !vm->restore_dir && i < vm->n_taps; i++) {
+	for (size_t i = 0; !vm->restore_dir && i < vm->n_tap_fds; i++) {
 		launch->pass_fds[launch->n_pass_fds] = vm->tap_fds[i];
 		launch->pass_to[launch->n_pass_fds++] = CHV_TAP_PASS_FD + (int)i;
 	}
@@ -415,7 +442,7 @@ static int chv_attach(struct backend_vm *vm, pid_t pid, int timeout_ms,
 	 * and the socket file stays bound while CH keeps the listener. */
 	close_fd(&vm->event_wr);
 	close_fd(&vm->api_listen_fd);
-	for (size_t i = 0; !vm->restore_dir && i < vm->n_taps; i++)
+	for (size_t i = 0; !vm->restore_dir && i < vm->n_tap_fds; i++)
 		close_fd(&vm->tap_fds[i]); /* a restore sends them with vm.restore */
 	rc = chv_api_vmm_ping(vm->api, timeout_ms, &version);
 	free(version);

@@ -416,23 +416,29 @@ int chv_api_vm_snapshot(struct chv_client *c, const char *dir, int timeout_ms)
 
 int chv_api_vm_restore(struct chv_client *c, const char *dir, int resume, int timeout_ms)
 {
-	return chv_api_vm_restore_net(c, dir, resume, NULL, NULL, 0, timeout_ms);
+	return chv_api_vm_restore_net(c, dir, resume, NULL, NULL, 0, NULL, timeout_ms);
 }
 
 int chv_api_vm_restore_net(struct chv_client *c, const char *dir, int resume,
-			   const char *const *net_ids, const int *fds, size_t n, int timeout_ms)
+			   const char *const *net_ids, const unsigned int *num_fds, size_t n,
+			   const int *fds, int timeout_ms)
 {
 	json_t *obj = json_pack("{s:b}", "resume", resume), *arr = n ? json_array() : NULL;
 	char *body = NULL;
+	size_t total = 0;
 	int rc;
 
-	for (size_t i = 0; obj && arr && i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:i}", "id", net_ids[i], "num_fds", 1));
+	for (size_t i = 0; obj && arr && i < n; i++) {
+		json_array_append_new(arr, json_pack("{s:s, s:i}", "id", net_ids[i], "num_fds",
+						     (int)num_fds[i]));
+		total += num_fds[i];
+	}
 	if (obj && arr)
 		json_object_set_new(obj, "net_fds", arr);
 	rc = url_body("source_url", dir, obj, &body);
 	if (rc == 0)
-		rc = chv_client_request(c, "PUT", "vm.restore", body, fds, n, timeout_ms, NULL, NULL);
+		rc = chv_client_request(c, "PUT", "vm.restore", body, fds, total, timeout_ms, NULL,
+					NULL);
 	free(body);
 	return rc;
 }

@@ -55,10 +55,12 @@ int chv_api_vmm_shutdown(struct chv_client *c, int timeout_ms);
 int chv_api_vm_snapshot(struct chv_client *c, const char *dir, int timeout_ms);
 /* PUT vm.restore {"source_url": "file://DIR", "resume": resume}. */
 int chv_api_vm_restore(struct chv_client *c, const char *dir, int resume, int timeout_ms);
-/* The same with one TAP fd per NIC: "net_fds": [{"id": net_ids[i],
- * "num_fds": 1}...] and fds[0..n) as SCM_RIGHTS, in that order. */
+/* The same with the NICs' TAP fds: "net_fds": [{"id": net_ids[i],
+ * "num_fds": num_fds[i]}...] for the n NICs, and all their fds (the sum
+ * of num_fds, NIC by NIC) as SCM_RIGHTS. */
 int chv_api_vm_restore_net(struct chv_client *c, const char *dir, int resume,
-			   const char *const *net_ids, const int *fds, size_t n, int timeout_ms);
+			   const char *const *net_ids, const unsigned int *num_fds, size_t n,
+			   const int *fds, int timeout_ms);
 
 /* PUT vm.resize {"desired_vcpus": vcpus, "desired_ram": ram_bytes}; a 0
  * leaves that member out. */

@@ -219,9 +219,9 @@ int chv_restore(struct backend_vm *vm, int timeout_ms)
 		id_ptrs[i] = ids[i];
 	/* each NIC gets its TAP again, as a fresh fd in SCM_RIGHTS */
 	if (rc == 0)
-		rc = chv_api_vm_restore_net(vm->api, dst, 0, id_ptrs, vm->tap_fds, n_ids,
-					    timeout_ms);
-	for (size_t i = 0; i < vm->n_taps; i++) {
+		rc = chv_api_vm_restore_net(vm->api, dst, 0, id_ptrs, vm->nic_fds, n_ids,
+					    vm->tap_fds, timeout_ms);
+	for (size_t i = 0; i < vm->n_tap_fds; i++) {
 		if (vm->tap_fds[i] >= 0)
 			close(vm->tap_fds[i]); /* CH has its copies */
 		vm->tap_fds[i] = -1;

@@ -12,8 +12,10 @@
 #include "backend/chv_api.h"
 #include "backend/chv_event.h"
 #include "backend/virtiofs.h"
+#include "core/spawn.h"
 
 #define CHV_CMD_TIMEOUT_MS 5000
+#define CHV_TAP_FDS_MAX (SPAWN_MAX_PASS_FDS - 2) /* beside the API and event fds */
 /* CH's own files (config.json, state.json, memory-ranges) go into this
  * subdirectory of a vmc snapshot, beside vmc's config.json and
  * snapshot.json; CH's config holds paths inside the VM's directory, which
@@ -29,8 +31,12 @@ struct backend_vm {
 	char *restore_dir;          /* the vmc snapshot to restore, or NULL */
 	int api_listen_fd;
 	int event_rd, event_wr;
-	int tap_fds[VMC_DEVICES_MAX];      /* per NIC, -1 once CH has its copy */
-	size_t n_taps;
+	/* the NICs' TAP fds, NIC by NIC, one per queue pair (-1 once CH has
+	 * its copies); NIC i has nic_fds[i] of them */
+	int tap_fds[CHV_TAP_FDS_MAX];
+	size_t n_tap_fds;
+	unsigned int nic_fds[VMC_DEVICES_MAX];
+	size_t n_taps;                     /* NICs */
 	struct virtiofs_daemon vfs[VMC_DEVICES_MAX];
 	size_t n_vfs;
 	struct chv_event_reader events;

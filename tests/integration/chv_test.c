@@ -108,7 +108,7 @@ static int teardown(void **state)
 	static const char *const names[] = { "basic", "victim", "reboot", "errors", "deaf",
 					      "dies", "garbled", "rules", "taps", "snap", "snap2",
 					      "snap3", "grow", "tapvm", "tapvm2", "fsvm",
-					      "panics", "brvm", "vsockvm" };
+					      "panics", "brvm", "brvm2", "vsockvm" };
 	struct target *t = *state;
 
 	/* a failed test must not leave its VM running */
@@ -964,6 +964,7 @@ static void chv__guest_panic_through_pvpanic(void **state)
 static void chv__bridge_nic(void **state)
 {
 	struct target *t = *state;
+	char dir[512];
 	vmc_config *cfg;
 	vmc_state st;
 	char *log;
@@ -978,6 +979,9 @@ static void chv__bridge_nic(void **state)
 	}
 	cfg = chv_config("brvm");
 	assert_int_equal(vmc_config_add_nic(cfg, VMC_NIC_BRIDGE, "chvbr", NULL, NULL, NULL), 0);
+	/* two queue pairs: a multi-queue TAP, an fd per pair, a vCPU per pair */
+	assert_int_equal(vmc_config_set_nic_queues(cfg, 0, 2), 0);
+	assert_int_equal(vmc_config_set_cpus(cfg, 2), 0);
 	rc = vmc_manager_start(t->mgr, cfg);
 	if (rc != 0)
 		print_error("start: %s\n", vmc_error_last());
@@ -990,10 +994,27 @@ static void chv__bridge_nic(void **state)
 	if (t == &double_target) {
 		log = vmm_log("brvm");
 		assert_non_null(strstr(log, "TAP fd 5 is vmct"));
+		assert_non_null(strstr(log, "TAP fd 6 is vmct"));
 		free(log);
 	}
+	/* restored: a new TAP in the bridge, both queues' fds in vm.restore */
+	snprintf(dir, sizeof(dir), "%s/br.d", H.state_dir);
+	assert_int_equal(vmc_manager_snapshot(t->mgr, "brvm", dir), 0);
 	assert_int_equal(vmc_manager_kill(t->mgr, "brvm"), 0);
 	assert_int_equal(vmc_manager_remove(t->mgr, "brvm", 1), 0);
+	rc = vmc_manager_restore(t->mgr, dir, "brvm2", NULL);
+	if (rc != 0)
+		print_error("restore: %s\n", vmc_error_last());
+	assert_int_equal(rc, 0);
+	assert_int_equal(vmc_manager_wait(t->mgr, "brvm2", VMC_STATE_READY, 20000, &st), 0);
+	if (t == &double_target) {
+		log = vmm_log("brvm2");
+		assert_non_null(strstr(log, "received 2 TAP fd(s) via SCM_RIGHTS"));
+		free(log);
+	}
+	assert_int_equal(vmc_manager_kill(t->mgr, "brvm2"), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "brvm2", 1), 0);
+	assert_int_equal(fs_remove_tree(dir), 0);
 	assert_int_equal(vmc_network_remove(t->mgr, "chvbr"), 0);
 }
 
