@@ -711,7 +711,7 @@ VMC_EXTERN int vmc_image_pull(char **out, vmc_image_store *store, const char *re
 
 /* Switch networks: a vmc-switch process per network forwards Ethernet
  * frames between the VM NICs on it (VMC_NIC_SWITCH), and nothing else:
- * no host link, no route out. A network lives in <state>/networks/<name>/;
+ * no route out, and no host link unless asked (VMC_NETWORK_HOST_PORT). A network lives in <state>/networks/<name>/;
  * its switch runs detached, survives the program that started it and is
  * re-adopted by any process (pid and start time). A switch found dead is
  * started again by vmc_manager_start() of a VM on it and by
@@ -731,6 +731,19 @@ VMC_EXTERN int vmc_image_pull(char **out, vmc_image_store *store, const char *re
  * network's), VMC_EBUSY (no free subnet), VMC_ENOTFOUND (no vmc-switch
  * binary: set VMC_SWITCH), VMC_ETIMEOUT or VMC_EIO. */
 VMC_EXTERN int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_cidr);
+
+/* Gives a switch network a host port: vmc-switch opens a TAP device
+ * ("vmcs<N>", gone when the switch exits) with the subnet's .1, so the
+ * host routes to the network's guests (and they to it), and `--publish`
+ * works through switch NICs on it. Needs CAP_NET_ADMIN. */
+#define VMC_NETWORK_HOST_PORT 0x2u
+
+/* vmc_network_create() with `flags`: 0 or VMC_NETWORK_HOST_PORT. The
+ * flags are recorded with the network at its creation (an existing
+ * network keeps its own). Same returns, and VMC_EIO when the host port
+ * cannot be made (without CAP_NET_ADMIN): nothing is left then. */
+VMC_EXTERN int vmc_network_create_switch(vmc_manager *mgr, const char *name,
+					 const char *subnet_cidr, unsigned int flags);
 
 /* Stops network `name`'s switch and removes its directory. Refused with
  * VMC_EBUSY while a VM (running or not, until it is removed) has a NIC on

@@ -14,7 +14,7 @@
 #include "cli.h"
 #include "output.h"
 
-enum { OPT_SUBNET = 1, OPT_TYPE, OPT_NAT, OPT_UPLINK, OPT_NETNS };
+enum { OPT_SUBNET = 1, OPT_TYPE, OPT_NAT, OPT_UPLINK, OPT_NETNS, OPT_HOST };
 
 static json_t *network_json(const vmc_network_info *n)
 {
@@ -49,6 +49,7 @@ static int net_create(struct cli_ctx *ctx, const struct cli_command *cmd, int ar
 						  { "nat", 0, 0, OPT_NAT },
 						  { "uplink", 0, 1, OPT_UPLINK },
 						  { "netns", 0, 1, OPT_NETNS },
+						  { "host", 0, 0, OPT_HOST },
 						  { NULL, 0, 0, 0 } };
 	const char *pos[1], *values[CLI_COLLECT_MAX_ID] = { NULL };
 	const vmc_network_info *info;
@@ -65,6 +66,8 @@ static int net_create(struct cli_ctx *ctx, const struct cli_command *cmd, int ar
 		return cli_usage_error(cmd, "--type: expected switch or bridge");
 	if (!bridge && (values[OPT_NAT] || values[OPT_UPLINK] || values[OPT_NETNS]))
 		return cli_usage_error(cmd, "--nat, --uplink and --netns are for --type bridge");
+	if (bridge && values[OPT_HOST])
+		return cli_usage_error(cmd, "--host is for switch networks (a bridge has the host)");
 	if (values[OPT_UPLINK] && !values[OPT_NAT])
 		return cli_usage_error(cmd, "--uplink needs --nat");
 	rc = cli_manager(ctx);
@@ -75,7 +78,8 @@ static int net_create(struct cli_ctx *ctx, const struct cli_command *cmd, int ar
 					       values[OPT_NAT] ? VMC_NETWORK_NAT : 0,
 					       values[OPT_UPLINK], values[OPT_NETNS]);
 	else
-		rc = vmc_network_create(ctx->mgr, pos[0], values[OPT_SUBNET]);
+		rc = vmc_network_create_switch(ctx->mgr, pos[0], values[OPT_SUBNET],
+					       values[OPT_HOST] ? VMC_NETWORK_HOST_PORT : 0);
 	if (rc < 0)
 		return cli_fail(rc, "net create '%s'", pos[0]);
 	info = find_network(ctx, pos[0], &all);
@@ -179,11 +183,12 @@ static int cmd_net(struct cli_ctx *ctx, const struct cli_command *cmd, int argc,
 
 const struct cli_command cli_cmd_net = {
 	.name = "net",
-	.usage = "net create NAME [--subnet CIDR] [--type switch|bridge [--nat [--uplink IF]]"
-		 " [--netns NS]] | net ls | net rm NAME",
+	.usage = "net create NAME [--subnet CIDR] [--host] [--type switch|bridge [--nat"
+		 " [--uplink IF]] [--netns NS]] | net ls | net rm NAME",
 	.help = "Switch networks (the default type): VMs started with --net switch:NAME\n"
 		"reach each other through the network's switch (a vmc-switch process) and\n"
-		"nothing else.\n"
+		"nothing else; with --host (root) the switch also gives the host a TAP\n"
+		"vmcsN with the subnet's .1, so the host reaches them (and --publish works).\n"
 		"Bridge networks (--type bridge, Linux, root): a host bridge vmc-NAME holding\n"
 		"the subnet's .1, the VMs' gateway; VMs started with --net bridge:NAME get a\n"
 		"TAP in it that vanishes with the VM. --nat masquerades what leaves the\n"

@@ -280,7 +280,7 @@ static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore
 	if (rc == 0)
 		rc = mgr_net_validate(mgr, cfg);
 	if (rc == 0)
-		rc = fwd_plan_check(cfg);
+		rc = fwd_plan_check(cfg, mgr->state_dir);
 	if (rc < 0)
 		return vmc_error_prefix(rc, "vm '%s'", cfg->name);
 	rc = paths_find_shim(mgr->shim_path, &shim);

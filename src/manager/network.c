@@ -424,7 +424,8 @@ static int net_create(vmc_manager *mgr, const char *name, const char *subnet_cid
 					  b.nat, "uplink", b.uplink, "netns", b.netns));
 	else if (rc == 0)
 		rc = write_json(dir, "config.json",
-				json_pack("{s:i, s:s}", "version", 1, "subnet", net_s));
+				json_pack("{s:i, s:s, s:b}", "version", 1, "subnet", net_s, "host",
+					  (kind->flags & VMC_NETWORK_HOST_PORT) != 0));
 	close(lock);
 	lock = -1;
 	if (rc == 0 && kind->type == VMC_NETWORK_BRIDGE)
@@ -457,6 +458,18 @@ int vmc_network_create(vmc_manager *mgr, const char *name, const char *subnet_ci
 {
 	struct net_kind k = { VMC_NETWORK_SWITCH, 0, NULL, NULL };
 
+	if (mgr)
+		net_recover(mgr);
+	return net_create(mgr, name, subnet_cidr, &k);
+}
+
+int vmc_network_create_switch(vmc_manager *mgr, const char *name, const char *subnet_cidr,
+			      unsigned int flags)
+{
+	struct net_kind k = { VMC_NETWORK_SWITCH, flags, NULL, NULL };
+
+	if (flags & ~VMC_NETWORK_HOST_PORT)
+		return vmc_error_set(VMC_EINVAL, "invalid network flags 0x%x", flags);
 	if (mgr)
 		net_recover(mgr);
 	return net_create(mgr, name, subnet_cidr, &k);

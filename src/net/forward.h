@@ -90,13 +90,15 @@ void fwd_format_addr(const struct sockaddr *sa, char *buf, size_t len);
 /* ---- forward_plan.c: from a VM config ---- */
 
 /* The NIC a config's forwards go through: the first user-mode NIC (QEMU's
- * hostfwd), else the first NIC the host can route to. -1 if none (then
- * fwd_plan_check() fails). */
-int fwd_plan_nic(const struct vmc_config *cfg);
+ * hostfwd), else the first NIC the host can route to: TAP, bridge, or a
+ * switch network with a host port (looked up under state_dir, the
+ * manager's; NULL: switch networks count as unreachable). -1 if none
+ * (then fwd_plan_check() fails). */
+int fwd_plan_nic(const struct vmc_config *cfg, const char *state_dir);
 /* Refuses forwards no NIC can carry, before anything starts: none at all,
  * or only switch networks (the host has no way into them). Returns 0 or
  * VMC_EINVAL with a message. */
-int fwd_plan_check(const struct vmc_config *cfg);
+int fwd_plan_check(const struct vmc_config *cfg, const char *state_dir);
 /* Binds every forward of cfg the shim serves and checks the ports QEMU's
  * hostfwd will bind are free. For an IPv6 host address on a user-mode NIC
  * it picks a free IPv4 loopback port for hostfwd and records it in the

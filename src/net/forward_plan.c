@@ -8,35 +8,61 @@
  * itself, towards the NIC's static address or the ready line's ip=; for
  * a bridge network in its own namespace (--netns), the sockets towards
  * the guest are made in that namespace. Switch networks have no host
- * port, so the host cannot reach them.
+ * port unless made with one (VMC_NETWORK_HOST_PORT: a TAP in the
+ * switch holds the subnet's .1), so the host cannot reach them otherwise.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "core/config.h"
 #include "core/error.h"
+#include "core/fsutil.h"
 #include "net/forward.h"
 #include "net/netns.h"
+#include "net/port_client.h"
 
-int fwd_plan_nic(const struct vmc_config *cfg)
+/* 1 if switch network `net` has a host port (its config.json says so). */
+static int switch_has_host(const char *state_dir, const char *net)
+{
+	char *dir = state_dir ? netport_net_dir(state_dir, net) : NULL;
+	char *path = dir ? fs_join(dir, "config.json") : NULL, *text = NULL;
+	json_t *cfg = NULL;
+	int yes = 0;
+
+	if (path && fs_read_file(path, 4096, &text, NULL) == 0)
+		cfg = json_loads(text, 0, NULL);
+	yes = json_is_true(json_object_get(cfg, "host"));
+	vmc_error_clear(); /* no such network: not reachable, that is all */
+	json_decref(cfg);
+	free(text);
+	free(path);
+	free(dir);
+	return yes;
+}
+
+int fwd_plan_nic(const struct vmc_config *cfg, const char *state_dir)
 {
 	for (size_t i = 0; i < cfg->n_nics; i++)
 		if (cfg->nics[i].kind == VMC_NIC_USER)
 			return (int)i;
 	for (size_t i = 0; i < cfg->n_nics; i++)
-		if (cfg->nics[i].kind != VMC_NIC_SWITCH)
+		if (cfg->nics[i].kind != VMC_NIC_SWITCH ||
+		    switch_has_host(state_dir, cfg->nics[i].tap))
 			return (int)i;
 	return -1;
 }
 
-int fwd_plan_check(const struct vmc_config *cfg)
+int fwd_plan_check(const struct vmc_config *cfg, const char *state_dir)
 {
-	if (cfg->n_forwards == 0 || fwd_plan_nic(cfg) >= 0)
+	if (cfg->n_forwards == 0 || fwd_plan_nic(cfg, state_dir) >= 0)
 		return 0;
 	if (cfg->n_nics == 0)
 		return vmc_error_set(VMC_EINVAL, "--publish %u: the vm has no NIC to forward "
@@ -44,7 +70,8 @@ int fwd_plan_check(const struct vmc_config *cfg)
 				     cfg->forwards[0].host_port);
 	return vmc_error_set(VMC_EINVAL, "--publish %u: switch network '%s' has no host port, "
 			     "so the host cannot reach its guests; publish through a user-mode, "
-			     "TAP or bridge NIC", cfg->forwards[0].host_port, cfg->nics[0].tap);
+			     "TAP or bridge NIC, or a switch network made with --host",
+			     cfg->forwards[0].host_port, cfg->nics[0].tap);
 }
 
 /* addr (no prefix) and port into ss. 0 or -1. */
@@ -193,12 +220,19 @@ static int plan_routed(struct fwd *f, const struct vmc_nic *nic, const struct vm
 
 int fwd_plan_apply(struct fwd *f, struct vmc_config *cfg, const char *vm_dir)
 {
-	int nic = fwd_plan_nic(cfg), rc = 0;
+	char *state = NULL;
+	int nic, rc = 0;
 
 	if (cfg->n_forwards == 0)
 		return 0;
+	if (vm_dir && netport_state_dir_of_vm(vm_dir, &state) < 0)
+		vmc_error_clear();
+	nic = fwd_plan_nic(cfg, state);
 	if (nic < 0)
-		return fwd_plan_check(cfg);
+		rc = fwd_plan_check(cfg, state);
+	free(state);
+	if (nic < 0)
+		return rc;
 	if (cfg->nics[nic].kind == VMC_NIC_BRIDGE && vm_dir) {
 		char ns[VMC_NAME_MAX + 1];
 

@@ -412,11 +412,12 @@ static int setup(struct vswitch *vs)
 	if (vs->ports_dirfd < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", vs->ports_dir);
 	remove_stale_ports(vs->ports_dir);
-	return 0;
+	return vsw_host_open(vs);
 }
 
 static void teardown(struct vswitch *vs)
 {
+	vsw_host_close(vs);
 	vsw_control_close_all(vs);
 	for (unsigned i = 0; i < SWITCH_PORTS_MAX; i++) {
 		if (vs->ports[i])
@@ -480,7 +481,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vswitch vs = { .epfd = -1, .ports_dirfd = -1, .signals.fd = -1,
-			      .control.fd = -1, .peers.fd = -1 };
+			      .control.fd = -1, .peers.fd = -1, .host_tap.fd = -1,
+			      .host_pair.fd = -1 };
 	struct epoll_event evs[64];
 	int report_fd = -1, c, rc;
 

@@ -98,6 +98,10 @@ struct vswitch {
 	int n_clients;
 	int stopping;
 
+	/* the host port (switch_host.c), fds -1 when the network has none */
+	struct vsw_watch host_tap, host_pair;
+	char host_if[16];
+
 	/* receive batch: VSW_BATCH buffers of SWITCH_FRAME_MAX + 1 bytes, so
 	 * an oversize datagram shows up as truncated and is counted */
 	uint8_t *rxbuf;
@@ -105,6 +109,10 @@ struct vswitch {
 	struct iovec rxv[VSW_BATCH];
 	unsigned dst[SWITCH_PORTS_MAX];
 };
+
+/* switch_host.c: opens the host port when config.json asks for one. */
+int vsw_host_open(struct vswitch *vs);
+void vsw_host_close(struct vswitch *vs);
 
 /* switch.c */
 int vsw_watch_add(struct vswitch *vs, struct vsw_watch *w, uint32_t events);

@@ -6,7 +6,8 @@
  * side, and a TAP device in it with 10.77.0.1/24 leads to guest T
  * (static 10.77.0.2 through vmc.net=). Guest U uses QEMU's user-mode NIC,
  * guest B a bridge network made with --netns (its own namespace, which
- * the shim's sockets towards the guest enter).
+ * the shim's sockets towards the guest enter), guest W a switch network
+ * made with --host (vmc-switch's TAP holds the subnet's .1).
  * Each guest serves HTTP (busybox httpd) and UDP echo (`/init udp-echo`).
  * Checked: TCP (a 1 MiB body, the request half-closed) and UDP through
  * 127.0.0.1 and ::1 for both guests; a published port with nothing behind
@@ -180,12 +181,16 @@ static int group_teardown(void **state)
 
 	(void)state;
 	const char *rm_b[] = { "rm", "-f", "b", NULL };
+	const char *rm_w[] = { "rm", "-f", "w", NULL };
 	const char *net_rm[] = { "net", "rm", "pubbr", NULL };
+	const char *net_rm_sw[] = { "net", "rm", "pubsw", NULL };
 
 	vmc(NULL, 0, rm_t);
 	vmc(NULL, 0, rm_u);
 	vmc(NULL, 0, rm_b);
+	vmc(NULL, 0, rm_w);
 	vmc(NULL, 0, net_rm);
+	vmc(NULL, 0, net_rm_sw);
 	harness_fini(&H);
 	netns_remove();
 	return 0;
@@ -411,6 +416,15 @@ static void publish__tap_and_user_nics(void **state)
 				"--", "sh", "-c", SCRIPT, NULL };
 	if (vmc(out, sizeof(out), run_b) != 0)
 		fail_msg("vmc run b: %s", out);
+	/* a switch network with a host port (a TAP of vmc-switch's) */
+	const char *sw_create[] = { "net", "create", "pubsw", "--host", NULL };
+	if (vmc(out, sizeof(out), sw_create) != 0)
+		fail_msg("vmc net create pubsw --host: %s", out);
+	const char *run_w[] = { "run", "-d", "--accel", accel(), "--name", "w", "--net",
+				"switch:pubsw", "--publish", "18380:80", "--publish", "18381:81/udp",
+				"--", "sh", "-c", SCRIPT, NULL };
+	if (vmc(out, sizeof(out), run_w) != 0)
+		fail_msg("vmc run w: %s", out);
 	/* the shim listens from the start, on both loopbacks */
 	assert_false(port_is_free(SOCK_STREAM, "127.0.0.1", 18080));
 	assert_false(port_is_free(SOCK_STREAM, "::1", 18080));
@@ -449,12 +463,16 @@ static void publish__tap_and_user_nics(void **state)
 	const char *wait_b[] = { "wait", "b", "--state", "ready", "--timeout", "150", NULL };
 	if (vmc(out, sizeof(out), wait_b) != 0)
 		fail_msg("guest b not ready: %s", out);
+	const char *wait_w[] = { "wait", "w", "--state", "ready", "--timeout", "150", NULL };
+	if (vmc(out, sizeof(out), wait_w) != 0)
+		fail_msg("guest w not ready: %s", out);
 	print_message("guests ready after %lld ms\n", (long long)(clock_mono_ms() - t0));
 	/* the workloads' servers start after READY: wait for the UDP one's
 	 * line (its absence, or an error instead, is in the failure) */
 	const char *logs_t[] = { "logs", "t", NULL };
 	const char *logs_u[] = { "logs", "u", NULL };
-	if (udp_echo_wait("t") < 0 || udp_echo_wait("u") < 0 || udp_echo_wait("b") < 0) {
+	if (udp_echo_wait("t") < 0 || udp_echo_wait("u") < 0 || udp_echo_wait("b") < 0 ||
+	    udp_echo_wait("w") < 0) {
 		char con[8192];
 		vmc(con, sizeof(con), logs_t);
 		if (strstr(con, "must run as PID 1")) {
@@ -474,6 +492,7 @@ static void publish__tap_and_user_nics(void **state)
 	check_serving("tap", 18080, 18081);
 	check_serving("user", 18180, 18181);
 	check_serving("bridge", 18280, 18281);
+	check_serving("switch with a host port", 18380, 18381);
 
 	/* nothing behind 18082: that client is reset, the forward serves on */
 	char buf[256];
@@ -488,6 +507,8 @@ static void publish__tap_and_user_nics(void **state)
 	assert_int_equal(vmc(out, sizeof(out), stop_u), 0);
 	const char *stop_b[] = { "stop", "b", NULL };
 	assert_int_equal(vmc(out, sizeof(out), stop_b), 0);
+	const char *stop_w[] = { "stop", "w", NULL };
+	assert_int_equal(vmc(out, sizeof(out), stop_w), 0);
 	const char *hosts[] = { "127.0.0.1", "::1" };
 	for (int h = 0; h < 2; h++) {
 		assert_true(port_is_free(SOCK_STREAM, hosts[h], 18080));
@@ -497,7 +518,15 @@ static void publish__tap_and_user_nics(void **state)
 		assert_true(port_is_free(SOCK_DGRAM, hosts[h], 18181));
 		assert_true(port_is_free(SOCK_STREAM, hosts[h], 18280));
 		assert_true(port_is_free(SOCK_DGRAM, hosts[h], 18281));
+		assert_true(port_is_free(SOCK_STREAM, hosts[h], 18380));
+		assert_true(port_is_free(SOCK_DGRAM, hosts[h], 18381));
 	}
+	/* the switch networks' vmc-switch processes stay until net rm */
+	const char *rm_w[] = { "rm", "w", NULL };
+	const char *rm_sw[] = { "net", "rm", "pubsw", NULL };
+	assert_int_equal(vmc(out, sizeof(out), rm_w), 0);
+	if (vmc(out, sizeof(out), rm_sw) != 0)
+		fail_msg("vmc net rm pubsw: %s", out);
 	assert_int_equal(procs_wait(H.state_dir), 0);
 	print_message("publish test took %lld ms\n", (long long)(clock_mono_ms() - t0));
 }

@@ -591,7 +591,7 @@ static void forward__plan_tap_nic_binds_both_loopbacks(void **state)
 					    NULL), 0);
 	assert_int_equal(vmc_config_add_port_forward(cfg, VMC_PROTO_TCP, NULL, port,
 						     ntohs(fx->guest.sin_port)), 0);
-	assert_int_equal(fwd_plan_check(cfg), 0);
+	assert_int_equal(fwd_plan_check(cfg, NULL), 0);
 	assert_int_equal(fwd_new(&fx->f, NULL), 0);
 	assert_int_equal(fwd_plan_apply(fx->f, cfg, NULL), 0);
 	assert_int_equal(fwd_waiting(fx->f), 0); /* static address: serving now */

@@ -235,15 +235,15 @@ static void qemu_argv__validate_refuses(void **state)
 	/* forwards without a NIC to carry them: refused by the manager
 	 * (net/forward_plan.c), for every backend */
 	assert_int_equal(vmc_config_add_port_forward(fx->cfg, VMC_PROTO_TCP, NULL, 8080, 80), 0);
-	assert_int_equal(fwd_plan_check(fx->cfg), VMC_EINVAL);
+	assert_int_equal(fwd_plan_check(fx->cfg, NULL), VMC_EINVAL);
 	assert_non_null(strstr(vmc_error_last(), "no NIC"));
 	/* only a switch network: the host has no way in */
 	assert_int_equal(vmc_config_add_nic(fx->cfg, VMC_NIC_SWITCH, "lan", NULL, NULL, NULL), 0);
-	assert_int_equal(fwd_plan_check(fx->cfg), VMC_EINVAL);
+	assert_int_equal(fwd_plan_check(fx->cfg, NULL), VMC_EINVAL);
 	assert_non_null(strstr(vmc_error_last(), "switch network 'lan' has no host port"));
 	assert_int_equal(vmc_config_add_nic(fx->cfg, VMC_NIC_TAP, "vmctap0", NULL, NULL, NULL), 0);
-	assert_int_equal(fwd_plan_check(fx->cfg), 0);
-	assert_int_equal(fwd_plan_nic(fx->cfg), 1);
+	assert_int_equal(fwd_plan_check(fx->cfg, NULL), 0);
+	assert_int_equal(fwd_plan_nic(fx->cfg, NULL), 1);
 }
 
 static void qemu_argv__validate_files(void **state)
