@@ -348,7 +348,7 @@ static int net_create(vmc_manager *mgr, const char *name, const char *subnet_cid
 	char *nets = NULL, *dir = NULL, *addrs = NULL, net_s[NETADDR_STRLEN], br[IFNAMSIZ];
 	struct netaddr_subnet want, *used = NULL;
 	struct bridge_net b = { 0 };
-	size_t n_used = 0;
+	size_t n_used = 0, n_other;
 	int rc, created = 0, lock = -1;
 
 	if (!mgr || !name || !config_name_valid(name))
@@ -391,13 +391,18 @@ static int net_create(vmc_manager *mgr, const char *name, const char *subnet_cid
 	}
 	created = 1;
 	rc = used_subnets(nets, name, &used, &n_used);
+	/* a bridge in this namespace must not take a subnet the host has */
+	n_other = n_used;
+	if (rc == 0 && kind->type == VMC_NETWORK_BRIDGE && !kind->netns)
+		rc = bridge_host_subnets(&used, &n_used);
 	if (rc == 0 && subnet_cidr) {
 		rc = netaddr_parse_subnet(subnet_cidr, &want);
 		for (size_t i = 0; rc == 0 && i < n_used; i++)
 			if (netaddr_overlap(&want, &used[i])) {
 				netaddr_format_subnet(&used[i], net_s);
-				rc = vmc_error_set(VMC_EEXISTS, "subnet %s overlaps %s of another "
-						   "network", subnet_cidr, net_s);
+				rc = vmc_error_set(VMC_EEXISTS, "subnet %s overlaps %s of %s",
+						   subnet_cidr, net_s, i < n_other ? "another network"
+						   : "a host interface");
 			}
 	} else if (rc == 0) {
 		rc = netaddr_pick_subnet(used, n_used, &want);

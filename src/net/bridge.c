@@ -183,6 +183,38 @@ out:
 	return rc;
 }
 
+struct subnet_list {
+	struct netaddr_subnet **list;
+	size_t *n;
+};
+
+static int add_host_subnet(uint32_t addr, unsigned int prefix, int index, void *payload)
+{
+	struct subnet_list *l = payload;
+	struct netaddr_subnet *p = realloc(*l->list, (*l->n + 1) * sizeof(*p));
+
+	(void)index;
+	if (!p)
+		return vmc_error_oom();
+	*l->list = p;
+	p[*l->n].prefix = prefix;
+	p[*l->n].net = prefix ? addr & (0xffffffffu << (32 - prefix)) : 0;
+	(*l->n)++;
+	return 0;
+}
+
+int bridge_host_subnets(struct netaddr_subnet **list, size_t *n)
+{
+	struct subnet_list l = { list, n };
+	struct nl nl;
+	int rc = nl_open(&nl);
+
+	if (rc == 0)
+		rc = nl_addr_list4(&nl, add_host_subnet, &l);
+	nl_close(&nl);
+	return rc;
+}
+
 int bridge_net_begin(const struct bridge_net *b)
 {
 	unsigned long long start = 0;

@@ -42,6 +42,11 @@ struct bridge_net {
 				    * named one vmc makes (and deletes) */
 };
 
+/* Appends the IPv4 subnets of this namespace's interfaces (address &
+ * prefix) to *list (realloc'd, *n entries): a bridge network must not
+ * take one, or the host would lose its route there. */
+int bridge_host_subnets(struct netaddr_subnet **list, size_t *n);
+
 /* Writes the record's first lines (owner: this process). Call before
  * anything else may see the network's directory. */
 int bridge_net_begin(const struct bridge_net *b);

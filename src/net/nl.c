@@ -408,6 +408,67 @@ int nl_addr_add(struct nl *nl, int index, const char *addr, unsigned int prefix)
 	return nl_talk(nl, nlh, NULL, NULL, what);
 }
 
+struct addr_walk {
+	int (*fn)(uint32_t addr, unsigned int prefix, int index, void *payload);
+	void *payload;
+	int rc;
+};
+
+static int addr_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(a);
+
+	if (mnl_attr_type_valid(a, IFA_MAX) < 0)
+		return MNL_CB_OK;
+	if ((type == IFA_LOCAL || type == IFA_ADDRESS) && mnl_attr_get_payload_len(a) != 4)
+		return MNL_CB_ERROR;
+	tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[IFA_MAX + 1] = { NULL };
+	struct addr_walk *w = data;
+	const struct ifaddrmsg *ifa;
+	const struct nlattr *a;
+	uint32_t v;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*ifa))
+		return MNL_CB_OK;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family != AF_INET || ifa->ifa_prefixlen > 32)
+		return MNL_CB_OK;
+	if (mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb) != MNL_CB_OK) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a || w->rc < 0)
+		return MNL_CB_OK; /* after a stop the rest of the dump is drained */
+	memcpy(&v, mnl_attr_get_payload(a), 4);
+	w->rc = w->fn(ntohl(v), ifa->ifa_prefixlen, (int)ifa->ifa_index, w->payload);
+	return MNL_CB_OK;
+}
+
+int nl_addr_list4(struct nl *nl, int (*fn)(uint32_t addr, unsigned int prefix, int index,
+					   void *payload), void *payload)
+{
+	char buf[NL_BUF];
+	struct addr_walk w = { fn, payload, 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	int rc;
+
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	rc = nl_talk(nl, nlh, addr_cb, &w, "list addresses");
+	return rc < 0 ? rc : w.rc;
+}
+
 int nl_route_add(struct nl *nl, const char *dst, unsigned int prefix, const char *gw, int oif)
 {
 	char buf[NL_BUF], what[128];

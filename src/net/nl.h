@@ -13,6 +13,7 @@
 
 #include <net/if.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct mnl_socket;
 
@@ -64,6 +65,10 @@ int nl_link_set_netns(struct nl *nl, int index, int netns_fd);
  * `index`. VMC_EEXISTS if the link has it already, VMC_EINVAL for a bad
  * address. */
 int nl_addr_add(struct nl *nl, int index, const char *addr, unsigned int prefix);
+/* Calls fn for every IPv4 address in this namespace: the address (host
+ * byte order), its prefix and link. fn returns < 0 to stop with that code. */
+int nl_addr_list4(struct nl *nl, int (*fn)(uint32_t addr, unsigned int prefix, int index,
+					   void *payload), void *payload);
 /* Adds a route to `dst`/`prefix` ("0.0.0.0"/0 for a default route) via
  * gateway `gw` (NULL: on-link) out of link `oif` (0: any). */
 int nl_route_add(struct nl *nl, const char *dst, unsigned int prefix, const char *gw, int oif);

@@ -487,7 +487,8 @@ static void net_bridge__cli(void **state)
 	assert_int_equal(harness_count_fds(), fds);
 }
 
-/* A bridge name that is taken on the host: refused, and left alone. */
+/* A bridge name that is taken on the host: refused, and left alone; a
+ * subnet the host has is refused, and skipped by the picker. */
 static void net_bridge__existing_link_is_not_ours(void **state)
 {
 	char links[512], dir[512];
@@ -512,6 +513,23 @@ static void net_bridge__existing_link_is_not_ours(void **state)
 	assert_string_equal(links, "vmc-taken ");
 	snprintf(dir, sizeof(dir), "%s/networks/taken", H.state_dir);
 	assert_int_equal(stat(dir, &st), -1);
+
+	/* subnets the host has: refused when given, skipped when picking */
+	assert_int_equal(vmc_network_create_bridge(mgr, "ov", "198.18.0.0/24", 0, NULL, NULL),
+			 VMC_EEXISTS);
+	assert_non_null(strstr(vmc_error_last(), "overlaps 198.18.0.0/30 of a host interface"));
+	assert_int_equal(nl_addr_add(&nl, l.index, "10.100.0.1", 24), 0);
+	assert_int_equal(vmc_network_create_bridge(mgr, "pick", NULL, 0, NULL, NULL), 0);
+	{
+		vmc_network_info *all = NULL;
+		size_t n = 0;
+
+		assert_int_equal(vmc_network_list(mgr, &all, &n), 0);
+		assert_int_equal(n, 1);
+		assert_string_equal(all[0].subnet, "10.100.1.0/24");
+		vmc_free(all);
+	}
+	assert_int_equal(vmc_network_remove(mgr, "pick"), 0);
 	assert_int_equal(nl_link_delete(&nl, "vmc-taken"), 0);
 	assert_int_equal(nl_link_delete(&nl, "vmc-taken"), VMC_ENOTFOUND);
 	nl_close(&nl);
