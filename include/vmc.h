@@ -318,6 +318,12 @@ VMC_EXTERN int vmc_manager_kill(vmc_manager *mgr, const char *vm);
 /* Pauses (RUNNING/READY -> PAUSED) and resumes. VMC_EINVALSTATE otherwise. */
 VMC_EXTERN int vmc_manager_pause(vmc_manager *mgr, const char *vm);
 VMC_EXTERN int vmc_manager_resume(vmc_manager *mgr, const char *vm);
+/* Reboots the guest in place (the hypervisor resets it; the process and
+ * its devices stay): RUNNING again at once, READY when the guest prints
+ * its ready line again. Cloud Hypervisor only (vm.reboot); on QEMU,
+ * whose guests end on a reset, VMC_EUNSUPPORTED. VMC_EINVALSTATE unless
+ * RUNNING or READY. */
+VMC_EXTERN int vmc_manager_reboot(vmc_manager *mgr, const char *vm);
 /* Removes a VM's directory and everything vmc created for it. A VM that is
  * not in a final state gives VMC_EINVALSTATE unless `force`, which kills it
  * first. */

@@ -28,6 +28,7 @@ enum backend_event {
 	 * (guest power-off, or the host's forced stop); else the framework's
 	 * error text, and the VM failed. */
 	BACKEND_EV_EXITED,
+	BACKEND_EV_REBOOTED,    /* a reboot() asked for has happened */
 };
 
 /* A helper process the hypervisor needs (virtiofsd for a share). The
@@ -98,6 +99,8 @@ struct backend_ops {
 	int (*disk_add)(struct backend_vm *vm, const char *path, vmc_disk_format format,
 			int read_only, char *id, size_t id_len);
 	int (*disk_remove)(struct backend_vm *vm, const char *id);
+	/* Resets the guest in place (the VM goes on); NULL: not supported. */
+	int (*reboot)(struct backend_vm *vm);
 	void (*free)(struct backend_vm *vm);
 };
 

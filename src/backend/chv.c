@@ -314,6 +314,16 @@ static void on_event(const char *source, const char *event, json_t *props, void 
 	int ev = chv_event_map(source, event);
 	const char *detail = NULL;
 
+	/* the reset of a reboot vmc asked for goes on: the VM does not end */
+	if (vm->reboot_pending && !strcmp(source, "vm") && !strcmp(event, "rebooting"))
+		return;
+	if (vm->reboot_pending && !strcmp(source, "vm") && !strcmp(event, "rebooted")) {
+		vm->reboot_pending = 0;
+		if (vm->report)
+			vm->report(BACKEND_EV_REBOOTED, event, vm->report_payload);
+		return;
+	}
+
 	if (ev < 0 || !vm->report)
 		return;
 	if (props)
@@ -519,6 +529,17 @@ static int chv_disk_add(struct backend_vm *vm, const char *path, vmc_disk_format
 	return rc;
 }
 
+static int chv_reboot(struct backend_vm *vm)
+{
+	int rc;
+
+	vm->reboot_pending = 1;
+	rc = chv_api_vm_reboot(vm->api, CHV_CMD_TIMEOUT_MS);
+	if (rc < 0)
+		vm->reboot_pending = 0;
+	return rc;
+}
+
 static int chv_disk_remove(struct backend_vm *vm, const char *id)
 {
 	return chv_api_vm_remove_device(vm->api, id, CHV_CMD_TIMEOUT_MS);
@@ -541,5 +562,6 @@ const struct backend_ops backend_chv_ops = {
 	.resize = chv_resize,
 	.disk_add = chv_disk_add,
 	.disk_remove = chv_disk_remove,
+	.reboot = chv_reboot,
 	.free = chv_free,
 };

@@ -41,6 +41,7 @@ struct backend_vm {
 	size_t n_vfs;
 	struct chv_event_reader events;
 	pid_t pid;
+	int reboot_pending;         /* a vm.reboot of ours: its reset is no end */
 	char **argv;
 	size_t argc, argv_cap;
 	void (*report)(enum backend_event ev, const char *detail, void *p);

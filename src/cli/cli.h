@@ -57,6 +57,7 @@ extern const struct cli_command cli_cmd_rm;
 extern const struct cli_command cli_cmd_snapshot;
 extern const struct cli_command cli_cmd_restore;
 extern const struct cli_command cli_cmd_resize;
+extern const struct cli_command cli_cmd_reboot;
 /* disks (issue 8) -- add declarations below this line */
 extern const struct cli_command cli_cmd_disk;
 extern const struct cli_command cli_cmd_ssh;

@@ -1,5 +1,5 @@
 /*
- * cmd_lifecycle.c - `vmc stop`, `kill`, `pause`, `resume`, `rm` and `wait`:
+ * cmd_lifecycle.c - `vmc stop`, `kill`, `pause`, `resume`, `reboot`, `rm` and `wait`:
  * each a loop over NAME arguments around one vmc_manager call.
  *
  * stop, kill, pause, resume and rm accept several NAMEs; every one is tried,
@@ -266,6 +266,20 @@ static int cmd_kill(struct cli_ctx *ctx, const struct cli_command *cmd, int argc
 	return lc_run(ctx, cmd, no_options, argc, argv, &o, act_kill);
 }
 
+static int act_reboot(struct cli_ctx *ctx, const struct lc_opts *o, const char *vm, json_t *obj,
+		      char *line, size_t size)
+{
+	(void)o;
+	return act_simple(ctx, vmc_manager_reboot, vm, obj, line, size);
+}
+
+static int cmd_reboot(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+	struct lc_opts o = { 0 };
+
+	return lc_run(ctx, cmd, no_options, argc, argv, &o, act_reboot);
+}
+
 static int cmd_pause(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
 	struct lc_opts o = { 0 };
@@ -361,6 +375,15 @@ const struct cli_command cli_cmd_pause = {
 	.usage = "pause NAME...",
 	.help = "Pauses each running VM (its vCPUs stop) and prints its NAME.\n",
 	.fn = cmd_pause,
+};
+
+const struct cli_command cli_cmd_reboot = {
+	.name = "reboot",
+	.usage = "reboot NAME...",
+	.help = "Reboots each running VM's guest in place and prints its NAME; the VM is\n"
+		"running again, then ready once its guest says so. Cloud Hypervisor only\n"
+		"(on QEMU a reset ends the VM: exit 2, unsupported).\n",
+	.fn = cmd_reboot,
 };
 
 const struct cli_command cli_cmd_resume = {

@@ -20,6 +20,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_run,   &cli_cmd_ls,     &cli_cmd_inspect, &cli_cmd_logs,
 	&cli_cmd_wait,  &cli_cmd_stop,   &cli_cmd_kill,    &cli_cmd_pause,
 	&cli_cmd_resume, &cli_cmd_rm, &cli_cmd_snapshot, &cli_cmd_restore, &cli_cmd_resize,
+	&cli_cmd_reboot,
 	/* disks (issue 8) -- add entries below this line */
 	&cli_cmd_disk, &cli_cmd_ssh,
 	/* images (issue 7) -- add entries below this line */

@@ -67,7 +67,9 @@ int state_transition_valid(vmc_state_kind from, vmc_state_kind to)
 	case VMC_STATE_RUNNING:
 		return to == VMC_STATE_READY || to == VMC_STATE_PAUSED || to == VMC_STATE_STOPPING;
 	case VMC_STATE_READY:
-		return to == VMC_STATE_PAUSED || to == VMC_STATE_STOPPING;
+		/* RUNNING again: rebooted in place (vmc_manager_reboot) */
+		return to == VMC_STATE_RUNNING || to == VMC_STATE_PAUSED ||
+		       to == VMC_STATE_STOPPING;
 	case VMC_STATE_PAUSED:
 		return to == VMC_STATE_RUNNING || to == VMC_STATE_READY ||
 		       to == VMC_STATE_STOPPING;

@@ -253,6 +253,11 @@ int vmc_manager_pause(vmc_manager *mgr, const char *vm)
 	return simple_op(mgr, vm, "pause");
 }
 
+int vmc_manager_reboot(vmc_manager *mgr, const char *vm)
+{
+	return simple_op(mgr, vm, "reboot");
+}
+
 int vmc_manager_resume(vmc_manager *mgr, const char *vm)
 {
 	return simple_op(mgr, vm, "resume");

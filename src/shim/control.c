@@ -6,7 +6,7 @@
  * (answered once the snapshot is written), {"op":"resize","cpus":N,
  * "memory_mib":M,"timeout_ms":T}, {"op":"disk_add","path":P,"format":F,
  * "read_only":B} (the reply carries the device "id"),
- * {"op":"disk_remove","id":I}, {"op":"stop","timeout_ms":N}
+ * {"op":"disk_remove","id":I}, {"op":"reboot"}, {"op":"stop","timeout_ms":N}
  * and {"op":"kill"} (answered when the hypervisor has exited, with
  * "result": "graceful" | "killed" | "already"). Replies carry "ok", and
  * "code" + "error" on failure. The protocol is internal to vmc; managers
@@ -122,6 +122,9 @@ static int handle_request(struct shim *shim, struct shim_client *c, const char *
 		if (r == 0)
 			json_object_set_new(rep, "id", json_string(id));
 		rc = client_send(shim, c, rep);
+	} else if (!strcmp(op, "reboot")) {
+		int r = shim_reboot(shim);
+		rc = client_send(shim, c, r < 0 ? error_reply(r) : state_reply(shim));
 	} else if (!strcmp(op, "disk_remove")) {
 		int r = shim_disk_remove(shim, json_string_value(json_object_get(req, "id")));
 		rc = client_send(shim, c, r < 0 ? error_reply(r) : state_reply(shim));

@@ -2,13 +2,15 @@
  * hotplug.c - the shim's half of changes to a running VM: resize (vCPUs,
  * memory) within the maximum the VM was started with, and hot-adding and
  * removing disks. The shim checks the VM's state and the limits and hands
- * the rest to the backend; a backend without the op gives
+ * the rest to the backend; and rebooting the guest in place. A backend
+ * without the op gives
  * VMC_EUNSUPPORTED with its name.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "backend/launch_util.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "shim/shim.h"
@@ -70,6 +72,32 @@ int shim_disk_add(struct shim *shim, const char *path, vmc_disk_format format, i
 	if (rc == 0)
 		shim_log(shim, "disk %s added as %s", path, id);
 	return rc;
+}
+
+int shim_reboot(struct shim *shim)
+{
+	vmc_state_kind k = shim->state.kind;
+	int rc;
+
+	if (!shim->ops->reboot)
+		return vmc_error_set(VMC_EUNSUPPORTED, "the %s backend cannot reboot a vm in place "
+				     "(a reset ends it)", shim->ops->name);
+	if (k != VMC_STATE_RUNNING && k != VMC_STATE_READY)
+		return vmc_error_set(VMC_EINVALSTATE, "cannot reboot a vm that is %s",
+				     vmc_state_name(k));
+	rc = shim->ops->reboot(shim->bvm);
+	if (rc < 0)
+		return rc;
+	/* the guest boots again: READY once it says so again */
+	ready_scanner_init(&shim->scanner);
+	shim->state.boot_ms = -1;
+	for (size_t i = 0; i < VMC_STATE_IP_MAX; i++)
+		shim->state.ip[i][0] = '\0';
+	shim->start_mono_ms = clock_mono_ms();
+	if (k == VMC_STATE_READY)
+		shim_set_state(shim, VMC_STATE_RUNNING, "rebooted");
+	shim_log(shim, "rebooted in place");
+	return 0;
 }
 
 int shim_disk_remove(struct shim *shim, const char *id)

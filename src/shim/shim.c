@@ -212,6 +212,7 @@ void shim_backend_report(enum backend_event ev, const char *detail, void *p)
 		break;
 	case BACKEND_EV_POWERDOWN:
 	case BACKEND_EV_SHUTDOWN:
+	case BACKEND_EV_REBOOTED: /* shim_reboot() has set the state */
 		break;
 	case BACKEND_EV_EXITED: {
 		/* an in-process VM ended: detail is the framework's error, if any */

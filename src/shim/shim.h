@@ -163,6 +163,7 @@ int shim_resize(struct shim *shim, unsigned int cpus, unsigned int memory_mib, i
 int shim_disk_add(struct shim *shim, const char *path, vmc_disk_format format, int read_only,
 		  char *id, size_t id_len);
 int shim_disk_remove(struct shim *shim, const char *id);
+int shim_reboot(struct shim *shim);
 
 /* console.c */
 int shim_console_readable(struct shim *shim, struct shim_watch *w, uint32_t events);

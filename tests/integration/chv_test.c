@@ -108,7 +108,7 @@ static int teardown(void **state)
 	static const char *const names[] = { "basic", "victim", "reboot", "errors", "deaf",
 					      "dies", "garbled", "rules", "taps", "snap", "snap2",
 					      "snap3", "grow", "tapvm", "tapvm2", "fsvm",
-					      "panics", "brvm", "brvm2", "vsockvm" };
+					      "panics", "brvm", "brvm2", "vsockvm", "reboots" };
 	struct target *t = *state;
 
 	/* a failed test must not leave its VM running */
@@ -1050,6 +1050,39 @@ static void chv__vsock(void **state)
 	assert_int_equal(vmc_manager_vsock_path(t->mgr, "vsockvm", &path), VMC_ENOTFOUND);
 }
 
+static void chv__reboot_in_place(void **state)
+{
+	struct target *t = *state;
+	const char *cli[] = { "reboot", "reboots", NULL };
+	char api[CHV_API_STATE_MAX], out[256];
+	vmc_stop_result how;
+	vmc_state st;
+	int pid;
+
+	NEED_TARGET(t);
+	boot_ready(t, "reboots", &st);
+	pid = st.pid;
+	/* vm.reboot: the same VMM, the guest boots again to READY */
+	assert_int_equal(vmc_manager_reboot(t->mgr, "reboots"), 0);
+	assert_int_equal(vmc_manager_wait(t->mgr, "reboots", VMC_STATE_READY, BOOT_TIMEOUT_MS, &st),
+			 0);
+	assert_int_equal(st.pid, pid);
+	api_state("reboots", api);
+	assert_string_equal(api, "Running");
+	/* and through the CLI */
+	assert_int_equal(harness_cli(&H, out, sizeof(out), cli), 0);
+	assert_int_equal(vmc_manager_wait(t->mgr, "reboots", VMC_STATE_READY, BOOT_TIMEOUT_MS, &st),
+			 0);
+	/* paused: refused */
+	assert_int_equal(vmc_manager_pause(t->mgr, "reboots"), 0);
+	assert_int_equal(vmc_manager_reboot(t->mgr, "reboots"), VMC_EINVALSTATE);
+	assert_int_equal(vmc_manager_stop(t->mgr, "reboots", 10000, &how), 0);
+	assert_int_equal(how, VMC_STOP_GRACEFUL);
+	assert_int_equal(vmc_manager_state(t->mgr, "reboots", &st), 0);
+	assert_string_equal(st.reason, "stopped"); /* not "guest reset" */
+	assert_int_equal(vmc_manager_remove(t->mgr, "reboots", 1), 0);
+}
+
 int main(void)
 {
 	const char *dbl = getenv("VMC_CHV_DOUBLE");
@@ -1060,6 +1093,7 @@ int main(void)
 		BOTH(chv__boot_pause_resume_stop),
 		BOTH(chv__kill_leaves_nothing),
 		BOTH(chv__vmm_reboot_ends_as_guest_reset),
+		BOTH(chv__reboot_in_place),
 		BOTH(chv__api_error_paths),
 		BOTH(chv__state_rules),
 		BOTH(chv__tap_fds_by_scm_rights),
