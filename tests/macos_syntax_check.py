@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""macos_syntax_check.py - compiles vmc's macOS-only sources on Linux.
+"""macos_syntax_check.py - compiles vmc's macOS build on Linux.
 
-usage: macos_syntax_check.py SRCROOT FILE...
+usage: macos_syntax_check.py SRCROOT BUILDROOT FILE... [--todo FILE...]
 
-Runs `clang -target arm64-apple-macos13 -fblocks -fsyntax-only -Wall
+FILE... is every source the macOS build compiles (meson's
+vmc_darwin_sources, src/meson.build). Runs `clang -target arm64-apple-macos13 -fblocks -fsyntax-only -Wall
 -Werror` (plus the project's warning flags) with -nostdlibinc against
 tests/macos-stubs, so the Objective-C runtime, libdispatch and blocks calls
 in FILE... are type-checked as on a Mac, and a Linux-only header (epoll,
@@ -11,7 +12,13 @@ signalfd, timerfd, prctl, linux/*) fails with "file not found". Then checks
 that the stubs declare only what the checked sources use: every function
 a stub declares must be called or named in one of them (or in a vmc
 header they include). Exits 77 (skipped) when clang is not installed.
+
+The files after --todo are in the macOS build but not ported yet: each
+must still fail the check (it is reported as "todo"), and one that passes
+fails the test until it is taken off the list, so the list cannot go
+stale.
 """
+import concurrent.futures
 import os
 import re
 import shutil
@@ -50,33 +57,88 @@ def stub_functions(stubs):
     return out
 
 
+# The libraries' own headers (Homebrew ships the same upstream headers on a
+# Mac): found in the Debian -dev packages and linked into one directory,
+# so that only they, and no other Linux header, are on the include path.
+# Their libc includes resolve to the stubs.
+THIRD_PARTY = ["jansson.h", "jansson_config.h", "zlib.h", "zconf.h"]
+
+
+def third_party_headers(build):
+    out = os.path.join(build, "macos-third-party-include")
+    os.makedirs(out, exist_ok=True)
+    for name in THIRD_PARTY:
+        found = None
+        for d in ("/usr/include", "/usr/include/%s-linux-gnu" % os.uname().machine):
+            if os.path.exists(os.path.join(d, name)):
+                found = os.path.join(d, name)
+                break
+        if not found:
+            print("skip: %s is not installed (scripts/deps installs its -dev package)" % name)
+            return None
+        link = os.path.join(out, name)
+        if os.path.islink(link):
+            os.unlink(link)
+        os.symlink(found, link)
+    return out
+
+
 def main():
-    if len(sys.argv) < 3:
+    if len(sys.argv) < 4:
         print(__doc__)
         return 2
     root = sys.argv[1]
-    files = sys.argv[2:]
+    build = sys.argv[2]  # vmc-build-config.h
+    args = sys.argv[3:]
+    todo = set()
+    if "--todo" in args:
+        i = args.index("--todo")
+        todo = set(args[i + 1:])
+        args = args[:i]
+    files = args
+    unknown = todo - set(files)
+    if unknown:
+        print("FAIL --todo names files outside the macOS build: %s" % " ".join(sorted(unknown)))
+        return 1
     clang = shutil.which("clang")
     if not clang:
         print("skip: clang is not installed (scripts/deps installs it)")
         return 77
     stubs = os.path.join(root, "tests", "macos-stubs")
-    inc = ["-I", stubs, "-I", os.path.join(root, "include"), "-I", os.path.join(root, "src")]
+    third = third_party_headers(build)
+    if third is None:
+        return 77
+    inc = ["-I", stubs, "-idirafter", third, "-I", os.path.join(root, "include"), "-I", os.path.join(root, "src"),
+           "-I", build]
     failed = 0
-    for f in files:
-        path = os.path.join(root, f)
-        r = subprocess.run([clang] + FLAGS + inc + [path], capture_output=True, text=True)
-        if r.returncode != 0:
+    passed = []
+
+    def check(f):
+        return subprocess.run([clang] + FLAGS + inc + [os.path.join(root, f)],
+                              capture_output=True, text=True)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(check, files))
+    for f, r in zip(files, results):
+        if f in todo:
+            if r.returncode == 0:
+                print("FAIL %s passes now: take it off the --todo list (tests/meson.build)" % f)
+                failed += 1
+            else:
+                print("todo %s (not ported to macOS yet)" % f)
+        elif r.returncode != 0:
             print("FAIL %s\n%s%s" % (f, r.stdout, r.stderr))
             failed += 1
         else:
             print("ok   %s" % f)
+            passed.append(f)
 
     # the stubs hold only what is used
     used = ""
     for f in files:
         used += open(os.path.join(root, f), encoding="utf-8").read()
-    for d in ("src/shim", "src/backend", "src/core", "include"):
+    for d in ("src/shim", "src/backend", "src/core", "src/manager", "src/net", "src/image",
+              "src/cli", "include"):
         for name in os.listdir(os.path.join(root, d)):
             if name.endswith(".h"):
                 used += open(os.path.join(root, d, name), encoding="utf-8").read()
@@ -86,7 +148,8 @@ def main():
             failed += 1
     if failed:
         return 1
-    print("%d macOS sources compile for arm64-apple-macos13 against the stubs" % len(files))
+    print("%d of the macOS build's %d sources compile for arm64-apple-macos13 against the "
+          "stubs; %d not ported yet" % (len(passed), len(files), len(todo)))
     return 0
 
 

@@ -12,7 +12,8 @@
 
 /* Appends vasprintf(fmt, ap) to *argv (n entries, room for cap), keeping
  * it NULL-terminated. VMC_ENOMEM on failure (argv unchanged). */
-int launch_argv_vadd(char ***argv, size_t *n, size_t *cap, const char *fmt, va_list ap);
+int launch_argv_vadd(char ***argv, size_t *n, size_t *cap, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 /* Frees the entries and the array; resets the fields. */
 void launch_argv_free(char ***argv, size_t *n, size_t *cap);
 /* VMC_EINVAL (none given, not a readable regular file, not writable when

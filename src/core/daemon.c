@@ -68,7 +68,7 @@ int daemon_start(const char *const *argv, const char *log_path, const char *who,
 	log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (log_fd < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", log_path);
-	if (pipe2(report, O_CLOEXEC) < 0) {
+	if (spawn_pipe_cloexec(report, 0) < 0) {
 		rc = vmc_error_set_errno(VMC_EIO, errno, "pipe");
 		goto out;
 	}

@@ -129,10 +129,17 @@ int vmc_error_set_errno(int code, int errnum, const char *fmt, ...)
 	error_vformat(code, fmt, ap);
 	va_end(ap);
 
+#ifdef __GLIBC__
 	/* strerror_r (GNU) may return a static string or fill `reason`. */
 	const char *text = strerror_r(errnum, reason, sizeof(reason));
 	if (!text)
 		text = "unknown error";
+#else
+	/* strerror_r (XSI: macOS, musl) fills `reason` and returns 0 */
+	const char *text = reason;
+	if (strerror_r(errnum, reason, sizeof(reason)) != 0)
+		snprintf(reason, sizeof(reason), "error %d", errnum);
+#endif
 	error_append(text);
 	errno = saved;
 	return code;

@@ -8,7 +8,9 @@
 
 #include <sys/types.h>
 
-/* Start time in clock ticks since boot. VMC_ENOTFOUND if no such process. */
+/* Start time: clock ticks since boot on Linux, microseconds since the
+ * epoch on macOS (proc_darwin.c): only compared, never interpreted.
+ * VMC_ENOTFOUND if no such process. */
 int proc_start_time(pid_t pid, unsigned long long *out);
 /* 1 if `pid` is alive (not a zombie) and started at `start_time`. */
 int proc_is_same(pid_t pid, unsigned long long start_time);

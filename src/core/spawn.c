@@ -2,8 +2,9 @@
  * spawn.c - fork + exec with a controlled fd set (see spawn.h).
  *
  * Between fork and exec only async-signal-safe calls are made. Every fd
- * above 2 is marked close-on-exec with close_range(CLOSE_RANGE_CLOEXEC)
- * (falling back to a loop), then the passed fds are unmarked. The child
+ * above 2 is marked close-on-exec (spawn_mark_cloexec_from: close_range on
+ * Linux, a loop up to the fd limit on macOS), then the passed fds are
+ * unmarked. The platform parts are spawn_linux.c and spawn_darwin.c. The child
  * writes errno to a CLOEXEC pipe if exec fails; EOF means success.
  * With `detach`, an intermediate child forks the real one and exits at
  * once, so the real child is reparented to init (or a subreaper) and the
@@ -16,25 +17,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/error.h"
 #include "core/spawn.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
-static void mark_cloexec_from(int first)
-{
-	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return;
-	for (int fd = first; fd < 1024; fd++)
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
+#include "core/spawn_platform.h"
 
 static int move_fd(int from, int to)
 {
@@ -64,7 +52,7 @@ static void child_exec(const struct spawn_opts *o, int status_fd, int devnull)
 	if (o->new_session)
 		setsid();
 	if (o->death_signal)
-		prctl(PR_SET_PDEATHSIG, o->death_signal);
+		spawn_set_death_signal(o->death_signal);
 
 	/* Sources may collide with their targets or with each other, and the
 	 * status pipe with a target: move everything high first. */
@@ -88,7 +76,7 @@ static void child_exec(const struct spawn_opts *o, int status_fd, int devnull)
 	for (int i = 0; i < 3; i++)
 		if (move_fd(stdio[i], i) < 0)
 			goto fail;
-	mark_cloexec_from(3);
+	spawn_mark_cloexec_from(3);
 	for (int i = 0; i < o->n_pass_fds; i++)
 		if (move_fd(pass[i], o->pass_to[i]) < 0)
 			goto fail;
@@ -106,22 +94,6 @@ fail:
 	_exit(127);
 }
 
-int spawn_pidfd_open(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-int spawn_pidfd_signal(int pidfd, pid_t pid, int sig)
-{
-	if (pidfd >= 0) {
-		if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0)
-			return 0;
-		if (errno != ENOSYS)
-			return -1;
-	}
-	return kill(pid, sig);
-}
-
 int spawn_process(const struct spawn_opts *o, pid_t *pid_out)
 {
 	int status[2] = { -1, -1 }, devnull = -1, rc = 0, child_errno = 0;
@@ -135,10 +107,12 @@ int spawn_process(const struct spawn_opts *o, pid_t *pid_out)
 	for (int i = 0; i < o->n_pass_fds; i++)
 		if (o->pass_to[i] < 3 || o->pass_to[i] >= 200)
 			return vmc_error_set(VMC_EINVAL, "spawn: bad target fd %d", o->pass_to[i]);
+	if (o->death_signal && spawn_check_death_signal() < 0)
+		return -1;
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "cannot open /dev/null");
-	if (pipe2(status, O_CLOEXEC) < 0) {
+	if (spawn_pipe_cloexec(status, 0) < 0) {
 		rc = vmc_error_set_errno(VMC_EIO, errno, "pipe");
 		goto out;
 	}

@@ -148,7 +148,7 @@ static int run_mke2fs(const char *rootfs, const char *image, uint64_t inodes, co
 	uuid_from_hex(hex, uuid);
 	snprintf(ext, sizeof(ext), "root_owner=0:0,hash_seed=%s", uuid);
 	snprintf(nodes, sizeof(nodes), "%llu", (unsigned long long)inodes);
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
+	if (spawn_pipe_cloexec(pipefd, 0) < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "pipe");
 	memset(&so, 0, sizeof(so));
 	so.argv = argv;

@@ -376,7 +376,7 @@ static int run_helper(const char *helper, const char *registry, struct oci_creds
 	buf = malloc(OCI_AUTH_HELPER_OUT_MAX + 1);
 	if (!buf)
 		return vmc_error_oom();
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
+	if (spawn_pipe_cloexec(in, 0) < 0 || spawn_pipe_cloexec(outp, 0) < 0) {
 		rc = vmc_error_set_errno(VMC_EIO, errno, "pipe");
 		goto out;
 	}

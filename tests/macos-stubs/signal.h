@@ -40,4 +40,27 @@ struct sigaction {
 #define sa_handler __sigaction_u.__sa_handler
 int sigaction(int sig, const struct sigaction *act, struct sigaction *oact);
 int kill(pid_t pid, int sig);
+#define SIGQUIT 3
+#define SIGABRT 6
+#define SIGUSR1 30
+#define SIGUSR2 31
+#define SIGCHLD 20
+#define SIGCONT 19
+#define SIGSTOP 17
+#define SIGALRM 14
+#define SIGWINCH 28
+#define NSIG 32
+#define SIG_DFL ((void (*)(int))0)
+#define SIG_BLOCK 1
+#define SIG_UNBLOCK 2
+#define SIG_SETMASK 3
+#define SA_RESTART 0x0002
+#define SA_SIGINFO 0x0040
+#define sa_sigaction __sigaction_u.__sa_sigaction
+typedef int sig_atomic_t;
+int sigemptyset(sigset_t *set);
+int sigaddset(sigset_t *set, int signo);
+int sigprocmask(int how, const sigset_t *set, sigset_t *oset);
+void (*signal(int sig, void (*func)(int)))(int);
+int raise(int sig);
 #endif

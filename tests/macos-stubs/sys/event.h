@@ -5,11 +5,28 @@
 #include <sys/types.h>
 struct timespec;
 #define EVFILT_READ (-1)
+#define EVFILT_WRITE (-2)
+#define EVFILT_VNODE (-4)
+#define EVFILT_PROC (-5)
 #define EVFILT_SIGNAL (-6)
 #define EVFILT_TIMER (-7)
+#define EVFILT_USER (-10)
 #define EV_ADD 0x0001
 #define EV_DELETE 0x0002
+#define EV_ENABLE 0x0004
+#define EV_DISABLE 0x0008
 #define EV_ONESHOT 0x0010
+#define EV_CLEAR 0x0020
+#define EV_EOF 0x8000
+#define EV_ERROR 0x4000
+/* EVFILT_USER */
+#define NOTE_TRIGGER 0x01000000
+/* EVFILT_VNODE */
+#define NOTE_DELETE 0x00000001
+#define NOTE_WRITE 0x00000002
+#define NOTE_RENAME 0x00000020
+/* EVFILT_PROC */
+#define NOTE_EXIT 0x80000000
 struct kevent {
 	uintptr_t ident;
 	int16_t filter;

@@ -10,4 +10,8 @@ typedef uint16_t mode_t;
 typedef uint32_t uid_t;
 typedef uint32_t gid_t;
 typedef uint32_t id_t;
+typedef unsigned int u_int;
+typedef int32_t dev_t;
+typedef uint64_t ino_t;
+typedef long time_t;
 #endif

@@ -1,0 +1,5 @@
+/* netinet/tcp.h (Darwin; macOS values). Stub: only what vmc uses. */
+#ifndef _NETINET_TCP_H_
+#define _NETINET_TCP_H_
+#define TCP_NODELAY 0x01
+#endif
