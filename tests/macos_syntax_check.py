@@ -61,25 +61,33 @@ def stub_functions(stubs):
 # Mac): found in the Debian -dev packages and linked into one directory,
 # so that only they, and no other Linux header, are on the include path.
 # Their libc includes resolve to the stubs.
-THIRD_PARTY = ["jansson.h", "jansson_config.h", "zlib.h", "zconf.h"]
+THIRD_PARTY = ["jansson.h", "jansson_config.h", "zlib.h", "zconf.h", "archive.h",
+               "archive_entry.h", "libisofs/libisofs.h", "curl", "openssl"]
 
 
 def third_party_headers(build):
+    """A directory of links to the libraries' headers, or None (skip)."""
     out = os.path.join(build, "macos-third-party-include")
-    os.makedirs(out, exist_ok=True)
+    dirs = ("/usr/include", "/usr/include/%s-linux-gnu" % os.uname().machine)
+    if os.path.isdir(out):
+        shutil.rmtree(out)
+    os.makedirs(out)
     for name in THIRD_PARTY:
-        found = None
-        for d in ("/usr/include", "/usr/include/%s-linux-gnu" % os.uname().machine):
-            if os.path.exists(os.path.join(d, name)):
-                found = os.path.join(d, name)
-                break
+        found = [os.path.join(d, name) for d in dirs if os.path.exists(os.path.join(d, name))]
         if not found:
             print("skip: %s is not installed (scripts/deps installs its -dev package)" % name)
             return None
-        link = os.path.join(out, name)
-        if os.path.islink(link):
-            os.unlink(link)
-        os.symlink(found, link)
+        if os.path.isdir(found[0]):
+            # a header directory, merged across the generic and the
+            # multiarch include dirs (openssl's configuration.h)
+            os.makedirs(os.path.join(out, name))
+            for d in found:
+                for f in os.listdir(d):
+                    link = os.path.join(out, name, f)
+                    if not os.path.exists(link):
+                        os.symlink(os.path.join(d, f), link)
+        else:
+            os.symlink(found[0], os.path.join(out, os.path.basename(name)))
     return out
 
 

@@ -5,7 +5,7 @@
  * Parsers copy into bounded buffers and reject what does not fit instead of
  * truncating. They split on the last separator where a path may itself hold
  * ':' (a disk path, a share's host path). Semantic checks belong to the
- * vmc_config setters, which the caller runs next. No I/O except getrandom().
+ * vmc_config setters, which the caller runs next. No I/O except vmc_random().
  */
 #include "spec.h"
 
@@ -13,12 +13,21 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "args.h"
+#include "core/compat.h"
 
 static int spec_err(char *err, size_t err_size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The last ':' in s[0..len), or NULL (memrchr is GNU: macOS has none). */
+static const char *last_colon(const char *s, size_t len)
+{
+	while (len > 0)
+		if (s[--len] == ':')
+			return s + len;
+	return NULL;
+}
 
 static int spec_err(char *err, size_t err_size, const char *fmt, ...)
 {
@@ -90,7 +99,7 @@ int cli_parse_share(const char *spec, struct cli_share *out, char *err, size_t e
 	} else if (has_suffix(spec, len, ":rw")) {
 		len -= 3;
 	}
-	colon = memrchr(spec, ':', len);
+	colon = last_colon(spec, len);
 	if (!colon)
 		return spec_err(err, err_size, "--share '%s': expected HOSTPATH:TAG[:ro]", spec);
 	if (colon == spec)
@@ -219,13 +228,13 @@ int cli_parse_publish(const char *spec, struct cli_publish *out, char *err, size
 	} else if (has_suffix(spec, len, "/tcp")) {
 		len -= 4;
 	}
-	guest = memrchr(spec, ':', len);
+	guest = last_colon(spec, len);
 	if (!guest)
 		return spec_err(err, err_size,
 				"--publish '%s': expected [ADDR:]HOSTPORT:GUESTPORT[/udp]", spec);
 	if (parse_port(guest + 1, len - (size_t)(guest - spec) - 1, &out->guest_port) < 0)
 		return spec_err(err, err_size, "--publish '%s': bad guest port", spec);
-	host = memrchr(spec, ':', (size_t)(guest - spec));
+	host = last_colon(spec, (size_t)(guest - spec));
 	host = host ? host + 1 : spec;
 	if (parse_port(host, (size_t)(guest - host), &out->host_port) < 0)
 		return spec_err(err, err_size, "--publish '%s': bad host port", spec);
@@ -278,13 +287,9 @@ out:
 int cli_random_name(char *buf, size_t size)
 {
 	unsigned char r[3];
-	ssize_t got;
 	int n;
 
-	do {
-		got = getrandom(r, sizeof(r), 0);
-	} while (got < 0 && errno == EINTR);
-	if (got != (ssize_t)sizeof(r))
+	if (vmc_random(r, sizeof(r)) < 0)
 		return -1;
 	n = snprintf(buf, size, "vm-%02x%02x%02x", r[0], r[1], r[2]);
 	if (n < 0 || (size_t)n >= size)

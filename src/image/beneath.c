@@ -4,17 +4,23 @@
  * with symlinks refused and the result checked with fstat, so neither a
  * symlink planted by an earlier entry or layer, nor "..", nor an absolute
  * name can take a later operation outside the root. openat2 adds the
- * kernel's own RESOLVE_BENEATH guarantee where it exists (Linux 5.6+).
+ * kernel's own RESOLVE_BENEATH guarantee where it exists (Linux 5.6+);
+ * macOS has the component walk alone.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __linux__
 #include <linux/openat2.h>
+#endif
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
 #include <sys/syscall.h>
+#endif
 #include <unistd.h>
 
+#include "core/compat.h"
 #include "core/error.h"
 #include "image/beneath.h"
 
@@ -53,11 +59,11 @@ int beneath_clean(const char *in, char out[PATH_MAX])
 
 int beneath_open1(struct beneath *b, int dir_fd, const char *name, int flags)
 {
-	int fd;
-
 	flags |= O_NOFOLLOW | O_CLOEXEC;
+#ifdef __linux__
 	if (!b->no_openat2) {
 		struct open_how how;
+		int fd;
 
 		memset(&how, 0, sizeof(how));
 		how.flags = (unsigned long long)flags;
@@ -67,6 +73,8 @@ int beneath_open1(struct beneath *b, int dir_fd, const char *name, int flags)
 			return fd;
 		b->no_openat2 = 1;
 	}
+#endif
+	/* no openat2 (macOS, old kernels): one component, O_NOFOLLOW */
 	if (strchr(name, '/') || strcmp(name, "..") == 0) {
 		errno = EXDEV;
 		return -1;
@@ -81,7 +89,7 @@ static int open_dir_component(struct beneath *b, int cur, const char *name, cons
 	struct stat st;
 	int fd;
 
-	fd = beneath_open1(b, cur, name, O_PATH | O_DIRECTORY);
+	fd = beneath_open1(b, cur, name, VMC_O_PATH | O_DIRECTORY);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return VMC_ENOTFOUND;

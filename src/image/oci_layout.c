@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/compat.h"
 #include "core/error.h"
 #include "image/oci_layout.h"
 
@@ -175,9 +176,9 @@ int oci_layout_import(struct oci_store *s, const char *dir, const char *name,
 					   "cannot open OCI layout '%s'", dir);
 	rc = check_layout_file(&l);
 	if (rc == 0)
-		rc = open_nofollow(l.dir_fd, "blobs", O_PATH | O_DIRECTORY, &blobs, "blobs");
+		rc = open_nofollow(l.dir_fd, "blobs", VMC_O_PATH | O_DIRECTORY, &blobs, "blobs");
 	if (rc == 0)
-		rc = open_nofollow(blobs, "sha256", O_PATH | O_DIRECTORY, &l.blobs_fd, "blobs/sha256");
+		rc = open_nofollow(blobs, "sha256", VMC_O_PATH | O_DIRECTORY, &l.blobs_fd, "blobs/sha256");
 	if (rc == 0)
 		rc = read_small(l.dir_fd, "index.json", OCI_MANIFEST_MAX, &buf, &len);
 	if (rc == 0)

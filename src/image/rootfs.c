@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "core/compat.h"
 #include "core/error.h"
 #include "image/oci_manifest.h"
 #include "image/rootfs.h"
@@ -31,7 +32,7 @@ int oci_rootfs_build(struct oci_store *s, const char *manifest_digest, const cha
 		if (rc < 0)
 			goto out;
 	}
-	root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	root = open(dir, VMC_O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0) {
 		rc = vmc_error_set_errno(errno == ENOENT ? VMC_ENOTFOUND : VMC_EIO, errno,
 					 "cannot open rootfs '%s'", dir);

@@ -10,8 +10,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
+#include "core/compat.h"
 #include "core/config_check.h"
 #include "core/error.h"
 #include "image/seed.h"
@@ -36,20 +36,13 @@ int vmc_seed_new(vmc_seed **out)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char rnd[16];
-	size_t got = 0, i;
+	size_t i;
 	vmc_seed *s;
 
 	if (!out)
 		return vmc_error_set(VMC_EINVAL, "seed: out is NULL");
-	while (got < sizeof(rnd)) {
-		ssize_t n = getrandom(rnd + got, sizeof(rnd) - got, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return vmc_error_set_errno(VMC_EIO, errno, "seed: getrandom");
-		got += (size_t)n;
-	}
+	if (vmc_random(rnd, sizeof(rnd)) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "seed: getrandom");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return vmc_error_oom();

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/compat.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "image/store.h"
@@ -155,7 +155,7 @@ int oci_store_blob_begin(struct oci_store *s, const char *digest, int64_t size,
 	rc = oci_digest_validate(digest);
 	if (rc < 0)
 		return vmc_error_prefix(rc, "blob '%.80s'", digest);
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+	if (vmc_random(rnd, sizeof(rnd)) < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "getrandom");
 	w = calloc(1, sizeof(*w));
 	if (!w)

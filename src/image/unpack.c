@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "core/compat.h"
 #include "core/error.h"
 #include "image/beneath.h"
 #include "image/digest.h"
@@ -117,7 +117,7 @@ static int opaque_clear(struct unpack_ctx *c, int dir, const char *rel, int dept
 		}
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
 			continue;
-		sub = beneath_open1(&c->b, dirfd(d), e->d_name, O_PATH | O_DIRECTORY);
+		sub = beneath_open1(&c->b, dirfd(d), e->d_name, VMC_O_PATH | O_DIRECTORY);
 		if (sub < 0) {
 			rc = vmc_error_set_errno(VMC_EIO, errno, "'%s': cannot open", child);
 			break;
@@ -176,7 +176,12 @@ static int set_xattrs(struct unpack_ctx *c, int fd, struct archive_entry *e, con
 	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
 		if (!name || !*name || size > UNPACK_XATTR_MAX)
 			return vmc_error_set(VMC_EINVAL, "'%s': invalid extended attribute", rel);
+#ifdef __APPLE__
+		/* macOS: (fd, name, value, size, position, options) */
+		if (fsetxattr(fd, name, value, size, 0, 0) == 0)
+#else
 		if (fsetxattr(fd, name, value, size, 0) == 0)
+#endif
 			continue;
 		if (errno == ENOTSUP || errno == EPERM || errno == EOPNOTSUPP) {
 			c->st->skipped_xattrs++;
@@ -611,7 +616,7 @@ int unpack_layer(const char *rootfs, const char *layer_path, unsigned int flags,
 {
 	int root = -1, layer = -1, rc;
 
-	root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	root = open(rootfs, VMC_O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return vmc_error_set_errno(errno == ENOENT ? VMC_ENOTFOUND : VMC_EIO, errno,
 					   "cannot open rootfs '%s'", rootfs);

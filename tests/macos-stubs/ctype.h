@@ -4,4 +4,5 @@
 #define _CTYPE_H_
 int isalnum(int c);
 int tolower(int c);
+int isascii(int c);
 #endif

@@ -4,4 +4,5 @@
 #define _VMC_STUB_LIMITS_H_
 #include_next <limits.h>
 #define PATH_MAX 1024
+#define NAME_MAX 255
 #endif

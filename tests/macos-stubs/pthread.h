@@ -10,4 +10,5 @@ typedef struct { long __sig; char __opaque[8]; } pthread_once_t;
 #define PTHREAD_MUTEX_INITIALIZER {0x32AAABA7, {0}}
 #define PTHREAD_ONCE_INIT {0x30B1BCBA, {0}}
 int pthread_once(pthread_once_t *once_control, void (*init_routine)(void));
+typedef unsigned long pthread_key_t;
 #endif

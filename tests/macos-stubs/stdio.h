@@ -31,4 +31,6 @@ int rename(const char *old, const char *new_);
 int renameat(int fromfd, const char *from, int tofd, const char *to);
 int asprintf(char **ret, const char *format, ...) __attribute__((format(printf, 2, 3)));
 int vasprintf(char **ret, const char *format, va_list ap) __attribute__((format(printf, 2, 0)));
+#define RENAME_EXCL 0x00000004
+int renamex_np(const char *from, const char *to, unsigned int flags);
 #endif

@@ -22,4 +22,6 @@ void qsort(void *base, size_t nel, size_t width, int (*compar)(const void *, con
 void *bsearch(const void *key, const void *base, size_t nel, size_t width,
 	      int (*compar)(const void *, const void *));
 int abs(int i);
+void arc4random_buf(void *buf, size_t nbytes);
+int mkstemp(char *path);
 #endif

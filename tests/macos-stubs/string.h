@@ -24,4 +24,5 @@ size_t strspn(const char *s, const char *charset);
 size_t strcspn(const char *s, const char *charset);
 char *strtok_r(char *str, const char *sep, char **lasts);
 int strerror_r(int errnum, char *strerrbuf, size_t buflen);
+#include <strings.h> /* as Darwin's string.h does */
 #endif

@@ -63,4 +63,5 @@ int futimens(int fd, const struct timespec times[2]);
 int utimensat(int fd, const char *path, const struct timespec times[2], int flag);
 #define UTIME_NOW -1
 #define UTIME_OMIT -2
+int mkfifoat(int fd, const char *path, mode_t mode); /* macOS 13 */
 #endif
