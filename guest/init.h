@@ -37,6 +37,9 @@ size_t console_names(char names[][INIT_TTY_NAME], size_t max);
 /* Writes `line` (a complete line) to every console tty that opens, or to
  * stdout if none does. */
 void console_announce(const char *line);
+/* Waits until every console has sent its buffered output, at most
+ * timeout_ms (call before powering off). */
+void console_drain(int timeout_ms);
 
 /*
  * Loads, with their dependencies from modules.dep, the modules whose

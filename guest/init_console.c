@@ -12,8 +12,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -153,4 +157,45 @@ void console_announce(const char *line)
 	}
 	if (!written)
 		write_all(STDOUT_FILENO, line, strlen(line));
+}
+
+/*
+ * Power-off does not wait for a UART to send what its buffer holds, so the
+ * last lines written (a workload's output, VMC_EXIT) could be lost. Waits
+ * until every console has drained, at most timeout_ms: tcdrain() has no
+ * timeout, so a child drains and we wait on its pidfd, then kill it.
+ */
+void console_drain(int timeout_ms)
+{
+	char names[INIT_MAX_CONSOLES][INIT_TTY_NAME], path[32];
+	size_t n = console_names(names, INIT_MAX_CONSOLES), i;
+	pid_t pid = fork();
+	int pidfd;
+
+	if (pid == 0) {
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			snprintf(path, sizeof(path), "/dev/%s", names[i]);
+			fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+			if (fd >= 0) {
+				tcdrain(fd);
+				close(fd);
+			}
+		}
+		tcdrain(STDOUT_FILENO);
+		_exit(0);
+	}
+	if (pid < 0)
+		return;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd >= 0) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+		poll(&pfd, 1, timeout_ms);
+		close(pidfd);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }

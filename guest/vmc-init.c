@@ -37,6 +37,7 @@
 
 #define MAX_BUTTONS 8
 #define KILL_WAIT_MS 2000
+#define CONSOLE_DRAIN_MS 1000 /* the longest a console may take to send its last lines */
 
 struct init_state {
 	struct init_config cfg;
@@ -316,6 +317,7 @@ static int start_workload(struct init_state *st)
 static void power_off(struct init_state *st)
 {
 	init_debug(st->cfg.debug, "powering off");
+	console_drain(CONSOLE_DRAIN_MS);
 	sync();
 	/* leave the image's filesystem clean; failure (busy) changes nothing */
 	if (st->switched)
