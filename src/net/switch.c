@@ -7,12 +7,13 @@
  * which no socket file of its own is left behind. Port sockets a killed
  * predecessor left in NETDIR/ports are removed at start.
  *
- * Data path: a readable port is drained with recvmmsg, VSW_BATCH frames
+ * Data path: a readable port is drained with recvmmsg (one recvmsg per
+ * frame on macOS: switch_kqueue.c), VSW_BATCH frames
  * at a time (at most VSW_RX_ROUNDS batches per wakeup, so one busy port
  * cannot starve the others); switch_core decides the destinations; frames
  * are queued per destination and each destination gets one sendmmsg per
  * batch. Sends never block: frames a peer cannot take yet wait in a short
- * backlog sent on EPOLLOUT (switch_txq.c); beyond it, or when the peer is
+ * backlog sent on VSW_EV_OUT (switch_txq.c); beyond it, or when the peer is
  * not there, they are dropped and its tx_drops counter says so. No sleeps
  * and no timers: the loop wakes only for fds.
  *
@@ -33,32 +34,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/compat.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "net/switch.h"
 
 #define VSW_MACS 4096
-
-int vsw_watch_add(struct vswitch *vs, struct vsw_watch *w, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	if (epoll_ctl(vs->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "epoll_ctl");
-	return 0;
-}
-
-void vsw_watch_del(struct vswitch *vs, struct vsw_watch *w)
-{
-	if (w->fd >= 0)
-		epoll_ctl(vs->epfd, EPOLL_CTL_DEL, w->fd, NULL);
-}
 
 struct vsw_port *vsw_port_find(struct vswitch *vs, const char *name)
 {
@@ -102,7 +87,7 @@ static int open_path_port(struct vswitch *vs, struct vsw_port *p, const char *pe
 	rc = vsw_peer_init(vs, p, peer);
 	if (rc < 0)
 		return rc;
-	p->watch.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	p->watch.fd = vsw_dgram_socket(1);
 	if (p->watch.fd < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "socket");
 	/* bound relative to the ports directory: never too long */
@@ -128,7 +113,7 @@ static int open_pair_port(struct vsw_port *p, int *give_fd)
 {
 	int sv[2];
 
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+	if (vsw_dgram_socketpair(sv) < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "socketpair");
 	p->watch.fd = sv[0];
 	*give_fd = sv[1];
@@ -167,12 +152,21 @@ int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, int *gi
 	 * kernel caps it at net.core.wmem_max, and only what is queued counts */
 	int sndbuf = VSW_SNDBUF;
 	setsockopt(p->watch.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+#ifdef __APPLE__
+	/* VZ's file-handle NIC: SO_RCVBUF four times SO_SNDBUF on both ends */
+	int rcvbuf = VSW_RCVBUF;
+	setsockopt(p->watch.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (give_fd && *give_fd >= 0) {
+		setsockopt(*give_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+		setsockopt(*give_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	}
+#endif
 	rc = switch_core_port_add(vs->core, &id);
 	if (rc < 0)
 		goto out;
 	p->id = id;
 	p->watch.handler = port_readable;
-	rc = vsw_watch_add(vs, &p->watch, EPOLLIN);
+	rc = vsw_watch_add(vs, &p->watch, VSW_EV_IN);
 	if (rc < 0) {
 		switch_core_port_remove(vs->core, id);
 		goto out;
@@ -239,7 +233,7 @@ static void flush_port(struct vswitch *vs, struct vsw_port *p)
 		return;
 	}
 	while (sent < n) {
-		int r = sendmmsg(p->watch.fd, p->tx + sent, n - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+		int r = vsw_send_batch(p->watch.fd, p->tx + sent, n - sent);
 
 		if (r > 0) {
 			for (unsigned i = sent; i < sent + (unsigned)r; i++)
@@ -258,7 +252,7 @@ static void flush_port(struct vswitch *vs, struct vsw_port *p)
 			continue;
 		}
 		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
-			/* the peer's queue is full: keep the rest for EPOLLOUT */
+			/* the peer's queue is full: keep the rest for VSW_EV_OUT */
 			vsw_txq_push(vs, p, p->txv + sent, n - sent);
 			return;
 		}
@@ -290,16 +284,16 @@ static int port_readable(struct vswitch *vs, struct vsw_watch *w, uint32_t event
 
 	if (w->fd < 0)
 		return 0; /* removed earlier in this round */
-	if (events & EPOLLOUT)
+	if (events & VSW_EV_OUT)
 		vsw_txq_drain(vs, in);
-	if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+	if (!(events & (VSW_EV_IN | VSW_EV_ERR | VSW_EV_HUP)))
 		return 0;
 	for (round = 0; round < VSW_RX_ROUNDS; round++) {
 		for (i = 0; i < VSW_BATCH; i++) {
 			vs->rx[i].msg_hdr.msg_flags = 0;
 			vs->rxv[i].iov_len = SWITCH_FRAME_MAX + 1;
 		}
-		n = recvmmsg(w->fd, vs->rx, VSW_BATCH, MSG_DONTWAIT, NULL);
+		n = vsw_recv_batch(w->fd, vs->rx, VSW_BATCH);
 		if (n <= 0)
 			break; /* EAGAIN; nothing else can happen on a bound dgram socket */
 		now = clock_mono_ms();
@@ -330,16 +324,6 @@ static int port_readable(struct vswitch *vs, struct vsw_watch *w, uint32_t event
 	return 0;
 }
 
-static int on_signal(struct vswitch *vs, struct vsw_watch *w, uint32_t events)
-{
-	struct signalfd_siginfo si;
-
-	(void)events;
-	if (read(w->fd, &si, sizeof(si)) == sizeof(si))
-		vs->stopping = 1;
-	return 0;
-}
-
 /* Port sockets left by a switch that died. We hold the control socket,
  * so no live switch owns any of them; only sockets are removed. */
 static void remove_stale_ports(const char *dir)
@@ -364,8 +348,6 @@ static void remove_stale_ports(const char *dir)
 
 static int setup(struct vswitch *vs)
 {
-	struct sigaction ign = { .sa_handler = SIG_IGN };
-	sigset_t mask;
 	int rc;
 
 	rc = switch_core_new(&vs->core, SWITCH_PORTS_MAX, VSW_MACS, SWITCH_AGE_MS_DEFAULT);
@@ -379,20 +361,7 @@ static int setup(struct vswitch *vs)
 		vs->rx[i].msg_hdr.msg_iov = &vs->rxv[i];
 		vs->rx[i].msg_hdr.msg_iovlen = 1;
 	}
-	vs->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (vs->epfd < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "epoll_create1");
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sigaction(SIGPIPE, &ign, NULL);
-	vs->signals.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (vs->signals.fd < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "signalfd");
-	vs->signals.handler = on_signal;
-	rc = vsw_watch_add(vs, &vs->signals, EPOLLIN);
+	rc = vsw_loop_init(vs);
 	if (rc == 0)
 		rc = vsw_peer_watch_start(vs);
 	if (rc < 0)
@@ -408,7 +377,7 @@ static int setup(struct vswitch *vs)
 	rc = fs_mkdir_p(vs->ports_dir, 0700);
 	if (rc < 0)
 		return rc;
-	vs->ports_dirfd = open(vs->ports_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	vs->ports_dirfd = open(vs->ports_dir, VMC_O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (vs->ports_dirfd < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", vs->ports_dir);
 	remove_stale_ports(vs->ports_dir);
@@ -442,6 +411,15 @@ static void teardown(struct vswitch *vs)
 	switch_core_free(vs->core);
 	free(vs->rxbuf);
 	free(vs->ports_dir);
+}
+
+void vsw_reap_dead(struct vswitch *vs)
+{
+	while (vs->dead) {
+		struct vsw_port *p = vs->dead;
+		vs->dead = p->next_dead;
+		port_free(vs, p);
+	}
 }
 
 static void report(int fd, int rc)
@@ -483,7 +461,6 @@ int main(int argc, char **argv)
 	struct vswitch vs = { .epfd = -1, .ports_dirfd = -1, .signals.fd = -1,
 			      .control.fd = -1, .peers.fd = -1, .host_tap.fd = -1,
 			      .host_pair.fd = -1 };
-	struct epoll_event evs[64];
 	int report_fd = -1, c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -509,25 +486,7 @@ int main(int argc, char **argv)
 		teardown(&vs);
 		return 1;
 	}
-	while (!vs.stopping) {
-		int n = epoll_wait(vs.epfd, evs, 64, -1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fprintf(stderr, "vmc-switch: epoll_wait: %s\n", strerror(errno));
-			break;
-		}
-		for (int i = 0; i < n && !vs.stopping; i++) {
-			struct vsw_watch *w = evs[i].data.ptr;
-			w->handler(&vs, w, evs[i].events);
-		}
-		while (vs.dead) {
-			struct vsw_port *p = vs.dead;
-			vs.dead = p->next_dead;
-			port_free(&vs, p);
-		}
-	}
+	vsw_loop_run(&vs);
 	teardown(&vs);
 	return 0;
 }

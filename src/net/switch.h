@@ -1,9 +1,9 @@
 /*
  * switch.h - vmc-switch, the process behind one switch network: a
- * single-threaded epoll loop that moves raw Ethernet frames between
- * ports (unix datagram sockets, one datagram = one frame: QEMU's
- * `-netdev dgram` and VZ's file-handle NIC format) as switch_core
- * decides, and serves a control socket (switch.sock, JSON lines) to add
+ * single-threaded loop (epoll on Linux, kqueue on macOS) that moves
+ * raw Ethernet frames between ports (unix datagram sockets, one datagram
+ * = one frame: QEMU's `-netdev dgram` and VZ's file-handle NIC format) as
+ * switch_core decides, and serves a control socket (switch.sock, JSON lines) to add
  * and remove ports, read counters and shut down. All of its files live in
  * the network directory given on the command line (created 0700):
  *
@@ -34,10 +34,30 @@
 #define VSW_TXQ_FRAMES 256        /* backlog per port (switch_txq.c) */
 #define VSW_TXQ_BYTES (1 << 20)
 #define VSW_SNDBUF (1 << 20)       /* SO_SNDBUF of a port socket */
+/* SO_RCVBUF of a port socket: four times SO_SNDBUF, as Apple recommends
+ * for the datagram sockets of VZ's file-handle NICs (at least twice) */
+#define VSW_RCVBUF (4 * VSW_SNDBUF)
+
+/* Readiness a watch asks for and its handler receives: epoll's values on
+ * Linux (switch_epoll.c passes them through); switch_kqueue.c maps
+ * EVFILT_READ / EVFILT_WRITE / EV_EOF to them. */
+#define VSW_EV_IN 0x001
+#define VSW_EV_OUT 0x004
+#define VSW_EV_ERR 0x008
+#define VSW_EV_HUP 0x010
+
+#ifndef __linux__
+/* No recvmmsg/sendmmsg (macOS): the same batch layout, moved one
+ * datagram at a time by switch_kqueue.c. */
+struct mmsghdr {
+	struct msghdr msg_hdr;
+	unsigned int msg_len;
+};
+#endif
 
 struct vswitch;
 
-/* One epoll registration; the loop calls handler through data.ptr. */
+/* One loop registration; the loop calls handler with it. */
 struct vsw_watch {
 	int fd;
 	int (*handler)(struct vswitch *vs, struct vsw_watch *w, uint32_t events);
@@ -53,7 +73,7 @@ struct vsw_txq {
 	struct vsw_qframe slot[VSW_TXQ_FRAMES];
 	unsigned head, n;
 	size_t bytes;
-	int armed;                     /* EPOLLOUT requested */
+	int armed;                     /* VSW_EV_OUT requested */
 };
 
 struct vsw_port {
@@ -114,9 +134,30 @@ struct vswitch {
 int vsw_host_open(struct vswitch *vs);
 void vsw_host_close(struct vswitch *vs);
 
-/* switch.c */
+/* switch_epoll.c (Linux) / switch_kqueue.c (macOS): the loop and the
+ * system calls that differ. */
+/* The loop fd; SIGTERM/SIGINT/SIGHUP set vs->stopping, SIGPIPE ignored. */
+int vsw_loop_init(struct vswitch *vs);
+/* Dispatches events until vs->stopping; frees removed ports after each
+ * round (vsw_reap_dead). */
+void vsw_loop_run(struct vswitch *vs);
+/* `events`: VSW_EV_IN, optionally | VSW_EV_OUT. */
 int vsw_watch_add(struct vswitch *vs, struct vsw_watch *w, uint32_t events);
+/* Changes what an added watch asks for; 0 or -1. */
+int vsw_watch_mod(struct vswitch *vs, struct vsw_watch *w, uint32_t events);
 void vsw_watch_del(struct vswitch *vs, struct vsw_watch *w);
+/* recvmmsg / sendmmsg (MSG_DONTWAIT; no SIGPIPE): the number of
+ * datagrams moved, or -1 with errno when the first one failed. macOS
+ * moves one datagram per system call. */
+int vsw_recv_batch(int fd, struct mmsghdr *m, unsigned n);
+int vsw_send_batch(int fd, struct mmsghdr *m, unsigned n);
+/* Close-on-exec (and non-blocking) datagram sockets. */
+int vsw_dgram_socket(int nonblock);
+int vsw_dgram_socketpair(int sv[2]);
+
+/* switch.c */
+/* Frees the ports removed during a loop round. */
+void vsw_reap_dead(struct vswitch *vs);
 /* Creates port `name`. Path mode (give_fd NULL): its socket is
  * <netdir>/ports/<name>.sock and its frames go to the socket the peer binds
  * at `peer` (which need not exist yet). Socketpair mode (give_fd set,
@@ -130,7 +171,8 @@ int vsw_port_add(struct vswitch *vs, const char *name, const char *peer, int *gi
 int vsw_port_remove(struct vswitch *vs, const char *name);
 struct vsw_port *vsw_port_find(struct vswitch *vs, const char *name);
 
-/* switch_peer.c */
+/* switch_peer.c (Linux); switch_peer_darwin.c refuses path-mode ports
+ * (QEMU's -netdev dgram: VZ's NICs are socketpair ports) */
 int vsw_peer_watch_start(struct vswitch *vs);
 /* Fills the port's peer address and watches the peer's directory. */
 int vsw_peer_init(struct vswitch *vs, struct vsw_port *p, const char *peer);
@@ -140,9 +182,9 @@ int vsw_peer_connect(struct vsw_port *p);
 
 /* switch_txq.c */
 /* Copies frames the peer could not take to the backlog (dropping and
- * counting what does not fit) and asks for EPOLLOUT. */
+ * counting what does not fit) and asks for VSW_EV_OUT. */
 void vsw_txq_push(struct vswitch *vs, struct vsw_port *p, const struct iovec *v, unsigned n);
-/* Sends what it can of the backlog; stops asking for EPOLLOUT once empty. */
+/* Sends what it can of the backlog; stops asking for VSW_EV_OUT once empty. */
 void vsw_txq_drain(struct vswitch *vs, struct vsw_port *p);
 /* Drops the backlog (counted). */
 void vsw_txq_clear(struct vswitch *vs, struct vsw_port *p);

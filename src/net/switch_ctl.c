@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -84,7 +83,7 @@ static int client_send_fd(struct vswitch *vs, struct vsw_client *c, json_t *obj,
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	}
-	n = sendmsg(c->watch.fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	n = sendmsg(c->watch.fd, &msg, UNIX_MSG_NOSIGNAL | MSG_DONTWAIT);
 	free(text);
 	if (n != (ssize_t)(len + 1)) {
 		client_close(vs, c);
@@ -202,8 +201,7 @@ static int control_accept(struct vswitch *vs, struct vsw_watch *w, uint32_t even
 	int fd;
 
 	(void)events;
-	fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
+	if (unix_accept(w->fd, &fd) < 0)
 		return 0;
 	if (vs->n_clients >= VSW_MAX_CLIENTS) {
 		close(fd);
@@ -217,7 +215,7 @@ static int control_accept(struct vswitch *vs, struct vsw_watch *w, uint32_t even
 	}
 	c->watch.fd = fd;
 	c->watch.handler = client_readable;
-	if (vsw_watch_add(vs, &c->watch, EPOLLIN) < 0) {
+	if (vsw_watch_add(vs, &c->watch, VSW_EV_IN) < 0) {
 		vmc_error_clear();
 		line_reader_free(&c->in);
 		free(c);
@@ -242,7 +240,7 @@ int vsw_control_listen(struct vswitch *vs)
 	if (rc < 0)
 		return rc;
 	vs->control.handler = control_accept;
-	return vsw_watch_add(vs, &vs->control, EPOLLIN);
+	return vsw_watch_add(vs, &vs->control, VSW_EV_IN);
 }
 
 void vsw_control_close_all(struct vswitch *vs)

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -119,9 +118,9 @@ int vsw_host_open(struct vswitch *vs)
 	vs->host_tap.handler = tap_readable;
 	vs->host_pair.handler = pair_readable;
 	if (rc == 0)
-		rc = vsw_watch_add(vs, &vs->host_tap, EPOLLIN);
+		rc = vsw_watch_add(vs, &vs->host_tap, VSW_EV_IN);
 	if (rc == 0)
-		rc = vsw_watch_add(vs, &vs->host_pair, EPOLLIN);
+		rc = vsw_watch_add(vs, &vs->host_pair, VSW_EV_IN);
 	if (rc < 0)
 		return vmc_error_prefix(rc, "host port %s (%s/%u)", vs->host_if, ip, s.prefix);
 	fprintf(stderr, "vmc-switch: host port %s with %s/%u\n", vs->host_if, ip, s.prefix);

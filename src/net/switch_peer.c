@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -177,5 +176,5 @@ int vsw_peer_watch_start(struct vswitch *vs)
 	if (vs->peers.fd < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "inotify_init1");
 	vs->peers.handler = peers_readable;
-	return vsw_watch_add(vs, &vs->peers, EPOLLIN);
+	return vsw_watch_add(vs, &vs->peers, VSW_EV_IN);
 }

@@ -6,7 +6,7 @@
  * fast guest overruns that at once, and every dropped frame costs the
  * guests a retransmission timeout. So frames a port cannot send are copied
  * here (at most VSW_TXQ_FRAMES / VSW_TXQ_BYTES per port, in order), the
- * port's socket is watched for EPOLLOUT (the kernel signals it when the
+ * port's socket is watched for VSW_EV_OUT (the kernel signals it when the
  * peer's queue has room again) and the backlog is sent from there. Frames
  * that do not fit are dropped and counted, as a switch does; the loop never
  * blocks on a slow peer.
@@ -14,17 +14,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 
 #include "net/switch.h"
 
 static void set_out(struct vswitch *vs, struct vsw_port *p, int on)
 {
-	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = &p->watch };
-
 	if (p->q.armed == on || p->watch.fd < 0)
 		return;
-	if (epoll_ctl(vs->epfd, EPOLL_CTL_MOD, p->watch.fd, &ev) == 0)
+	if (vsw_watch_mod(vs, &p->watch, VSW_EV_IN | (on ? VSW_EV_OUT : 0)) == 0)
 		p->q.armed = on;
 }
 
@@ -82,7 +79,7 @@ void vsw_txq_drain(struct vswitch *vs, struct vsw_port *p)
 			m[i].msg_hdr.msg_iov = &v[i];
 			m[i].msg_hdr.msg_iovlen = 1;
 		}
-		r = sendmmsg(p->watch.fd, m, k, MSG_DONTWAIT | MSG_NOSIGNAL);
+		r = vsw_send_batch(p->watch.fd, m, k);
 		if (r > 0) {
 			while (r-- > 0)
 				drop_front(vs, p, 1);
@@ -91,7 +88,7 @@ void vsw_txq_drain(struct vswitch *vs, struct vsw_port *p)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS))
-			return; /* still full: wait for the next EPOLLOUT */
+			return; /* still full: wait for the next VSW_EV_OUT */
 		if (r < 0 && (errno == ECONNREFUSED || errno == ENOTCONN || errno == ENOENT)) {
 			p->connected = 0; /* the peer is gone: so is what we kept for it */
 			vsw_txq_clear(vs, p);

@@ -75,7 +75,9 @@ struct cmsghdr {
 	int cmsg_level;
 	int cmsg_type;
 };
-#define __DARWIN_ALIGN32(p) ((size_t)((char *)(size_t)(p) + 3) & ~(size_t)3)
+#define __DARWIN_ALIGNBYTES32 (sizeof(uint32_t) - 1)
+#define __DARWIN_ALIGN32(p) \
+	((size_t)((size_t)(p) + __DARWIN_ALIGNBYTES32) & ~__DARWIN_ALIGNBYTES32)
 #define CMSG_DATA(cmsg) ((unsigned char *)(cmsg) + __DARWIN_ALIGN32(sizeof(struct cmsghdr)))
 #define CMSG_FIRSTHDR(mhdr) \
 	((mhdr)->msg_controllen >= sizeof(struct cmsghdr) ? (struct cmsghdr *)(mhdr)->msg_control \
@@ -97,4 +99,5 @@ ssize_t recvfrom(int socket, void *buffer, size_t length, int flags, struct sock
 ssize_t sendto(int socket, const void *buffer, size_t length, int flags,
 	       const struct sockaddr *dest_addr, socklen_t dest_len);
 ssize_t sendmsg(int socket, const struct msghdr *message, int flags);
+ssize_t recvmsg(int socket, struct msghdr *message, int flags);
 #endif
