@@ -1,20 +1,18 @@
 /*
  * forward.c - the forwarder's rules and loop: binding the listening
  * sockets (with the "already in use" error), the guest address arriving
- * late, the epoll set the shim polls as one fd, and teardown. The TCP
- * relay is forward_tcp.c, the UDP flows forward_udp.c (see forward.h).
+ * late and teardown. The TCP relay is forward_tcp.c, the UDP flows
+ * forward_udp.c, the loop fd the shim polls as one fd (epoll or kqueue)
+ * forward_epoll.c / forward_kqueue.c (see forward.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -31,30 +29,6 @@ void fwd_logf(struct fwd *f, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	f->lim.log(f->lim.log_arg, msg);
-}
-
-int fwd_watch_add(struct fwd *f, struct fwd_watch *w, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "epoll_ctl");
-	return 0;
-}
-
-int fwd_watch_mod(struct fwd *f, struct fwd_watch *w, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	if (epoll_ctl(f->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "epoll_ctl");
-	return 0;
-}
-
-void fwd_watch_del(struct fwd *f, struct fwd_watch *w)
-{
-	if (w->fd >= 0)
-		epoll_ctl(f->epfd, EPOLL_CTL_DEL, w->fd, NULL);
 }
 
 void fwd_format_addr(const struct sockaddr *sa, char *buf, size_t len)
@@ -91,18 +65,9 @@ int fwd_new(struct fwd **out, const struct fwd_limits *lim)
 		f->lim.max_flows = FWD_UDP_MAX_FLOWS;
 	if (!f->lim.udp_idle_ms)
 		f->lim.udp_idle_ms = FWD_UDP_IDLE_MS;
-	f->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (f->epfd < 0) {
-		rc = vmc_error_set_errno(VMC_EIO, errno, "epoll_create1");
-		goto fail;
-	}
-	f->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (f->timer.fd < 0) {
-		rc = vmc_error_set_errno(VMC_EIO, errno, "timerfd_create");
-		goto fail;
-	}
+	f->epfd = -1;
 	f->timer.fn = fwd_udp_on_timer;
-	rc = fwd_watch_add(f, &f->timer, EPOLLIN);
+	rc = fwd_loop_open(f);
 	if (rc < 0)
 		goto fail;
 	*out = f;
@@ -145,7 +110,7 @@ static int rule_start(struct fwd *f, struct fwd_rule *r)
 
 	if (r->polling || !r->target_set)
 		return 0;
-	rc = fwd_watch_add(f, &r->listen, EPOLLIN);
+	rc = fwd_watch_add(f, &r->listen, FWD_EV_IN);
 	if (rc == 0)
 		r->polling = 1;
 	return rc;
@@ -186,7 +151,7 @@ static int bind_socket(struct fwd_rule *r, socklen_t host_len)
 	int fd, one = 1, err;
 
 	fwd_format_addr(sa, where, sizeof(where));
-	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = fwd_socket(sa->sa_family, type);
 	if (fd < 0)
 		return vmc_error_set_errno(VMC_EIO, errno, "%s: socket for %s", r->label, where);
 	/* TCP: a port left in TIME_WAIT by the last run is free to us, but
@@ -282,50 +247,6 @@ int fwd_set_guest(struct fwd *f, const char *ip)
 	return rc;
 }
 
-int fwd_set_guest_netns(struct fwd *f, const char *name)
-{
-	char path[128];
-	int n = snprintf(path, sizeof(path), "/run/netns/%s", name);
-
-	if (n < 0 || (size_t)n >= sizeof(path) || strchr(name, '/'))
-		return vmc_error_set(VMC_EINVAL, "bad network namespace name '%.64s'", name);
-	f->guest_ns = open(path, O_RDONLY | O_CLOEXEC);
-	if (f->guest_ns < 0)
-		return vmc_error_set_errno(errno == ENOENT ? VMC_ENOTFOUND : VMC_EIO, errno,
-					   "network namespace '%s'", name);
-	f->home_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (f->home_ns < 0) {
-		close(f->guest_ns);
-		f->guest_ns = -1;
-		return vmc_error_set_errno(VMC_EIO, errno, "/proc/self/ns/net");
-	}
-	return 0;
-}
-
-/* A socket keeps the namespace it was made in: enter the guest's for the
- * socket() call only (setns moves just this thread; the shim has one). */
-int fwd_guest_socket(struct fwd *f, int family, int type)
-{
-	int fd, err;
-
-	if (f->guest_ns < 0)
-		return socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (setns(f->guest_ns, CLONE_NEWNET) < 0)
-		return -1;
-	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	err = errno;
-	if (setns(f->home_ns, CLONE_NEWNET) < 0) {
-		/* not expected (we held the fd); the next call tries again */
-		err = errno;
-		fwd_logf(f, "cannot return to the shim's network namespace: %s", strerror(err));
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-	errno = err;
-	return fd;
-}
-
 size_t fwd_waiting(const struct fwd *f)
 {
 	size_t n = 0;
@@ -338,21 +259,4 @@ size_t fwd_waiting(const struct fwd *f)
 void fwd_get_stats(const struct fwd *f, struct fwd_stats *out)
 {
 	*out = f->st;
-}
-
-void fwd_dispatch(struct fwd *f)
-{
-	struct epoll_event evs[32];
-	int n;
-
-	do {
-		n = epoll_wait(f->epfd, evs, 32, 0);
-	} while (n < 0 && errno == EINTR);
-	for (int i = 0; i < n; i++) {
-		struct fwd_watch *w = evs[i].data.ptr;
-		w->fn(f, w, evs[i].events);
-	}
-	/* freed only now: a later event of this batch may name them */
-	fwd_tcp_reap(f);
-	fwd_udp_reap(f);
 }

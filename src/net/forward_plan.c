@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,10 +100,26 @@ static int make_addr(struct sockaddr_storage *ss, socklen_t *len, const char *ad
 
 /* Whether this host has IPv6 loopback at all (a default forward skips
  * ::1 quietly where it has not; an explicit address is an error). */
+/* A close-on-exec socket (macOS has no SOCK_CLOEXEC: fcntl). */
+static int plan_socket(int domain, int type)
+{
+#ifdef SOCK_CLOEXEC
+	return socket(domain, type | SOCK_CLOEXEC, 0);
+#else
+	int fd = socket(domain, type, 0);
+
+	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+#endif
+}
+
 static int have_ipv6_loopback(void)
 {
 	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), ok;
+	int fd = plan_socket(AF_INET6, SOCK_DGRAM), ok;
 
 	if (fd < 0)
 		return 0;
@@ -116,7 +133,7 @@ static int probe_port(vmc_proto proto, const struct sockaddr *sa, socklen_t len,
 		      const char *label, unsigned int *port_out)
 {
 	int type = proto == VMC_PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
-	int fd = socket(sa->sa_family, type | SOCK_CLOEXEC, 0), one = 1, err;
+	int fd = plan_socket(sa->sa_family, type), one = 1, err;
 	char where[80];
 
 	fwd_format_addr(sa, where, sizeof(where));

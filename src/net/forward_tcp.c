@@ -1,7 +1,8 @@
 /*
  * forward_tcp.c - forwarded TCP connections: accept, a non-blocking
  * connect to the guest, then a zero-copy relay with splice(2) through one
- * pipe per direction. EOF one way is passed on as shutdown(SHUT_WR) the
+ * pipe per direction (a read/write relay through a buffer on macOS:
+ * forward_kqueue.c). EOF one way is passed on as shutdown(SHUT_WR) the
  * same way (half-close), and the connection ends when both directions
  * have. A client the guest refuses, or one over the cap, is closed with a
  * reset; every other connection and the listener keep serving.
@@ -13,14 +14,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/error.h"
 #include "net/forward_int.h"
 
-#define FWD_SPLICE_CHUNK (64 * 1024)
 #define FWD_PUMP_ROUNDS 16   /* per event and direction: fairness */
 #define FWD_ACCEPT_BATCH 16
 
@@ -56,10 +55,8 @@ static void conn_close(struct fwd *f, struct fwd_conn *c, int reset)
 	}
 	close_fd(&c->client.fd);
 	close_fd(&c->guest.fd);
-	close_fd(&c->up.pipe[0]);
-	close_fd(&c->up.pipe[1]);
-	close_fd(&c->down.pipe[0]);
-	close_fd(&c->down.pipe[1]);
+	fwd_dir_close(&c->up);
+	fwd_dir_close(&c->down);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -82,10 +79,8 @@ static int dir_pump(struct fwd_dir *d, int src, int dst)
 		ssize_t n;
 
 		if (d->pending > 0) {
-			n = splice(d->pipe[0], NULL, dst, NULL, d->pending,
-				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			n = fwd_dir_drain(d, dst);
 			if (n > 0) {
-				d->pending -= (size_t)n;
 				d->full = 0;
 				progress = 1;
 			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
@@ -93,10 +88,8 @@ static int dir_pump(struct fwd_dir *d, int src, int dst)
 			}
 		}
 		if (!d->eof && !d->full) {
-			n = splice(src, NULL, d->pipe[1], NULL, FWD_SPLICE_CHUNK,
-				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			n = fwd_dir_fill(d, src);
 			if (n > 0) {
-				d->pending += (size_t)n;
 				progress = 1;
 			} else if (n == 0) {
 				d->eof = 1;
@@ -128,13 +121,13 @@ static int conn_interest(struct fwd *f, struct fwd_conn *c)
 	int rc = 0;
 
 	if (!c->up.eof && !c->up.full)
-		cev |= EPOLLIN;
+		cev |= FWD_EV_IN;
 	if (c->down.pending > 0)
-		cev |= EPOLLOUT;
+		cev |= FWD_EV_OUT;
 	if (!c->down.eof && !c->down.full)
-		gev |= EPOLLIN;
+		gev |= FWD_EV_IN;
 	if (c->up.pending > 0)
-		gev |= EPOLLOUT;
+		gev |= FWD_EV_OUT;
 	if (cev != c->client_ev) {
 		if (c->client_ev && !cev)
 			fwd_watch_del(f, &c->client);
@@ -169,7 +162,7 @@ static void conn_run(struct fwd *f, struct fwd_conn *c, uint32_t events)
 	}
 	/* An error or hang-up that the pumps did not turn into EOF: the peer
 	 * is gone and nothing more can be written to it. */
-	if ((events & (EPOLLERR | EPOLLHUP)) && !(events & (EPOLLIN | EPOLLOUT))) {
+	if ((events & (FWD_EV_ERR | FWD_EV_HUP)) && !(events & (FWD_EV_IN | FWD_EV_OUT))) {
 		conn_close(f, c, 1);
 		return;
 	}
@@ -199,9 +192,9 @@ static void on_guest(struct fwd *f, struct fwd_watch *w, uint32_t events)
 	if (!c->connected) {
 		if (getsockopt(c->guest.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
-		if (err == 0 && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		if (err == 0 && !(events & (FWD_EV_OUT | FWD_EV_ERR | FWD_EV_HUP)))
 			return;
-		if (err != 0 || !(events & EPOLLOUT)) {
+		if (err != 0 || !(events & FWD_EV_OUT)) {
 			f->st.refused++;
 			conn_close(f, c, 1); /* the guest refused: so do we */
 			return;
@@ -211,7 +204,7 @@ static void on_guest(struct fwd *f, struct fwd_watch *w, uint32_t events)
 		/* the connect-time registration is replaced by conn_interest */
 		fwd_watch_del(f, &c->guest);
 		c->guest_ev = 0;
-		events = EPOLLIN | EPOLLOUT; /* try both ways at once */
+		events = FWD_EV_IN | FWD_EV_OUT; /* try both ways at once */
 	}
 	conn_run(f, c, events);
 }
@@ -238,9 +231,8 @@ static int conn_new(struct fwd *f, struct fwd_rule *r, int cfd)
 	f->conns = c;
 	f->st.conns++;
 	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (pipe2(c->up.pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
-	    pipe2(c->down.pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-		rc = vmc_error_set_errno(VMC_EIO, errno, "pipe2");
+	if (fwd_dir_open(&c->up) < 0 || fwd_dir_open(&c->down) < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "relay pipe");
 		goto fail;
 	}
 	c->guest.fd = fwd_guest_socket(f, r->target.ss_family, SOCK_STREAM);
@@ -250,8 +242,13 @@ static int conn_new(struct fwd *f, struct fwd_rule *r, int cfd)
 	}
 	/* a guest that never answers: give up after ~15 s of SYNs, not the
 	 * kernel's two minutes (the client is reset then) */
+#ifdef TCP_SYNCNT
 	int syns = 3;
 	setsockopt(c->guest.fd, IPPROTO_TCP, TCP_SYNCNT, &syns, sizeof(syns));
+#else
+	int secs = 15; /* macOS: a connect timeout in seconds */
+	setsockopt(c->guest.fd, IPPROTO_TCP, TCP_CONNECTIONTIMEOUT, &secs, sizeof(secs));
+#endif
 	if (connect(c->guest.fd, (struct sockaddr *)&r->target, r->target_len) < 0 &&
 	    errno != EINPROGRESS) {
 		f->st.refused++; /* refused at once (a local target) or unreachable */
@@ -259,10 +256,10 @@ static int conn_new(struct fwd *f, struct fwd_rule *r, int cfd)
 		return 0;
 	}
 	/* the client is read only once the guest side is up */
-	rc = fwd_watch_add(f, &c->guest, EPOLLOUT);
+	rc = fwd_watch_add(f, &c->guest, FWD_EV_OUT);
 	if (rc < 0)
 		goto fail;
-	c->guest_ev = EPOLLOUT;
+	c->guest_ev = FWD_EV_OUT;
 	f->st.accepted++;
 	return 0;
 fail:
@@ -276,7 +273,7 @@ void fwd_tcp_on_listen(struct fwd *f, struct fwd_watch *w, uint32_t events)
 
 	(void)events;
 	for (int i = 0; i < FWD_ACCEPT_BATCH; i++) {
-		int cfd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int cfd = fwd_accept(w->fd);
 
 		if (cfd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||

@@ -3,7 +3,7 @@
  * its own socket connected to the guest, so the guest's replies come back
  * on that socket and go out from the listening socket to that client. A
  * flow ends after udp_idle_ms without traffic either way (one periodic
- * timerfd, armed only while flows exist); past max_flows a new client's
+ * timerfd or kqueue timer, armed only while flows exist); past max_flows a new client's
  * datagrams are dropped and counted.
  */
 #include <errno.h>
@@ -12,9 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -64,7 +62,6 @@ static int same_peer(const struct sockaddr_storage *a, const struct sockaddr_sto
  * listeners to retry (fwd_pause), every min(idle / 4, 1 s). */
 int fwd_timer_update(struct fwd *f)
 {
-	struct itimerspec its = { 0 };
 	unsigned int tick = f->lim.udp_idle_ms / 4;
 	int on = f->flows != NULL || f->n_paused > 0;
 
@@ -74,13 +71,8 @@ int fwd_timer_update(struct fwd *f)
 		tick = 1000;
 	if (tick < 10)
 		tick = 10;
-	if (on) {
-		its.it_value.tv_sec = tick / 1000;
-		its.it_value.tv_nsec = (long)(tick % 1000) * 1000000L;
-		its.it_interval = its.it_value;
-	}
-	if (timerfd_settime(f->timer.fd, 0, &its, NULL) < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "timerfd_settime");
+	if (fwd_timer_set(f, on ? tick : 0) < 0)
+		return -1;
 	f->timer_armed = on;
 	return 0;
 }
@@ -156,7 +148,7 @@ static struct fwd_flow *flow_new(struct fwd *f, struct fwd_rule *r,
 	fl->sock.fd = fwd_guest_socket(f, r->target.ss_family, SOCK_DGRAM);
 	if (fl->sock.fd < 0 ||
 	    connect(fl->sock.fd, (const struct sockaddr *)&r->target, r->target_len) < 0 ||
-	    fwd_watch_add(f, &fl->sock, EPOLLIN) < 0) {
+	    fwd_watch_add(f, &fl->sock, FWD_EV_IN) < 0) {
 		fwd_logf(f, "%s: new udp flow: %s", r->label, strerror(errno));
 		vmc_error_clear();
 		fwd_watch_del(f, &fl->sock);
@@ -220,7 +212,8 @@ void fwd_udp_on_timer(struct fwd *f, struct fwd_watch *w, uint32_t events)
 	struct fwd_flow *fl, *next;
 
 	(void)events;
-	(void)!read(w->fd, &ticks, sizeof(ticks));
+	if (w->fd >= 0) /* a timerfd (Linux): consume the ticks */
+		(void)!read(w->fd, &ticks, sizeof(ticks));
 	for (fl = f->flows; fl; fl = next) {
 		next = fl->next;
 		if (now - fl->last_ms >= (int64_t)f->lim.udp_idle_ms) {

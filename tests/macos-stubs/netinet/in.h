@@ -45,4 +45,5 @@ extern const struct in6_addr in6addr_loopback;
 uint16_t htons(uint16_t x);
 uint16_t ntohs(uint16_t x);
 uint32_t ntohl(uint32_t x);
+#define IN6ADDR_LOOPBACK_INIT {{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}}}
 #endif

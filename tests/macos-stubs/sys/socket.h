@@ -100,4 +100,9 @@ ssize_t sendto(int socket, const void *buffer, size_t length, int flags,
 	       const struct sockaddr *dest_addr, socklen_t dest_len);
 ssize_t sendmsg(int socket, const struct msghdr *message, int flags);
 ssize_t recvmsg(int socket, struct msghdr *message, int flags);
+#define SO_LINGER 0x0080
+struct linger {
+	int l_onoff;
+	int l_linger;
+};
 #endif
