@@ -5,7 +5,8 @@
  * spawned with an argv) writes the filesystem into a sparse file, which is
  * fsynced and linked to disks/<hex>.ext4 with link(2), so a half-built
  * disk is never visible and a concurrent builder's finished disk is never
- * replaced. The build folder is removed on every path.
+ * replaced. The build folder is removed on every path, however deep the
+ * image's tree in it (remove_build()).
  *
  * The filesystem has no journal: each VM boots a private clone of this
  * disk that is deleted with the VM, so there is nothing to recover after
@@ -34,6 +35,8 @@
 #define BLOCK 4096ull
 #define WALK_DEPTH_MAX 512
 #define MKE2FS_ERR_MAX 2048
+#define CLEAN_DEPTH 32          /* directories open at once while removing */
+#define CLEAN_PASSES_MAX 4096
 
 static int digest_hex(const char *digest, const char **hex)
 {
@@ -194,6 +197,86 @@ static int run_mke2fs(const char *rootfs, const char *image, uint64_t inodes, co
 	return 0;
 }
 
+/* Empties the directory `fd` (consumed) of the build folder `top`.
+ * A directory nested deeper than CLEAN_DEPTH is moved up to `top` (as
+ * "deep-N") for a later pass instead of being opened: an image's tree may
+ * be thousands of levels deep (entry paths up to PATH_MAX), and one open
+ * directory per level would run out of fds. Never follows a symlink. */
+static int clear_dir(int top, int fd, int depth, unsigned int *seq, int *moved)
+{
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return vmc_error_set_errno(VMC_EIO, errno, "cannot read the build folder");
+	}
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		int sub;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			rc = vmc_error_set_errno(VMC_EIO, errno, "cannot remove '%s'", e->d_name);
+			break;
+		}
+		if (depth >= CLEAN_DEPTH) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "deep-%u", (*seq)++);
+			if (renameat(dirfd(d), e->d_name, top, name) < 0)
+				rc = vmc_error_set_errno(VMC_EIO, errno, "cannot move '%s' up",
+							 e->d_name);
+			*moved = 1;
+			continue;
+		}
+		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			rc = vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", e->d_name);
+			break;
+		}
+		rc = clear_dir(top, sub, depth + 1, seq, moved);
+		if (rc == 0 && unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			rc = vmc_error_set_errno(VMC_EIO, errno, "cannot remove '%s'", e->d_name);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Removes build folder `name` under `parent` (a directory fd or AT_FDCWD)
+ * and everything in it, in passes of clear_dir(). */
+static int remove_build(int parent, const char *name)
+{
+	unsigned int seq = 0;
+	int top, fd, moved, pass, rc = 0;
+
+	top = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (top < 0)
+		return errno == ENOENT ? 0
+				       : vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", name);
+	for (pass = 0; pass < CLEAN_PASSES_MAX; pass++) {
+		moved = 0;
+		/* a new open file description: a dup would share the offset
+		 * the last pass left at the end of the directory */
+		fd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			rc = vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", name);
+			break;
+		}
+		rc = clear_dir(top, fd, 0, &seq, &moved);
+		if (rc < 0 || !moved)
+			break;
+	}
+	close(top);
+	if (rc == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot remove '%s'", name);
+	return rc;
+}
+
 static int regular_file(const char *path)
 {
 	struct stat sb;
@@ -305,8 +388,17 @@ int image_disk_ensure(struct oci_store *s, const char *store_dir, const char *ma
 		close(dfd);
 	}
 out:
-	if (tmp_dir)
-		fs_remove_tree(tmp_dir);
+	if (tmp_dir) {
+		char why[1024];
+		int clean;
+
+		snprintf(why, sizeof(why), "%s", rc < 0 ? vmc_error_last() : "");
+		clean = remove_build(AT_FDCWD, tmp_dir);
+		if (clean < 0 && rc == 0)
+			rc = vmc_error_prefix(clean, "removing the build folder '%s'", tmp_dir);
+		else if (clean < 0)
+			vmc_error_set(rc, "%s", why); /* the first failure is the one to tell */
+	}
 	oci_store_unlock(&lock);
 	if (rc < 0)
 		rc = vmc_error_prefix(rc, "disk of image %.19s", manifest_digest);
@@ -367,11 +459,8 @@ int image_disk_prune(struct oci_store *s, size_t *removed, uint64_t *bytes)
 			continue;
 		if (strncmp(e->d_name, ".build-", 7) == 0) {
 			if (S_ISDIR(sb.st_mode)) {
-				char *path = NULL;
-
-				if (asprintf(&path, "/proc/self/fd/%d/%s", dirfd(d), e->d_name) >= 0)
-					fs_remove_tree(path);
-				free(path);
+				if (remove_build(dirfd(d), e->d_name) < 0)
+					vmc_error_clear(); /* the next prune tries again */
 			} else {
 				unlinkat(dirfd(d), e->d_name, 0);
 			}

@@ -5,7 +5,8 @@
  * digest; the geometry leaves room; the disk is built once (same inode on
  * reuse), holds the layer's files (read back with debugfs), leaves no
  * temporary folder or file behind, also when a layer is missing or when
- * three processes build it at once; a VM's clone of it is identical
+ * three processes build it at once, or when the image's tree nests deeper
+ * than a recursive removal goes (100 and 700 levels); a VM's clone of it is identical
  * (vmc_disk_clone: the method used is printed), and a reflink when the
  * store is on a loop-mounted XFS (root; skipped, saying why, without a
  * loop device or xfsprogs); the image config's
@@ -57,7 +58,7 @@ struct fixture {
 	struct oci_store *s;
 	char manifest[OCI_DIGEST_BUF], config[OCI_DIGEST_BUF], layer[OCI_DIGEST_BUF];
 	char man_json[1024];
-	char layer_buf[8192];
+	char layer_buf[16384];
 	size_t layer_len;
 };
 
@@ -96,11 +97,14 @@ static int run_argv(const char *const *argv, char *out, size_t out_len)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* When set, the layer also holds this file (parents made by the unpack). */
+static const char *extra_file;
+
 static size_t make_layer(char *buf, size_t cap)
 {
 	struct archive *a = archive_write_new();
 	size_t used = 0;
-	static const char *const names[] = { "etc/", "etc/hello", "bin/", NULL };
+	const char *names[] = { "etc/", "etc/hello", "bin/", extra_file, NULL };
 
 	assert_int_equal(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
 	assert_int_equal(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
@@ -309,6 +313,59 @@ static void image_disk__missing_layer_leaves_nothing(void **state)
 			 VMC_ENOTFOUND);
 	assert_non_null(strstr(vmc_error_last(), "is not in the store"));
 	assert_int_equal(count_disk_entries(f, names, sizeof(names)), 0);
+}
+
+/* "deep/d/d/.../d/f", `depth` directories below deep/ (caller frees). */
+static char *deep_path(int depth)
+{
+	char *p = malloc(8 + 2 * (size_t)depth + 2);
+	size_t n = 0;
+
+	assert_non_null(p);
+	n += (size_t)sprintf(p, "deep/");
+	for (int i = 0; i < depth; i++)
+		n += (size_t)sprintf(p + n, "d/");
+	sprintf(p + n, "f");
+	return p;
+}
+
+/* The build folder holds the image's tree, which may nest deeper than a
+ * recursive removal opens directories for: it is still removed, whether
+ * the build succeeds (100 levels) or is refused (700 > 512 levels). */
+static void image_disk__deep_tree_leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char path[512], names[1024];
+	char *deep = deep_path(100);
+	int rc;
+
+	NEED_MKE2FS();
+	extra_file = deep;
+	put_image(f, 0);
+	extra_file = NULL;
+	rc = image_disk_ensure(f->s, f->store_dir, f->manifest, path, sizeof(path), NULL);
+	if (rc < 0)
+		print_message("%s\n", vmc_error_last());
+	assert_int_equal(rc, 0);
+	assert_int_equal(count_disk_entries(f, names, sizeof(names)), 1);
+	free(deep);
+}
+
+static void image_disk__too_deep_tree_leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char path[512], names[1024];
+	char *deep = deep_path(700);
+
+	NEED_MKE2FS();
+	extra_file = deep;
+	put_image(f, 0);
+	extra_file = NULL;
+	assert_int_equal(image_disk_ensure(f->s, f->store_dir, f->manifest, path, sizeof(path), NULL),
+			 VMC_EINVAL);
+	assert_non_null(strstr(vmc_error_last(), "deeper than"));
+	assert_int_equal(count_disk_entries(f, names, sizeof(names)), 0);
+	free(deep);
 }
 
 static void image_disk__concurrent_builders(void **state)
@@ -558,6 +615,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(image_disk__built_once_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(image_disk__clone_is_identical, setup, teardown),
 		cmocka_unit_test_setup_teardown(image_disk__missing_layer_leaves_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(image_disk__deep_tree_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(image_disk__too_deep_tree_leaves_nothing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(image_disk__concurrent_builders, setup, teardown),
 		cmocka_unit_test_setup_teardown(image_disk__config_set_image, setup, teardown),
