@@ -389,8 +389,10 @@ void oci_blob_abort(struct oci_blob_writer *w)
 	if (!w)
 		return;
 	if (w->fd >= 0) {
-		close(w->fd);
+		/* unlink first: a partial file's flock (held through fd) keeps
+		 * a concurrent resume from taking the name until it is gone */
 		unlinkat(w->s->tmp_fd, w->tmp, 0);
+		close(w->fd);
 	}
 	oci_verifier_free(&w->v);
 	oci_store_unlock(&w->lock_fd);
