@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,6 +360,29 @@ static int exited_by(pid_t pid, int64_t deadline)
 	return n > 0;
 }
 
+/* Writes the server name to the helper's stdin. A helper that exits
+ * without reading it closes the pipe: that must be EPIPE here, not a
+ * SIGPIPE that kills the program using libvmc. SIGPIPE is blocked on this
+ * thread for the write, and one it raised is taken off the pending set. */
+static void write_key(int fd, const char *key)
+{
+	sigset_t pipe_set, old, pending;
+	int was_pending, sig;
+	ssize_t w;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	do
+		w = write(fd, key, strlen(key));
+	while (w < 0 && errno == EINTR);
+	if (w < 0 && errno == EPIPE && !was_pending)
+		sigwait(&pipe_set, &sig); /* pending now: returns at once */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 static int run_helper(const char *helper, const char *registry, struct oci_creds *out)
 {
 	char prog[sizeof("docker-credential-") + OCI_AUTH_HELPER_NAME_MAX];
@@ -370,7 +394,6 @@ static int run_helper(const char *helper, const char *registry, struct oci_creds
 	char *buf = NULL;
 	size_t len = 0;
 	pid_t pid = -1;
-	ssize_t w;
 
 	snprintf(prog, sizeof(prog), "docker-credential-%s", helper);
 	buf = malloc(OCI_AUTH_HELPER_OUT_MAX + 1);
@@ -393,10 +416,9 @@ static int run_helper(const char *helper, const char *registry, struct oci_creds
 		pid = -1;
 		goto out;
 	}
-	/* the server name is far below the pipe's capacity: never blocks */
-	do
-		w = write(in[1], key, strlen(key));
-	while (w < 0 && errno == EINTR);
+	/* the server name is far below the pipe's capacity: never blocks;
+	 * a helper that does not read it answers (or fails) all the same */
+	write_key(in[1], key);
 	close(in[1]);
 	in[1] = -1;
 	rc = read_all(outp[0], buf, OCI_AUTH_HELPER_OUT_MAX, &len, deadline);
