@@ -1,9 +1,9 @@
 /*
  * bridge.c - making and undoing the host objects of a bridge network
  * (see bridge.h). Order of creation, each step recorded first: the
- * bridge (created with NLM_F_EXCL: if the name is taken the record
- * forgets it and nothing is touched), its MAC (fixed, so it does not
- * follow the ports), the subnet's .1, up; with NAT the shared table and
+ * bridge (created with NLM_F_EXCL and a random MAC the record keeps: if
+ * the name is taken the record forgets it and nothing is touched; undo
+ * deletes a link of that name only with that MAC), the subnet's .1, up; with NAT the shared table and
  * the network's chain, then net.ipv4.ip_forward = 1 under the host lock.
  * Undo walks the record backwards.
  */
@@ -18,6 +18,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "core/compat.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/fsutil.h"
@@ -226,24 +227,37 @@ int bridge_net_begin(const struct bridge_net *b)
 	return hostrec_append(b->dir, line);
 }
 
+static void format_mac(const unsigned char mac[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
 static int make_bridge(const struct bridge_net *b, const char *br)
 {
-	char gw[NETADDR_STRLEN], mac_s[VMC_MAC_STRLEN];
+	char gw[NETADDR_STRLEN];
 	unsigned char mac[6];
 	struct hostrec_entry e;
 	struct nl_link link;
-	unsigned int m[6];
 	struct nl nl;
 	int rc;
 
+	/* a MAC of its own from the first moment: it tells this bridge from
+	 * a same-named link someone else made (undo_entry), and a bridge's
+	 * kernel-picked MAC changes as ports come and go */
+	if (vmc_random(mac, sizeof(mac)) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "bridge '%s': no random MAC", br);
+	mac[0] = (unsigned char)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
 	entry(&e, HOSTREC_LINK, NULL, NULL, br);
+	format_mac(mac, e.mac);
 	rc = record(b->dir, &e, 0);
 	if (rc < 0)
 		return rc;
+	crash_point("link");
 	rc = nl_open(&nl);
 	if (rc < 0)
 		return rc;
-	rc = nl_link_create(&nl, br, "bridge", NULL);
+	rc = nl_link_create(&nl, br, "bridge", NULL, mac);
 	if (rc == VMC_EEXISTS) {
 		/* someone else's: never ours to delete */
 		if (record(b->dir, &e, 1) < 0)
@@ -258,16 +272,8 @@ static int make_bridge(const struct bridge_net *b, const char *br)
 	rc = nl_link_get(&nl, br, &link);
 	if (rc < 0)
 		goto out;
-	/* a fixed MAC: a bridge's random one changes as ports come and go */
-	config_derive_mac("networks", b->name, 0, mac_s);
-	if (sscanf(mac_s, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6) {
-		for (int i = 0; i < 6; i++)
-			mac[i] = (unsigned char)m[i];
-		rc = nl_link_set_mac(&nl, link.index, mac);
-	}
 	netaddr_format_host(&b->subnet, 1, gw);
-	if (rc == 0)
-		rc = nl_addr_add(&nl, link.index, gw, b->subnet.prefix);
+	rc = nl_addr_add(&nl, link.index, gw, b->subnet.prefix);
 	if (rc == 0)
 		rc = nl_link_set_up(&nl, link.index, 1);
 out:
@@ -361,17 +367,37 @@ int bridge_net_create(const struct bridge_net *b)
 	return rc;
 }
 
+/* Deletes the link the entry names if it is the one this record made:
+ * one with the recorded MAC (a crash between recording and creating, or a
+ * later link of the same name, must not cost someone else their link). */
+static int undo_link(const struct hostrec_entry *e)
+{
+	char mac[18];
+	struct nl_link l;
+	struct nl nl;
+	int rc = nl_open(&nl);
+
+	if (rc == 0)
+		rc = nl_link_get(&nl, e->name, &l);
+	if (rc == 0 && e->mac[0]) {
+		format_mac(l.mac, mac);
+		if (strcmp(mac, e->mac) != 0)
+			goto out; /* not ours: left alone */
+	}
+	if (rc == 0)
+		rc = nl_link_delete(&nl, e->name);
+out:
+	nl_close(&nl);
+	return rc;
+}
+
 static int undo_entry(const struct hostrec_entry *e)
 {
-	struct nl nl;
 	int rc;
 
 	switch (e->kind) {
 	case HOSTREC_LINK:
-		rc = nl_open(&nl);
-		if (rc == 0)
-			rc = nl_link_delete(&nl, e->name);
-		nl_close(&nl);
+		rc = undo_link(e);
 		if (rc == VMC_ENOTFOUND) {
 			vmc_error_clear();
 			rc = 0;

@@ -21,8 +21,9 @@
 #include "net/netaddr.h"
 
 #define BRIDGE_PREFIX "vmc-"
-/* Test hook: VMC_TEST_CRASH_AT=bridge|nat makes the creating process
- * SIGKILL itself right after that step (a crash mid-create). */
+/* Test hook: VMC_TEST_CRASH_AT=link|bridge|nat makes the creating process
+ * SIGKILL itself right after that step (a crash mid-create; link: the
+ * bridge is recorded but not made yet). */
 #define BRIDGE_CRASH_ENV "VMC_TEST_CRASH_AT"
 
 /* The bridge of network `network`: "vmc-<network>" when that fits in

@@ -55,11 +55,25 @@ static int link_name_valid(const char *s)
 	return hostrec_name_valid(s) && strlen(s) < 16;
 }
 
+/* "" or six lower-case hex pairs joined by ':'. */
+static int mac_valid(const char *s)
+{
+	if (!*s)
+		return 1;
+	if (strlen(s) != 17)
+		return 0;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':'
+			       : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 static int entry_valid(const struct hostrec_entry *e)
 {
 	switch (e->kind) {
 	case HOSTREC_LINK:
-		return link_name_valid(e->name);
+		return link_name_valid(e->name) && mac_valid(e->mac);
 	case HOSTREC_NFT_TABLE:
 		return family_valid(e->family) && hostrec_name_valid(e->table);
 	case HOSTREC_NFT_CHAIN:
@@ -77,11 +91,11 @@ int hostrec_format_entry(const struct hostrec_entry *e, char *out, size_t len)
 {
 	int n = -1;
 
-	if (!entry_valid(e))
+	if (!entry_valid(e) || (e->kind != HOSTREC_LINK && e->mac[0]))
 		return -1;
 	switch (e->kind) {
 	case HOSTREC_LINK:
-		n = snprintf(out, len, "link %s\n", e->name);
+		n = snprintf(out, len, "link %s%s%s\n", e->name, e->mac[0] ? " " : "", e->mac);
 		break;
 	case HOSTREC_NFT_TABLE:
 		n = snprintf(out, len, "nft-table %s %s\n", e->family, e->table);
@@ -150,9 +164,10 @@ static int parse_num(const char *s, unsigned long long max, unsigned long long *
 static int parse_entry(char **w, int n, struct hostrec_entry *e)
 {
 	memset(e, 0, sizeof(*e));
-	if (!strcmp(w[0], "link") && n == 2) {
+	if (!strcmp(w[0], "link") && (n == 2 || n == 3)) {
 		e->kind = HOSTREC_LINK;
-		if (copy_word(e->name, sizeof(e->name), w[1]) < 0)
+		if (copy_word(e->name, sizeof(e->name), w[1]) < 0 ||
+		    (n == 3 && (copy_word(e->mac, sizeof(e->mac), w[2]) < 0 || !e->mac[0])))
 			return -1;
 	} else if (!strcmp(w[0], "nft-table") && n == 3) {
 		e->kind = HOSTREC_NFT_TABLE;
@@ -182,7 +197,8 @@ static int parse_entry(char **w, int n, struct hostrec_entry *e)
 static int same_entry(const struct hostrec_entry *a, const struct hostrec_entry *b)
 {
 	return a->kind == b->kind && !strcmp(a->family, b->family) &&
-	       !strcmp(a->table, b->table) && !strcmp(a->name, b->name);
+	       !strcmp(a->table, b->table) && !strcmp(a->name, b->name) &&
+	       !strcmp(a->mac, b->mac);
 }
 
 /* One line (NUL-terminated, no '\n') into r; lineno counts from 1. */

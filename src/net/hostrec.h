@@ -9,8 +9,12 @@
  *   owner PID START               the creating process (pid, start time)
  *   netns NAME                    a named network namespace vmc created;
  *                                 the entries after it live inside it
- *   link IFNAME                   a link vmc created (the bridge)
- *   forget link IFNAME            it was not ours after all (EEXIST)
+ *   link IFNAME [MAC]             a link vmc created (the bridge), with
+ *                                 the MAC it was created with: undo
+ *                                 deletes a link of that name only if it
+ *                                 still has that MAC, so a same-named
+ *                                 link someone else made is left alone
+ *   forget link IFNAME [MAC]      it was not ours after all (EEXIST)
  *   nft-table FAMILY TABLE        the network uses the shared vmc table
  *   nft-chain FAMILY TABLE CHAIN  a chain of its own in that table
  *   sysctl KEY                    it needs KEY (e.g. net.ipv4.ip_forward)
@@ -44,6 +48,8 @@ struct hostrec_entry {
 	char family[8];                       /* nft: "inet", "ip", "ip6" */
 	char table[HOSTREC_NAME_MAX + 1];     /* nft */
 	char name[HOSTREC_NAME_MAX + 1];      /* link, chain, sysctl key or netns */
+	char mac[18];                         /* link: "xx:xx:xx:xx:xx:xx" (lower
+					       * case) it was made with, or "" */
 };
 
 struct hostrec {

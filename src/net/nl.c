@@ -271,7 +271,8 @@ int nl_link_list(struct nl *nl, int (*fn)(const struct nl_link *l, void *payload
 	return rc < 0 ? rc : p.rc;
 }
 
-int nl_link_create(struct nl *nl, const char *name, const char *kind, const char *peer)
+int nl_link_create(struct nl *nl, const char *name, const char *kind, const char *peer,
+		   const unsigned char *mac)
 {
 	char buf[NL_BUF], what[80];
 	struct ifinfomsg *ifm;
@@ -282,6 +283,8 @@ int nl_link_create(struct nl *nl, const char *name, const char *kind, const char
 		return vmc_error_set(VMC_EINVAL, "invalid link name '%.40s'", name ? name : "");
 	nlh = msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifm);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
 	if (peer) {

@@ -45,9 +45,11 @@ int nl_link_list(struct nl *nl, int (*fn)(const struct nl_link *l, void *payload
 		 void *payload);
 
 /* Creates a new link of `kind` ("bridge", or "veth" with `peer` the name
- * of the other end), down. VMC_EEXISTS if a link of that name exists
+ * of the other end), down, with MAC `mac` from its first moment (NULL:
+ * the kernel picks one). VMC_EEXISTS if a link of that name exists
  * (nothing is changed then). */
-int nl_link_create(struct nl *nl, const char *name, const char *kind, const char *peer);
+int nl_link_create(struct nl *nl, const char *name, const char *kind, const char *peer,
+		   const unsigned char *mac);
 /* Deletes link `name` (a veth takes its peer along). VMC_ENOTFOUND if
  * there is none. */
 int nl_link_delete(struct nl *nl, const char *name);

@@ -91,6 +91,30 @@ static void hostnet__record_round_trip(void **state)
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.e[0].name, "vmc-b");
 
+	/* a link with the MAC it was made with */
+	snprintf(text, sizeof(text), "vmc-host-record 1\nowner 1 1\n");
+	{
+		struct hostrec_entry e;
+
+		memset(&e, 0, sizeof(e));
+		e.kind = HOSTREC_LINK;
+		snprintf(e.name, sizeof(e.name), "vmc-lan");
+		snprintf(e.mac, sizeof(e.mac), "02:ab:00:cd:ef:01");
+		assert_true(hostrec_format_entry(&e, text + strlen(text),
+						 sizeof(text) - strlen(text)) > 0);
+		assert_non_null(strstr(text, "\nlink vmc-lan 02:ab:00:cd:ef:01\n"));
+		snprintf(e.mac, sizeof(e.mac), "02:AB:00:cd:ef:01");
+		assert_int_equal(hostrec_format_entry(&e, text, sizeof(text)), -1);
+	}
+	assert_int_equal(hostrec_parse(text, strlen(text), &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.e[0].name, "vmc-lan");
+	assert_string_equal(r.e[0].mac, "02:ab:00:cd:ef:01");
+	snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		 "forget link vmc-lan 02:ab:00:cd:ef:01\n");
+	assert_int_equal(hostrec_parse(text, strlen(text), &r), 0);
+	assert_int_equal(r.n, 0);
+
 	/* a namespace of its own */
 	snprintf(text, sizeof(text), "vmc-host-record 1\nowner 1 1\n");
 	add(text, sizeof(text), HOSTREC_NETNS, "", "", "lab");
@@ -111,6 +135,12 @@ static void hostnet__record_refuses_damage(void **state)
 		"vmc-host-record 1\nowner 1 1\nlink ../x\n",
 		"vmc-host-record 1\nowner 1 1\nlink vmc-a-name-too-long\n",
 		"vmc-host-record 1\nowner 1 1\nlink vmc a\n",
+		"vmc-host-record 1\nowner 1 1\nlink vmc-a 02:00:00:00:00\n",
+		"vmc-host-record 1\nowner 1 1\nlink vmc-a 02:00:00:00:00:0g\n",
+		"vmc-host-record 1\nowner 1 1\nlink vmc-a 02-00-00-00-00-01\n",
+		"vmc-host-record 1\nowner 1 1\nlink vmc-a 02:00:00:00:00:01 x\n",
+		"vmc-host-record 1\nowner 1 1\nlink vmc-a 02:00:00:00:00:01\n"
+		"forget link vmc-a\n",                                   /* another entry */
 		"vmc-host-record 1\nowner 1 1\nlink  vmc-a\n",
 		"vmc-host-record 1\nowner 1 1\nnft-chain bridge vmc c\n",
 		"vmc-host-record 1\nowner 1 1\nsysctl kernel.core_pattern\n",
