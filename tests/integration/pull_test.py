@@ -27,7 +27,9 @@ written as OCI layouts and pushed with skopeo. Then:
     nothing recorded); 503s retried
     with backoff; a transfer broken off half-way resumed with Range; a
     plain-HTTP token realm on a non-loopback host (0.0.0.0) refused, and
-    followed with --insecure-registry;
+    followed with --insecure-registry; a corrupt partial file left by an
+    earlier run (resumed, refused at its digest, fetched again from byte
+    0); Basic credentials not sent along a redirect to another host;
   - pull by digest, and two concurrent pulls of one image into one store.
 Needs VMC_CLI and PULL_LIB; exits 77 saying why when a tool is missing.
 """
@@ -415,6 +417,22 @@ class Liar:
                                        "size": len(layer)}]}).encode()
         self.flaky_digest = sha(fman)
         self.hits = {"cfg": 0, "layer": 0, "ranges": []}
+        # resume:1 - its layer honours Range; the test leaves a corrupt
+        # partial file of it in the store first
+        rlayer = os.urandom(256 << 10)
+        self.rlayer = rlayer
+        rman = json.dumps({"schemaVersion": 2,
+                           "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                      "digest": sha(cfg), "size": len(cfg)},
+                           "layers": [{"mediaType": GZ, "digest": sha(rlayer),
+                                       "size": len(rlayer)}]}).encode()
+        self.resume_digest = sha(rman)
+        self.rranges = []
+        # redir:1 - Basic auth; its config blob answers 307 to the same
+        # server by another name (localhost), which records what
+        # Authorization header reached it
+        self.elsewhere = []
         liar = self
         routes = {"/v2/": (b"{}", "application/json", None),
                   "/v2/bad/manifests/1": (man, "application/vnd.oci.image.manifest.v1+json",
@@ -449,6 +467,42 @@ class Liar:
                         return self.send_body(man, "application/vnd.oci.image.manifest.v1+json")
                     if self.path == "/v2/realm/blobs/" + sha(cfg):
                         return self.send_body(cfg, "application/octet-stream")
+                if self.path == "/v2/resume/manifests/1":
+                    return self.send_body(rman, "application/vnd.oci.image.manifest.v1+json")
+                if self.path == "/v2/resume/blobs/" + sha(cfg):
+                    return self.send_body(cfg, "application/octet-stream")
+                if self.path == "/v2/resume/blobs/" + sha(rlayer):
+                    rng = self.headers.get("Range")
+                    liar.rranges.append(rng)
+                    start = int(rng[len("bytes="):-1]) if rng else 0
+                    self.send_response(206 if rng else 200)
+                    if rng:
+                        self.send_header("Content-Range", "bytes %d-%d/%d" %
+                                         (start, len(rlayer) - 1, len(rlayer)))
+                    self.send_header("Content-Length", str(len(rlayer) - start))
+                    self.end_headers()
+                    self.wfile.write(rlayer[start:])
+                    return
+                if self.path.startswith("/v2/redir/"):
+                    want = "Basic " + base64.b64encode(b"carol:pw").decode()
+                    if self.headers.get("Authorization") != want:
+                        self.send_response(401)
+                        self.send_header("WWW-Authenticate", 'Basic realm="liar"')
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                    if self.path == "/v2/redir/manifests/1":
+                        return self.send_body(man, "application/vnd.oci.image.manifest.v1+json")
+                    if self.path == "/v2/redir/blobs/" + sha(cfg):
+                        self.send_response(307)
+                        self.send_header("Location", "http://localhost:%d/elsewhere/%s" %
+                                         (liar.port, sha(cfg)))
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                if self.path == "/elsewhere/" + sha(cfg):
+                    liar.elsewhere.append(self.headers.get("Authorization"))
+                    return self.send_body(cfg, "application/octet-stream")
                 if self.path == "/v2/flaky/manifests/1":
                     return self.send_body(fman, "application/vnd.oci.image.manifest.v1+json")
                 if self.path == "/v2/flaky/blobs/" + sha(cfg):
@@ -766,6 +820,34 @@ def lying(work):
                                         liar.host + "/realm:1")
         check(p.returncode == 0, "--insecure-registry HOST:PORT lets plain HTTP go there: "
               "token fetched, image pulled (%s)" % p.stderr.strip()[-120:])
+        # a partial file from an earlier run whose bytes are wrong: the
+        # resumed transfer fails its digest, is fetched again from byte 0,
+        # and the store keeps only the verified blob
+        er = Env(work, "liar-resume")
+        tmpd = os.path.join(er.data, "images", "tmp")
+        os.makedirs(tmpd)
+        part = os.path.join(tmpd, sha(liar.rlayer)[7:] + ".partial")
+        with open(part, "wb") as f:
+            f.write(bytes(b ^ 0xff for b in liar.rlayer[:len(liar.rlayer) // 2]))
+        p = er.vmc("pull", "-q", liar.host + "/resume:1")
+        check(p.returncode == 0 and p.stdout.strip() == liar.resume_digest and
+              er.has_blob(sha(liar.rlayer)) and er.store_ok() and not os.path.exists(part),
+              "a corrupt partial file is resumed, caught by the digest and fetched again "
+              "(%s)" % p.stderr.strip()[-120:])
+        check(liar.rranges == ["bytes=%d-" % (len(liar.rlayer) // 2), None],
+              "first from the partial's end, then from byte 0 %s" % liar.rranges)
+
+        # credentials stay with the registry: a redirect to another host
+        # gets no Authorization header
+        eb = Env(work, "liar-redir")
+        os.makedirs(os.path.join(eb.home, ".docker"))
+        with open(os.path.join(eb.home, ".docker", "config.json"), "w") as f:
+            json.dump({"auths": {liar.host: {"auth": base64.b64encode(b"carol:pw").decode()}}}, f)
+        p = eb.vmc("pull", "-q", liar.host + "/redir:1")
+        check(p.returncode == 0 and liar.elsewhere == [None],
+              "Basic credentials are not sent along a redirect to another host (%s) %s" %
+              (liar.elsewhere, p.stderr.strip()[-120:]))
+
         p = e.vmc("pull", liar.host + "/badman:1")
         check(p.returncode == 1 and "manifest digest mismatch" in p.stderr,
               "a manifest not matching Docker-Content-Digest is refused (%s)" %
