@@ -318,14 +318,16 @@ static void image_disk__missing_layer_leaves_nothing(void **state)
 /* "deep/d/d/.../d/f", `depth` directories below deep/ (caller frees). */
 static char *deep_path(int depth)
 {
-	char *p = malloc(8 + 2 * (size_t)depth + 2);
-	size_t n = 0;
+	size_t len = 5 + 2 * (size_t)depth + 1;
+	char *p = malloc(len + 1);
 
-	assert_non_null(p);
-	n += (size_t)sprintf(p, "deep/");
-	for (int i = 0; i < depth; i++)
-		n += (size_t)sprintf(p + n, "d/");
-	sprintf(p + n, "f");
+	if (!p)
+		fail();
+	memcpy(p, "deep/", 5);
+	for (size_t i = 0; i < (size_t)depth; i++)
+		memcpy(p + 5 + 2 * i, "d/", 2);
+	p[len - 1] = 'f';
+	p[len] = '\0';
 	return p;
 }
 
