@@ -61,7 +61,9 @@ static void entry(struct hostrec_entry *e, enum hostrec_kind kind, const char *f
 	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
 }
 
-/* <nets>/.host.lock, held while sysctl users are counted or changed. */
+/* <nets>/.host.lock, held while sysctl users are counted or changed, and
+ * while a chain is added to the shared nft table or the table is checked
+ * for chains and deleted. */
 static int host_lock(const char *nets_dir, int *fd)
 {
 	char *path = fs_join(nets_dir, ".host.lock");
@@ -285,7 +287,7 @@ static int make_nat(const struct bridge_net *b, const char *br)
 {
 	char chain[HOSTREC_NAME_MAX + 1], net[NETADDR_STRLEN];
 	struct hostrec_entry e;
-	int rc;
+	int rc, lock = -1;
 
 	rc = nat_chain_name(br, chain, sizeof(chain));
 	if (rc < 0)
@@ -296,8 +298,14 @@ static int make_nat(const struct bridge_net *b, const char *br)
 	if (rc == 0)
 		rc = record(b->dir, &e, 0);
 	netaddr_format_subnet(&b->subnet, net);
+	/* under the host lock: an undo that finds the shared table empty
+	 * must not delete it just after this adds its chain to it */
+	if (rc == 0)
+		rc = host_lock(b->nets_dir, &lock);
 	if (rc == 0)
 		rc = nat_add(chain, net, b->uplink);
+	if (lock >= 0)
+		close(lock);
 	if (rc < 0)
 		return rc;
 	crash_point("nat");
@@ -391,9 +399,9 @@ out:
 	return rc;
 }
 
-static int undo_entry(const struct hostrec_entry *e)
+static int undo_entry(const struct hostrec_entry *e, const char *nets_dir)
 {
-	int rc;
+	int rc, lock = -1;
 
 	switch (e->kind) {
 	case HOSTREC_LINK:
@@ -406,7 +414,13 @@ static int undo_entry(const struct hostrec_entry *e)
 	case HOSTREC_NFT_CHAIN:
 		return nat_chain_delete(e->family, e->table, e->name);
 	case HOSTREC_NFT_TABLE:
-		rc = nat_table_delete_if_empty(e->family, e->table);
+		/* the emptiness check and the delete under the host lock, which
+		 * make_nat holds while adding a chain to the shared table */
+		rc = host_lock(nets_dir, &lock);
+		if (rc == 0)
+			rc = nat_table_delete_if_empty(e->family, e->table);
+		if (lock >= 0)
+			close(lock);
 		return rc < 0 ? rc : 0;
 	case HOSTREC_SYSCTL:
 	case HOSTREC_NETNS:
@@ -471,7 +485,7 @@ static int undo_locked(const char *dir, const char *nets_dir)
 	else if (*ns)
 		first = netns_enter(ns, &saved);
 	for (size_t i = r.n; inside && first == 0 && i-- > 0;) {
-		rc = undo_entry(&r.e[i]);
+		rc = undo_entry(&r.e[i], nets_dir);
 		if (rc < 0 && first == 0)
 			first = rc;
 	}
