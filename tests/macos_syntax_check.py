@@ -136,6 +136,9 @@ def main():
                 print("todo %s (not ported to macOS yet)" % f)
         elif r.returncode != 0:
             print("FAIL %s\n%s%s" % (f, r.stdout, r.stderr))
+            print("     (a file of the macOS build that does not compile for macOS: port it, or\n"
+                  "     list it in linux_only_sources in src/meson.build with a macOS variant or\n"
+                  "     a \"not available on macOS\" error, or in macos_todo in tests/meson.build)")
             failed += 1
         else:
             print("ok   %s" % f)

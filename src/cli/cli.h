@@ -90,16 +90,17 @@ int cli_manager(struct cli_ctx *ctx);
 
 /* Follows the console of `vm` (a qualified name): when `echo`, copies the
  * console log to stdout, then new bytes as they are written, until the VM
- * reaches a final state, which is left in `final`. `sig_fd` (or -1) is a
- * signalfd: a signal arriving there ends the follow early and is left in
- * `signo`. With `report_ready`, prints "vmc: NAME ready in N ms (ip A)" to
+ * reaches a final state, which is left in `final`. `sig` (or NULL) is a
+ * stop-signal watch (watch.h): a signal arriving there ends the follow
+ * early and is left in `signo`. With `report_ready`, prints "vmc: NAME ready in N ms (ip A)" to
  * stderr once the VM is READY. Returns 0 or an exit code after reporting
  * the failure. */
+struct cli_sigwatch;
 struct cli_follow {
 	const char *vm;
 	int echo;
 	int report_ready;
-	int sig_fd;
+	struct cli_sigwatch *sig;
 	int signo;
 	vmc_state final;
 };

@@ -2,10 +2,11 @@
  * cmd_logs.c - `vmc logs [-f]` and the console follower that `vmc run`
  * shares with it.
  *
- * The follower is one poll() loop over three descriptors: an inotify watch
- * (IN_MODIFY) on the VM's console log, which wakes it when the shim appends
- * bytes, the manager's event fd, whose callback records the VM's state, and
- * optionally a signalfd owned by the caller. New bytes are read from where
+ * The follower is one poll() loop over three descriptors: a file watch
+ * (watch.h: inotify IN_MODIFY on Linux, kqueue EVFILT_VNODE on macOS) on
+ * the VM's console log, which wakes it when the shim appends bytes, the
+ * manager's event fd, whose callback records the VM's state, and
+ * optionally a signal watch owned by the caller. New bytes are read from where
  * the last read ended (a shorter file means it was truncated: start over),
  * so nothing is re-read or slept on. It ends when the VM is final, after one
  * last read so the tail written before the final state is not lost. If the
@@ -18,14 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "cli.h"
 #include "output.h"
+#include "watch.h"
 
 struct follower {
 	char ns[VMC_NAME_MAX + 1];
@@ -80,8 +80,7 @@ static int watch_log(int ino, const char *path, int *log_fd, int *wd)
 
 	*log_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (*log_fd >= 0) {
-		*wd = inotify_add_watch(ino, path, IN_MODIFY);
-		if (*wd < 0)
+		if (cli_fwatch_add(ino, path, 0, wd) < 0)
 			return cli_error("cannot watch '%s': %s", path, strerror(errno));
 		return 0;
 	}
@@ -92,8 +91,7 @@ static int watch_log(int ino, const char *path, int *log_fd, int *wd)
 		return cli_error("cannot watch '%s'", path);
 	memcpy(dir, path, (size_t)(slash - path));
 	dir[slash - path] = '\0';
-	*wd = inotify_add_watch(ino, dir[0] ? dir : "/", IN_CREATE | IN_MOVED_TO);
-	if (*wd < 0)
+	if (cli_fwatch_add(ino, dir[0] ? dir : "/", 1, wd) < 0)
 		return cli_error("cannot watch '%s': %s", dir, strerror(errno));
 	return 0;
 }
@@ -115,10 +113,7 @@ int cli_follow_console(struct cli_ctx *ctx, struct cli_follow *f)
 	struct follower fl;
 	struct pollfd pfd[3];
 	char *path = NULL;
-	char evbuf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	struct signalfd_siginfo si;
 	int ino = -1, log_fd = -1, wd = -1, mfd, rc, exit_rc = CLI_EXIT_OK;
-	ssize_t n;
 
 	memset(&fl, 0, sizeof(fl));
 	f->signo = 0;
@@ -145,9 +140,9 @@ int cli_follow_console(struct cli_ctx *ctx, struct cli_follow *f)
 			exit_rc = cli_fail(rc, "console of '%s'", f->vm);
 			goto out;
 		}
-		ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		ino = cli_fwatch_open();
 		if (ino < 0) {
-			exit_rc = cli_error("inotify: %s", strerror(errno));
+			exit_rc = cli_error("cannot watch files: %s", strerror(errno));
 			goto out;
 		}
 		exit_rc = watch_log(ino, path, &log_fd, &wd);
@@ -164,7 +159,7 @@ int cli_follow_console(struct cli_ctx *ctx, struct cli_follow *f)
 			report_ready(f, &fl);
 		pfd[0] = (struct pollfd){ .fd = mfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = ino, .events = POLLIN };
-		pfd[2] = (struct pollfd){ .fd = f->sig_fd, .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = f->sig ? f->sig->fd : -1, .events = POLLIN };
 		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -172,17 +167,15 @@ int cli_follow_console(struct cli_ctx *ctx, struct cli_follow *f)
 			goto out;
 		}
 		if (pfd[2].revents & POLLIN) {
-			n = read(f->sig_fd, &si, sizeof(si));
-			if (n == (ssize_t)sizeof(si)) {
-				f->signo = (int)si.ssi_signo;
+			f->signo = cli_sig_read(f->sig);
+			if (f->signo)
 				break;
-			}
 		}
 		if (pfd[1].revents & POLLIN) {
-			while (read(ino, evbuf, sizeof(evbuf)) > 0)
-				;
+			cli_fwatch_drain(ino);
 			if (log_fd < 0) {
-				inotify_rm_watch(ino, wd);
+				cli_fwatch_rm(ino, wd);
+				wd = -1;
 				exit_rc = watch_log(ino, path, &log_fd, &wd);
 				if (exit_rc)
 					goto out;
@@ -229,8 +222,11 @@ out:
 	vmc_manager_set_event_callback(ctx->mgr, NULL, NULL);
 	if (log_fd >= 0)
 		close(log_fd);
-	if (ino >= 0)
+	if (ino >= 0) {
+		if (wd >= 0)
+			cli_fwatch_rm(ino, wd);
 		close(ino);
+	}
 	vmc_free(path);
 	return exit_rc;
 }
@@ -246,7 +242,7 @@ static const struct cli_option logs_options[] = {
 
 static int cmd_logs(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
-	struct cli_follow f = { .echo = 1, .sig_fd = -1 };
+	struct cli_follow f = { .echo = 1 };
 	const char *values[CLI_COLLECT_MAX_ID] = { NULL };
 	char vm[2 * VMC_NAME_MAX + 2];
 	char *path = NULL;

@@ -10,7 +10,7 @@
  * guest/build is used; --image REF adds the image's disk and workload
  * (vmc_config_set_image) on top of it, after pulling the image when it is
  * not in the store. In the foreground SIGINT, SIGTERM and SIGHUP are
- * taken through a signalfd, blocked only after the shim has been spawned so
+ * taken through a signal watch (watch.h), set up only after the shim has been spawned so
  * it never inherits the blocked mask, and stop the VM gracefully (10 s)
  * before exiting 128 + signal.
  */
@@ -20,12 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "cli.h"
+#include "watch.h"
 #include "output.h"
 #include "run_cloud_init.h"
 #include "spec.h"
@@ -521,20 +521,13 @@ static int print_started(struct cli_ctx *ctx, const char *vm)
 
 static int foreground(struct cli_ctx *ctx, const char *vm)
 {
-	struct cli_follow f = { .vm = vm, .sig_fd = -1 };
+	struct cli_sigwatch sig = { .fd = -1 };
+	struct cli_follow f = { .vm = vm, .sig = &sig };
 	vmc_stop_result how;
-	sigset_t mask, old;
-	int rc, exit_rc, masked = 0;
+	int rc, exit_rc;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, &old) == 0)
-		masked = 1;
-	f.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (f.sig_fd < 0) {
-		exit_rc = cli_error("signalfd: %s", strerror(errno));
+	if (cli_sig_open(&sig) < 0) {
+		exit_rc = cli_error("cannot watch signals: %s", strerror(errno));
 		goto out;
 	}
 	f.echo = !ctx->quiet;
@@ -562,10 +555,7 @@ static int foreground(struct cli_ctx *ctx, const char *vm)
 		exit_rc = CLI_EXIT_FAILED;
 	}
 out:
-	if (f.sig_fd >= 0)
-		close(f.sig_fd);
-	if (masked)
-		sigprocmask(SIG_SETMASK, &old, NULL);
+	cli_sig_close(&sig);
 	return exit_rc;
 }
 

@@ -59,8 +59,12 @@ int kill(pid_t pid, int sig);
 #define sa_sigaction __sigaction_u.__sa_sigaction
 typedef int sig_atomic_t;
 int sigemptyset(sigset_t *set);
-int sigaddset(sigset_t *set, int signo);
 int sigprocmask(int how, const sigset_t *set, sigset_t *oset);
 void (*signal(int sig, void (*func)(int)))(int);
 int raise(int sig);
+int sigaddset(sigset_t *set, int signo);
+int sigpending(sigset_t *set);
+int sigismember(const sigset_t *set, int signo);
+int pthread_sigmask(int how, const sigset_t *set, sigset_t *oset);
+int sigwait(const sigset_t *set, int *sig);
 #endif
