@@ -500,12 +500,20 @@ void net_recover(vmc_manager *mgr)
 
 	while (d && (e = readdir(d)) != NULL) {
 		char *dir;
+		int lock = -1;
 
 		if (e->d_name[0] == '.')
 			continue;
 		dir = fs_join(nets, e->d_name);
-		if (dir && bridge_net_abandoned(dir) && bridge_net_undo(dir, nets) == 0)
+		/* checked again under the networks lock, which a create holds
+		 * from its mkdir to its record's owner line: another pass may
+		 * have undone and removed it meanwhile, and a new network of
+		 * the same name (alive, not abandoned) may be there now */
+		if (dir && bridge_net_abandoned(dir) && lock_networks(nets, &lock) == 0 &&
+		    bridge_net_abandoned(dir) && bridge_net_undo(dir, nets) == 0)
 			fs_remove_tree(dir);
+		if (lock >= 0)
+			close(lock);
 		vmc_error_clear(); /* what cannot be undone now is tried again next time */
 		free(dir);
 	}
