@@ -317,6 +317,29 @@ static int opt_modules(struct parse_ctx *ctx, const char *v, size_t n)
 	return 0;
 }
 
+/* The byte of v[0..n) at *i, "%XX" decoded (then *i is on its last
+ * digit); a '%' without two hex digits inside the value, and %00, are
+ * refused for `key`. */
+static int next_byte(struct parse_ctx *ctx, const char *key, const char *v, size_t n, size_t *i,
+		     char *out)
+{
+	int hi, lo;
+
+	if (v[*i] != '%') {
+		*out = v[*i];
+		return 0;
+	}
+	hi = *i + 2 < n ? hexval(v[*i + 1]) : -1;
+	lo = *i + 2 < n ? hexval(v[*i + 2]) : -1;
+	if (hi < 0 || lo < 0)
+		return bad(ctx, "%s: '%%' must be followed by two hex digits", key);
+	*out = (char)(hi << 4 | lo);
+	if (*out == '\0')
+		return bad(ctx, "%s: %%00 is not allowed", key);
+	*i += 2;
+	return 0;
+}
+
 static int parse_exec(struct parse_ctx *ctx, const char *v, size_t n)
 {
 	struct init_config *cfg = ctx->cfg;
@@ -329,26 +352,17 @@ static int parse_exec(struct parse_ctx *ctx, const char *v, size_t n)
 		return bad(ctx, "vmc.exec: empty");
 	cfg->argv[argc++] = out;
 	for (i = 0; i < n; i++) {
-		char c = v[i];
+		char c;
 
-		if (c == ',') {
+		if (v[i] == ',') {
 			if (argc == INIT_MAX_ARGS)
 				return bad(ctx, "vmc.exec: more than %d arguments", INIT_MAX_ARGS);
 			out[used++] = '\0';
 			cfg->argv[argc++] = out + used;
 			continue;
 		}
-		if (c == '%') {
-			int hi = i + 2 < n ? hexval(v[i + 1]) : -1;
-			int lo = i + 2 < n ? hexval(v[i + 2]) : -1;
-
-			if (hi < 0 || lo < 0)
-				return bad(ctx, "vmc.exec: '%%' must be followed by two hex digits");
-			c = (char)(hi << 4 | lo);
-			if (c == '\0')
-				return bad(ctx, "vmc.exec: %%00 is not allowed");
-			i += 2;
-		}
+		if (next_byte(ctx, "vmc.exec", v, n, &i, &c) < 0)
+			return -1;
 		/* at most INIT_EXEC_BYTES bytes plus one NUL per argument fit */
 		if (++decoded > INIT_EXEC_BYTES)
 			return bad(ctx, "vmc.exec: longer than %d bytes", INIT_EXEC_BYTES);
@@ -383,19 +397,10 @@ static int decode_value(struct parse_ctx *ctx, const char *key, const char *v, s
 	size_t used = 0, i;
 
 	for (i = 0; i < n; i++) {
-		char c = v[i];
+		char c;
 
-		if (c == '%') {
-			int hi = i + 2 < n ? hexval(v[i + 1]) : -1;
-			int lo = i + 2 < n ? hexval(v[i + 2]) : -1;
-
-			if (hi < 0 || lo < 0)
-				return bad(ctx, "%s: '%%' must be followed by two hex digits", key);
-			c = (char)(hi << 4 | lo);
-			if (c == '\0')
-				return bad(ctx, "%s: %%00 is not allowed", key);
-			i += 2;
-		}
+		if (next_byte(ctx, key, v, n, &i, &c) < 0)
+			return -1;
 		if (used + 1 >= cap)
 			return bad(ctx, "%s: longer than %zu bytes", key, cap - 1);
 		out[used++] = c;
