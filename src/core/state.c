@@ -63,7 +63,8 @@ int state_transition_valid(vmc_state_kind from, vmc_state_kind to)
 	case VMC_STATE_CREATED:
 		return to == VMC_STATE_STARTING;
 	case VMC_STATE_STARTING:
-		return to == VMC_STATE_RUNNING;
+		/* PAUSED: restored from a snapshot of a paused VM */
+		return to == VMC_STATE_RUNNING || to == VMC_STATE_PAUSED;
 	case VMC_STATE_RUNNING:
 		return to == VMC_STATE_READY || to == VMC_STATE_PAUSED || to == VMC_STATE_STOPPING;
 	case VMC_STATE_READY:

@@ -13,8 +13,10 @@
 #include "vmc.h"
 
 /* 1 if the machine may go from `from` to `to`, else 0. The edges are:
- * CREATED->STARTING->RUNNING->READY; RUNNING/READY->PAUSED; PAUSED->RUNNING
- * or READY (the caller resumes into the state it paused from);
+ * CREATED->STARTING->RUNNING->READY; RUNNING/READY->PAUSED; STARTING->PAUSED
+ * (restored from a snapshot of a paused VM); READY->RUNNING (rebooted in
+ * place); PAUSED->RUNNING or READY (the caller resumes into the state it
+ * paused from);
  * RUNNING/READY/PAUSED->STOPPING; every non-final state -> STOPPED or
  * FAILED. STOPPED and FAILED are final; X->X is not a transition. */
 int state_transition_valid(vmc_state_kind from, vmc_state_kind to);

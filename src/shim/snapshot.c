@@ -154,13 +154,18 @@ int shim_restore_finish(struct shim *shim)
 	/* the guest is paused with the state it had; give it back its status */
 	memcpy(shim->state.ip, shim->restored.ip, sizeof(shim->state.ip));
 	shim->state.boot_ms = shim->restored.boot_ms;
-	shim_set_state(shim, VMC_STATE_RUNNING, "restored");
 	if (target == VMC_STATE_PAUSED) {
 		shim->resume_to = shim->restored.ip[0][0] || shim->restored.boot_ms >= 0
 					  ? VMC_STATE_READY : VMC_STATE_RUNNING;
 		return shim_set_state(shim, VMC_STATE_PAUSED, "restored");
 	}
+	/* resumed before it is said to run: a failed resume leaves the VM
+	 * STARTING (and the caller fails it), never RUNNING while paused */
+	rc = shim->ops->resume(shim->bvm);
+	if (rc < 0)
+		return rc;
+	shim_set_state(shim, VMC_STATE_RUNNING, "restored");
 	if (target == VMC_STATE_READY)
 		shim_set_state(shim, VMC_STATE_READY, "restored");
-	return shim->ops->resume(shim->bvm);
+	return 0;
 }

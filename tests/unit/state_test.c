@@ -30,7 +30,7 @@ static void state__transition_table(void **state)
 	/* allowed[from][to], in enum order C S R Y P G X F */
 	static const int allowed[8][8] = {
 		/* C */ { 0, 1, 0, 0, 0, 0, 1, 1 },
-		/* S */ { 0, 0, 1, 0, 0, 0, 1, 1 },
+		/* S */ { 0, 0, 1, 0, 1, 0, 1, 1 }, /* ->P: a paused VM restored */
 		/* R */ { 0, 0, 0, 1, 1, 1, 1, 1 },
 		/* Y */ { 0, 0, 1, 0, 1, 1, 1, 1 },
 		/* P */ { 0, 0, 1, 1, 0, 1, 1, 1 },
