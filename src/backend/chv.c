@@ -9,12 +9,14 @@
  * shim already points at vmm.log: --log-file would open (and truncate) the
  * same file through a second, non-appending descriptor, interleaving
  * badly with the shim's lines. Graceful stop is vm.power-button, pause and
- * resume are vm.pause/vm.resume, quit is vmm.shutdown, and events come
- * from the event monitor. CH reboots a guest in place ("vm rebooting");
- * vmc's contract is that a reset ends the VM (QEMU runs with -no-reboot,
- * and the guest's panic=-1 turns a panic into a reset), so on a reboot
- * event the backend reports RESET and sends CH SIGTERM, which CH handles
- * by stopping the VM and exiting 0.
+ * resume are vm.pause/vm.resume, quit (the stop's forced step) is
+ * vm.shutdown + vmm.shutdown, and events come from the event monitor. CH
+ * reboots a guest in place ("vm rebooting"); vmc's contract is that a
+ * guest's reset ends the VM (QEMU runs with -no-reboot, and the guest's
+ * panic=-1 turns a panic into a reset), so on a reboot event the backend
+ * reports RESET and sends CH SIGTERM, which CH handles by stopping the VM
+ * and exiting 0. Only the reboot vmc asked for (chv_reboot: vm.reboot)
+ * goes on, reported as REBOOTED.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +36,7 @@
 #include "backend/chv_vm.h"
 #include "backend/guest_cmdline.h"
 #include "backend/virtiofs.h"
+#include "core/clock.h"
 #include "core/config_image.h"
 #include "core/error.h"
 #include "image/seed_attach.h"
@@ -504,12 +507,22 @@ static int chv_resume(struct backend_vm *vm)
 }
 
 /* The forced path of a stop: shut the VM down, then the VMM process
- * (the VM alone would leave CH running with a Created VM). */
+ * (the VM alone would leave CH running with a Created VM). Both calls
+ * share one CHV_CMD_TIMEOUT_MS: CH executes requests one at a time, so a
+ * wedged VMM answers neither, and the shim's SIGKILL must not wait twice
+ * (the manager gives a stop its timeout + 15 s in all). */
 static int chv_quit(struct backend_vm *vm)
 {
+	int64_t deadline = clock_deadline(CHV_CMD_TIMEOUT_MS);
+	int left;
+
 	if (chv_api_vm_shutdown(vm->api, CHV_CMD_TIMEOUT_MS) < 0)
 		vmc_error_clear(); /* not running any more: the VMM still must go */
-	return chv_api_vmm_shutdown(vm->api, CHV_CMD_TIMEOUT_MS);
+	left = clock_remaining_ms(deadline);
+	if (left == 0)
+		return vmc_error_set(VMC_ETIMEOUT, "cloud-hypervisor did not answer vm.shutdown "
+				     "in %d ms", CHV_CMD_TIMEOUT_MS);
+	return chv_api_vmm_shutdown(vm->api, left);
 }
 
 static int chv_resize(struct backend_vm *vm, unsigned int cpus, unsigned int memory_mib,
@@ -533,6 +546,12 @@ static int chv_reboot(struct backend_vm *vm)
 {
 	int rc;
 
+	/* CH's reset drops its vhost-user connections and virtiofsd exits
+	 * with them (the reference's pitfall 5): the share would be gone */
+	if (vm->n_vfs)
+		return vmc_error_set(VMC_EUNSUPPORTED, "a vm with virtio-fs shares cannot be "
+				     "rebooted in place on Cloud Hypervisor (virtiofsd ends with "
+				     "the reset): stop and start it");
 	vm->reboot_pending = 1;
 	rc = chv_api_vm_reboot(vm->api, CHV_CMD_TIMEOUT_MS);
 	if (rc < 0)

@@ -9,7 +9,9 @@
  * action, 404, CH's 500 error chain as the vmc error's message, 503 past
  * ten connections) leaving the VM unharmed; TAP fds passed as SCM_RIGHTS
  * on vm.add-net. Against the double only (it scripts the faults): the VMM
- * dying in the middle of an API call, and a malformed event stream.
+ * dying in the middle of an API call, a VMM wedged on vm.shutdown (the stop
+ * ends in SIGKILL within its budget), a restore whose vm.restore or
+ * vm.resume fails (FAILED, never running), and a malformed event stream.
  *
  * Each test runs twice: against tests/doubles/fake-cloud-hypervisor (a
  * TEST DOUBLE that serves CH's API and event monitor and runs no guest: its
@@ -42,6 +44,7 @@
 
 #include "backend/chv_api.h"
 #include "backend/chv_http.h"
+#include "core/clock.h"
 #include "core/fsutil.h"
 #include "core/unixsock.h"
 #include "harness.h"
@@ -108,7 +111,8 @@ static int teardown(void **state)
 	static const char *const names[] = { "basic", "victim", "reboot", "errors", "deaf",
 					      "dies", "garbled", "rules", "taps", "snap", "snap2",
 					      "snap3", "grow", "tapvm", "tapvm2", "fsvm",
-					      "panics", "brvm", "brvm2", "vsockvm", "reboots" };
+					      "panics", "brvm", "brvm2", "vsockvm", "reboots",
+					      "wedged", "rfail", "rfail2", "rfail3" };
 	struct target *t = *state;
 
 	/* a failed test must not leave its VM running */
@@ -477,6 +481,72 @@ static void chv__ignored_power_button_quits(void **state)
 	assert_int_equal(st.signal, 0);
 	assert_non_null(strstr(st.reason, "stopped by the hypervisor"));
 	assert_int_equal(vmc_manager_remove(t->mgr, "deaf", 1), 0);
+}
+
+static void chv__wedged_vmm_is_killed(void **state)
+{
+	struct target *t = *state;
+	vmc_stop_result how;
+	int64_t t0, ms;
+	vmc_state st;
+
+	NEED_DOUBLE(t);
+	/* the guest ignores the button and the VMM wedges on vm.shutdown (CH
+	 * serves one request at a time: vmm.shutdown gets no answer either) */
+	setenv("FAKE_CH_FAULT", "ignore-power-button,hang-on=vm.shutdown", 1);
+	boot_ready(t, "wedged", &st);
+	unsetenv("FAKE_CH_FAULT");
+	t0 = clock_mono_ms();
+	assert_int_equal(vmc_manager_stop(t->mgr, "wedged", 300, &how), 0);
+	ms = clock_mono_ms() - t0;
+	print_message("stop of a wedged VMM: %lld ms\n", (long long)ms);
+	assert_int_equal(how, VMC_STOP_KILLED);
+	assert_int_equal(vmc_manager_state(t->mgr, "wedged", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_STOPPED);
+	assert_int_equal(st.signal, SIGKILL);
+	assert_non_null(strstr(st.reason, "killed: the guest did not power off in time"));
+	/* power button, the 300 ms, then vm.shutdown and vmm.shutdown within
+	 * one 5 s budget (not 5 s each), then SIGKILL */
+	assert_true(ms < 8000);
+	assert_int_equal(vmc_manager_remove(t->mgr, "wedged", 1), 0);
+}
+
+/* Restores `dir` as `name` with FAKE_CH_FAULT=fault: the VM must end
+ * FAILED, naming `endpoint`, and never be seen running. */
+static void restore_fails(struct target *t, const char *dir, const char *name,
+			  const char *fault, const char *endpoint)
+{
+	vmc_state st;
+
+	setenv("FAKE_CH_FAULT", fault, 1);
+	assert_int_equal(vmc_manager_restore(t->mgr, dir, name, NULL), 0);
+	unsetenv("FAKE_CH_FAULT");
+	assert_int_equal(vmc_manager_wait(t->mgr, name, VMC_STATE_RUNNING, 20000, &st),
+			 VMC_EINVALSTATE);
+	print_message("%s: %s\n", name, st.reason);
+	assert_int_equal(st.kind, VMC_STATE_FAILED);
+	assert_non_null(strstr(st.reason, "cannot restore"));
+	assert_non_null(strstr(st.reason, endpoint));
+	assert_int_equal(st.pid, 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, name, 1), 0);
+}
+
+static void chv__failed_restore_is_failed(void **state)
+{
+	struct target *t = *state;
+	char dir[512];
+	vmc_state st;
+
+	NEED_DOUBLE(t);
+	boot_ready(t, "rfail", &st);
+	snprintf(dir, sizeof(dir), "%s/rfail.d", H.state_dir);
+	assert_int_equal(vmc_manager_snapshot(t->mgr, "rfail", dir), 0);
+	assert_int_equal(vmc_manager_kill(t->mgr, "rfail"), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "rfail", 1), 0);
+	/* CH refuses vm.restore; CH restores it (paused) but refuses vm.resume */
+	restore_fails(t, dir, "rfail2", "error-on=vm.restore", "vm.restore");
+	restore_fails(t, dir, "rfail3", "error-on=vm.resume", "vm.resume");
+	assert_int_equal(fs_remove_tree(dir), 0);
 }
 
 static void chv__vmm_dies_mid_call(void **state)
@@ -934,6 +1004,12 @@ static void chv__share_through_virtiofsd(void **state)
 		assert_non_null(strstr(log, "connected to the vhost-user backend"));
 		free(log);
 	}
+	/* CH's reset would end virtiofsd: a reboot in place is refused */
+	assert_int_equal(vmc_manager_reboot(t->mgr, "fsvm"), VMC_EUNSUPPORTED);
+	assert_non_null(strstr(vmc_error_last(), "virtio-fs"));
+	assert_int_equal(kill(vfsd, 0), 0);
+	assert_int_equal(vmc_manager_state(t->mgr, "fsvm", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_READY);
 	assert_int_equal(vmc_manager_stop(t->mgr, "fsvm", 10000, &how), 0);
 	assert_int_equal(how, VMC_STOP_GRACEFUL);
 	/* and goes with it */
@@ -1105,6 +1181,8 @@ int main(void)
 		BOTH(chv__share_through_virtiofsd),
 		BOTH(chv__guest_panic_through_pvpanic),
 		BOTH(chv__ignored_power_button_quits),
+		BOTH(chv__wedged_vmm_is_killed),
+		BOTH(chv__failed_restore_is_failed),
 		BOTH(chv__vmm_dies_mid_call),
 		BOTH(chv__malformed_event_stream),
 	};
