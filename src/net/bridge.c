@@ -329,20 +329,37 @@ static int lo_up(void)
 	return rc;
 }
 
-/* The named namespace, recorded first; VMC_EEXISTS (forgotten) if the
- * name is taken. */
-static int make_netns(const struct bridge_net *b)
-{
+struct netns_made {
+	const struct bridge_net *b;
 	struct hostrec_entry e;
+	int recorded;
+};
+
+/* netns_create's callback: the new namespace recorded with its id before
+ * it gets its name. */
+static int record_netns_id(unsigned long long id, void *arg)
+{
+	struct netns_made *m = arg;
 	int rc;
 
-	entry(&e, HOSTREC_NETNS, NULL, NULL, b->netns);
-	rc = record(b->dir, &e, 0);
-	if (rc < 0)
-		return rc;
-	rc = netns_create(b->netns);
-	if (rc == VMC_EEXISTS && record(b->dir, &e, 1) < 0)
-		vmc_error_clear();
+	entry(&m->e, HOSTREC_NETNS, NULL, NULL, m->b->netns);
+	m->e.id = id;
+	rc = record(m->b->dir, &m->e, 0);
+	m->recorded = rc == 0;
+	if (rc == 0)
+		crash_point("netns");
+	return rc;
+}
+
+/* The named namespace, recorded (with its id) before it has the name;
+ * VMC_EEXISTS (forgotten) if the name is taken. */
+static int make_netns(const struct bridge_net *b)
+{
+	struct netns_made m = { .b = b };
+	int rc = netns_create(b->netns, record_netns_id, &m);
+
+	if (rc == VMC_EEXISTS && m.recorded && record(b->dir, &m.e, 1) < 0)
+		vmc_error_clear(); /* the id tells the undo it is not ours */
 	return rc;
 }
 
@@ -429,13 +446,27 @@ static int undo_entry(const struct hostrec_entry *e, const char *nets_dir)
 	return 0;
 }
 
-/* The namespace a record's objects live in: "" for the caller's. */
-static const char *record_netns(const struct hostrec *r)
+/* The namespace a record's objects live in: NULL for the caller's. */
+static const struct hostrec_entry *record_netns(const struct hostrec *r)
 {
 	for (size_t i = 0; i < r->n; i++)
 		if (r->e[i].kind == HOSTREC_NETNS)
-			return r->e[i].name;
-	return "";
+			return &r->e[i];
+	return NULL;
+}
+
+/* 1 if the namespace the entry names is still the one vmc made: the name
+ * exists and (when the record has it) has the recorded id. A same-named
+ * namespace someone else made is not entered, nor deleted. */
+static int netns_is_ours(const struct hostrec_entry *e)
+{
+	unsigned long long id = 0;
+
+	if (netns_id(e->name, &id) < 0) {
+		vmc_error_clear();
+		return 0;
+	}
+	return !e->id || id == e->id;
 }
 
 static int undo_locked(const char *dir, const char *nets_dir);
@@ -466,8 +497,8 @@ int bridge_net_undo(const char *dir, const char *nets_dir)
 
 static int undo_locked(const char *dir, const char *nets_dir)
 {
+	const struct hostrec_entry *ns;
 	struct hostrec r;
-	const char *ns;
 	char *path;
 	int rc, first = 0, saved = -1, inside = 1;
 
@@ -480,10 +511,10 @@ static int undo_locked(const char *dir, const char *nets_dir)
 		return rc;
 	ns = record_netns(&r);
 	/* a namespace of our own that is gone took everything in it along */
-	if (*ns && !netns_exists(ns))
+	if (ns && !netns_is_ours(ns))
 		inside = 0;
-	else if (*ns)
-		first = netns_enter(ns, &saved);
+	else if (ns)
+		first = netns_enter(ns->name, &saved);
 	for (size_t i = r.n; inside && first == 0 && i-- > 0;) {
 		rc = undo_entry(&r.e[i], nets_dir);
 		if (rc < 0 && first == 0)
@@ -495,7 +526,7 @@ static int undo_locked(const char *dir, const char *nets_dir)
 		if (r.e[i].kind == HOSTREC_SYSCTL)
 			rc = sysctl_release(dir, nets_dir, r.e[i].name);
 		else if (r.e[i].kind == HOSTREC_NETNS)
-			rc = netns_delete(r.e[i].name);
+			rc = inside ? netns_delete(r.e[i].name) : 0;
 		else
 			continue;
 		if (rc < 0 && first == 0)

@@ -21,8 +21,9 @@
 #include "net/netaddr.h"
 
 #define BRIDGE_PREFIX "vmc-"
-/* Test hook: VMC_TEST_CRASH_AT=link|bridge|nat makes the creating process
- * SIGKILL itself right after that step (a crash mid-create; link: the
+/* Test hook: VMC_TEST_CRASH_AT=netns|link|bridge|nat makes the creating
+ * process SIGKILL itself right after that step (a crash mid-create;
+ * netns: the new namespace is recorded but has no name yet; link: the
  * bridge is recorded but not made yet). */
 #define BRIDGE_CRASH_ENV "VMC_TEST_CRASH_AT"
 

@@ -91,7 +91,8 @@ int hostrec_format_entry(const struct hostrec_entry *e, char *out, size_t len)
 {
 	int n = -1;
 
-	if (!entry_valid(e) || (e->kind != HOSTREC_LINK && e->mac[0]))
+	if (!entry_valid(e) || (e->kind != HOSTREC_LINK && e->mac[0]) ||
+	    (e->kind != HOSTREC_NETNS && e->id))
 		return -1;
 	switch (e->kind) {
 	case HOSTREC_LINK:
@@ -107,7 +108,10 @@ int hostrec_format_entry(const struct hostrec_entry *e, char *out, size_t len)
 		n = snprintf(out, len, "sysctl %s\n", e->name);
 		break;
 	case HOSTREC_NETNS:
-		n = snprintf(out, len, "netns %s\n", e->name);
+		if (e->id)
+			n = snprintf(out, len, "netns %s %llu\n", e->name, e->id);
+		else
+			n = snprintf(out, len, "netns %s\n", e->name);
 		break;
 	}
 	return n < 0 || (size_t)n >= len ? -1 : n;
@@ -184,9 +188,10 @@ static int parse_entry(char **w, int n, struct hostrec_entry *e)
 		e->kind = HOSTREC_SYSCTL;
 		if (copy_word(e->name, sizeof(e->name), w[1]) < 0)
 			return -1;
-	} else if (!strcmp(w[0], "netns") && n == 2) {
+	} else if (!strcmp(w[0], "netns") && (n == 2 || n == 3)) {
 		e->kind = HOSTREC_NETNS;
-		if (copy_word(e->name, sizeof(e->name), w[1]) < 0)
+		if (copy_word(e->name, sizeof(e->name), w[1]) < 0 ||
+		    (n == 3 && (parse_num(w[2], ~0ULL, &e->id) < 0 || e->id == 0)))
 			return -1;
 	} else {
 		return -1;
@@ -198,7 +203,7 @@ static int same_entry(const struct hostrec_entry *a, const struct hostrec_entry 
 {
 	return a->kind == b->kind && !strcmp(a->family, b->family) &&
 	       !strcmp(a->table, b->table) && !strcmp(a->name, b->name) &&
-	       !strcmp(a->mac, b->mac);
+	       !strcmp(a->mac, b->mac) && a->id == b->id;
 }
 
 /* One line (NUL-terminated, no '\n') into r; lineno counts from 1. */

@@ -7,8 +7,11 @@
  *
  *   vmc-host-record 1             first line
  *   owner PID START               the creating process (pid, start time)
- *   netns NAME                    a named network namespace vmc created;
- *                                 the entries after it live inside it
+ *   netns NAME [ID]               a named network namespace vmc created,
+ *                                 recorded with its id (netns_id) before
+ *                                 it gets the name: undo deletes NAME only
+ *                                 while it is that namespace; the entries
+ *                                 after it live inside it
  *   link IFNAME [MAC]             a link vmc created (the bridge), with
  *                                 the MAC it was created with: undo
  *                                 deletes a link of that name only if it
@@ -50,6 +53,7 @@ struct hostrec_entry {
 	char name[HOSTREC_NAME_MAX + 1];      /* link, chain, sysctl key or netns */
 	char mac[18];                         /* link: "xx:xx:xx:xx:xx:xx" (lower
 					       * case) it was made with, or "" */
+	unsigned long long id;                /* netns: its id, 0 if not recorded */
 };
 
 struct hostrec {

@@ -1,8 +1,9 @@
 /*
- * netns.c - named network namespaces (see netns.h). Creation: an empty
- * file /run/netns/<name> (O_EXCL), then the calling thread unshares a new
- * network namespace, bind-mounts /proc/thread-self/ns/net over the file
- * and goes back to the namespace it came from. No `ip` command.
+ * netns.c - named network namespaces (see netns.h). Creation: the calling
+ * thread unshares a new network namespace (whose id the caller records),
+ * makes an empty file /run/netns/<name> (O_EXCL), bind-mounts
+ * /proc/thread-self/ns/net over it and goes back to the namespace it came
+ * from. No `ip` command.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,56 +35,72 @@ static int ns_path(const char *name, char *out, size_t len)
 	return 0;
 }
 
-int netns_exists(const char *name)
+int netns_create(const char *name, int (*made)(unsigned long long id, void *arg), void *arg)
 {
 	char path[128];
 	struct stat st;
-
-	if (ns_path(name, path, sizeof(path)) < 0) {
-		vmc_error_clear();
-		return 0;
-	}
-	return stat(path, &st) == 0;
-}
-
-int netns_create(const char *name)
-{
-	char path[128];
-	int fd, saved = -1, rc;
+	int fd, saved = -1, rc, file = 0;
 
 	rc = ns_path(name, path, sizeof(path));
 	if (rc < 0)
 		return rc;
 	if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", NETNS_RUN_DIR);
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (fd < 0)
-		return errno == EEXIST ? vmc_error_set(VMC_EEXISTS, "network namespace '%s' exists",
-						       name)
-				       : vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", path);
-	close(fd);
 	saved = open(SELF_NS, O_RDONLY | O_CLOEXEC);
-	if (saved < 0) {
-		rc = vmc_error_set_errno(VMC_EIO, errno, "netns: open '%s'", SELF_NS);
-		goto out;
-	}
+	if (saved < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "netns: open '%s'", SELF_NS);
 	if (unshare(CLONE_NEWNET) < 0) {
 		rc = vmc_error_set_errno(VMC_EIO, errno, "netns '%s': unshare", name);
 		goto out;
 	}
+	if (stat(SELF_NS, &st) < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "netns: stat '%s'", SELF_NS);
+		goto back;
+	}
+	if (made) {
+		rc = made((unsigned long long)st.st_ino, arg);
+		if (rc < 0)
+			goto back;
+	}
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0) {
+		rc = errno == EEXIST ? vmc_error_set(VMC_EEXISTS, "network namespace '%s' exists",
+						     name)
+				     : vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", path);
+		goto back;
+	}
+	close(fd);
+	file = 1;
 	if (mount(SELF_NS, path, "none", MS_BIND, NULL) < 0)
 		rc = vmc_error_set_errno(VMC_EIO, errno, "netns '%s': bind mount", name);
+back:
 	/* back where the caller was, whatever happened */
 	if (setns(saved, CLONE_NEWNET) < 0 && rc == 0)
 		rc = vmc_error_set_errno(VMC_EIO, errno, "netns: setns back");
 out:
-	if (saved >= 0)
-		close(saved);
-	if (rc < 0) {
+	close(saved);
+	if (rc < 0 && file) {
 		umount2(path, MNT_DETACH);
 		unlink(path);
 	}
 	return rc;
+}
+
+int netns_id(const char *name, unsigned long long *id)
+{
+	char path[128];
+	struct stat st, self;
+	int rc = ns_path(name, path, sizeof(path));
+
+	if (rc < 0)
+		return rc;
+	/* a mounted namespace lives on nsfs, like our own; an empty file
+	 * (a creation that has not mounted yet) does not */
+	if (stat(path, &st) < 0 || stat("/proc/self/ns/net", &self) < 0 ||
+	    st.st_dev != self.st_dev)
+		return vmc_error_set(VMC_ENOTFOUND, "no network namespace '%s'", name);
+	*id = (unsigned long long)st.st_ino;
+	return 0;
 }
 
 int netns_delete(const char *name)

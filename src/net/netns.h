@@ -13,15 +13,20 @@
 
 #define NETNS_RUN_DIR "/run/netns"
 
-/* Creates named namespace `name` (VMC_NAME_MAX charset). VMC_EEXISTS if
- * /run/netns/<name> exists (it is left alone). The caller's namespace is
- * unchanged afterwards. */
-int netns_create(const char *name);
+/* Creates named namespace `name` (VMC_NAME_MAX charset). `made` (if not
+ * NULL) is called once the new namespace exists, before it gets the
+ * name, with its id (see netns_id): a record can name it before anyone
+ * can see it; a failure there ends the creation with that error.
+ * VMC_EEXISTS if /run/netns/<name> exists (it is left alone). The
+ * caller's namespace is unchanged afterwards. */
+int netns_create(const char *name, int (*made)(unsigned long long id, void *arg), void *arg);
+/* The id of the namespace named `name` (its nsfs inode number, unique
+ * while it lives): 0, or VMC_ENOTFOUND when there is no such name or no
+ * namespace is mounted there. */
+int netns_id(const char *name, unsigned long long *id);
 /* Unmounts and removes /run/netns/<name>; the namespace goes once
  * nothing is in it. Missing: 0. */
 int netns_delete(const char *name);
-/* 1 if /run/netns/<name> exists. */
-int netns_exists(const char *name);
 /* Moves the calling thread into `name`; *saved gets an fd of the one it
  * was in, for netns_leave(). VMC_ENOTFOUND if there is no such name. */
 int netns_enter(const char *name, int *saved);

@@ -18,7 +18,9 @@
  * vanishes with them. With --netns (vmc_network_create_bridge's netns), the
  * bridge lives in a named namespace vmc makes, the guest's TAP joins it
  * there (the guest pings .1; two TAP queues, the guest sees a two-queue
- * NIC), and removal deletes the namespace. Needs
+ * NIC), and removal deletes the namespace; a namespace name someone else
+ * has is refused and left alone, also by the recovery pass after a create
+ * that died having recorded its own new namespace. Needs
  * root (skips, saying why, otherwise). The CLI is run the same way (in
  * "host"): net create --type bridge --nat --uplink, ls (text and JSON),
  * usage errors, rm; and no fd of this process is left behind.
@@ -247,6 +249,9 @@ static int group_teardown(void **state)
 	teardown_all();
 	/* a failed own_netns test leaves its named namespace: not on this host */
 	snprintf(ns, sizeof(ns), "vmc-it-%d", (int)getpid());
+	if (geteuid() == 0 && netns_delete(ns) < 0)
+		fprintf(stderr, "# %s\n", vmc_error_last());
+	snprintf(ns, sizeof(ns), "vmc-tn-%d", (int)getpid());
 	if (geteuid() == 0 && netns_delete(ns) < 0)
 		fprintf(stderr, "# %s\n", vmc_error_last());
 	return 0;
@@ -553,6 +558,57 @@ static void net_bridge__existing_link_is_not_ours(void **state)
 	vmc_manager_free(mgr);
 }
 
+/* A --netns name someone else has: refused and left alone, also by the
+ * recovery pass after a create that died having recorded its new
+ * namespace but before naming it. */
+static void net_bridge__taken_netns_is_not_ours(void **state)
+{
+	unsigned long long id = 0, id2 = 0;
+	vmc_network_info *all = NULL;
+	vmc_manager *mgr = NULL;
+	char ns[40], dir[512];
+	struct stat st;
+	pid_t pid;
+	size_t n = 0;
+	int status = 0;
+
+	(void)state;
+	skip_unless_root(0);
+	snprintf(ns, sizeof(ns), "vmc-tn-%d", (int)getpid());
+	snprintf(dir, sizeof(dir), "%s/networks/tn", H.state_dir);
+	assert_int_equal(netns_create(ns, NULL, NULL), 0); /* the user's */
+	assert_int_equal(netns_id(ns, &id), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		vmc_manager *m = NULL;
+
+		setenv(BRIDGE_CRASH_ENV, "netns", 1);
+		if (vmc_manager_open(&m, H.state_dir) == 0)
+			vmc_network_create_bridge(m, "tn", NULL, 0, NULL, ns);
+		_exit(0); /* not reached when the hook works */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(vmc_manager_open(&mgr, H.state_dir), 0);
+	assert_int_equal(vmc_network_list(mgr, &all, &n), 0); /* the recovery pass */
+	assert_int_equal(n, 0);
+	vmc_free(all);
+	assert_int_equal(stat(dir, &st), -1);
+	assert_int_equal(netns_id(ns, &id2), 0);
+	assert_true(id2 == id);
+	/* a create that finds the name taken: refused, the namespace kept */
+	assert_int_equal(vmc_network_create_bridge(mgr, "tn", NULL, 0, NULL, ns), VMC_EEXISTS);
+	assert_non_null(strstr(vmc_error_last(), "exists"));
+	assert_int_equal(netns_id(ns, &id2), 0);
+	assert_true(id2 == id);
+	assert_int_equal(stat(dir, &st), -1);
+	assert_int_equal(netns_delete(ns), 0);
+	assert_int_equal(netns_id(ns, &id2), VMC_ENOTFOUND);
+	vmc_manager_free(mgr);
+}
+
 static void net_bridge__own_netns(void **state)
 {
 	char net[32], vm[32], ns[40], path[96], links[512];
@@ -657,6 +713,7 @@ int main(void)
 		cmocka_unit_test(net_bridge__cli),
 		cmocka_unit_test(net_bridge__guest_reaches_outside_through_nat),
 		cmocka_unit_test(net_bridge__own_netns),
+		cmocka_unit_test(net_bridge__taken_netns_is_not_ours),
 	};
 	int rc;
 

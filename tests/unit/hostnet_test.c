@@ -122,6 +122,26 @@ static void hostnet__record_round_trip(void **state)
 	assert_int_equal(hostrec_parse(text, strlen(text), &r), 0);
 	assert_int_equal(r.e[0].kind, HOSTREC_NETNS);
 	assert_string_equal(r.e[0].name, "lab");
+	assert_true(r.e[0].id == 0);
+	/* with its id, and forgotten by name and id */
+	snprintf(text, sizeof(text), "vmc-host-record 1\nowner 1 1\nnetns lab 4026532481\n");
+	assert_int_equal(hostrec_parse(text, strlen(text), &r), 0);
+	assert_true(r.e[0].id == 4026532481ULL);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "forget netns lab 4026532481\n");
+	assert_int_equal(hostrec_parse(text, strlen(text), &r), 0);
+	assert_int_equal(r.n, 0);
+	{
+		struct hostrec_entry e;
+
+		memset(&e, 0, sizeof(e));
+		e.kind = HOSTREC_NETNS;
+		e.id = 77;
+		snprintf(e.name, sizeof(e.name), "lab");
+		assert_true(hostrec_format_entry(&e, text, sizeof(text)) > 0);
+		assert_string_equal(text, "netns lab 77\n");
+		e.kind = HOSTREC_LINK; /* an id is for a namespace only */
+		assert_int_equal(hostrec_format_entry(&e, text, sizeof(text)), -1);
+	}
 }
 
 static void hostnet__record_refuses_damage(void **state)
@@ -135,6 +155,10 @@ static void hostnet__record_refuses_damage(void **state)
 		"vmc-host-record 1\nowner 1 1\nlink ../x\n",
 		"vmc-host-record 1\nowner 1 1\nlink vmc-a-name-too-long\n",
 		"vmc-host-record 1\nowner 1 1\nlink vmc a\n",
+		"vmc-host-record 1\nowner 1 1\nnetns lab 0\n",
+		"vmc-host-record 1\nowner 1 1\nnetns lab x1\n",
+		"vmc-host-record 1\nowner 1 1\nnetns lab 99999999999999999999999\n",
+		"vmc-host-record 1\nowner 1 1\nnetns lab 1\nforget netns lab 2\n",
 		"vmc-host-record 1\nowner 1 1\nlink vmc-a 02:00:00:00:00\n",
 		"vmc-host-record 1\nowner 1 1\nlink vmc-a 02:00:00:00:00:0g\n",
 		"vmc-host-record 1\nowner 1 1\nlink vmc-a 02-00-00-00-00-01\n",
