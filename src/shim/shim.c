@@ -348,6 +348,11 @@ static void final_state(struct shim *shim, const siginfo_t *si, vmc_state_kind *
 	} else if (shim->panic[0]) {
 		*kind = VMC_STATE_FAILED;
 		snprintf(reason, len, "guest panicked: %s", shim->panic);
+	} else if (shim->guest_error[0] && !shim->guest_exit_seen) {
+		/* vmc-init's setup failed (root disk, network, mounts) and it
+		 * powered off: no workload ran, so this is no clean exit 0 */
+		*kind = VMC_STATE_FAILED;
+		snprintf(reason, len, "guest setup failed: %s", shim->guest_error);
 	} else {
 		*kind = VMC_STATE_STOPPED;
 		if (shim->guest_exit_seen) {

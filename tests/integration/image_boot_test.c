@@ -38,6 +38,7 @@
 
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "core/fsutil.h"
 #include "core/spawn.h"
 #include "harness.h"
@@ -397,6 +398,39 @@ static void image__absent_pull_fails(void **state)
 	assert_int_equal(access(dir, F_OK), -1);
 }
 
+/* A root filesystem vmc-init cannot mount (the cached disk's superblock
+ * zeroed, so every VM's clone has it too) is a VMC_ERROR from the guest:
+ * `vmc run` fails at once with vmc-init's message, not at the boot
+ * timeout. The cache is deleted afterwards, so later runs rebuild it. */
+static void image__unmountable_root_is_an_error(void **state)
+{
+	const char *args[] = { "run", "--name", "badroot", "--image", REF, "--", "/bin/true",
+			       NULL };
+	const char *rm[] = { "rm", "-f", "badroot", NULL };
+	static const char zeros[4096];
+	char cache[4400];
+	int64_t t0;
+	int fd, rc;
+	(void)state;
+
+	NEED_IMAGE();
+	assert_int_equal(cache_path(cache, sizeof(cache)), 0);
+	fd = open(cache, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, zeros, sizeof(zeros), 0), (ssize_t)sizeof(zeros));
+	close(fd);
+	t0 = clock_mono_ms();
+	rc = harness_cli(&H, out_buf, sizeof(out_buf), args);
+	print_message("exit %d after %lld ms\n", rc, (long long)(clock_mono_ms() - t0));
+	if (!strstr(out_buf, "root: mount"))
+		print_error("want 'root: mount' in:\n%s\n", out_buf);
+	unlink(cache);
+	harness_cli(&H, NULL, 0, rm);
+	assert_int_not_equal(rc, 0);
+	assert_non_null(strstr(out_buf, "root: mount"));
+	assert_true(clock_mono_ms() - t0 < 60000);
+}
+
 /* ---- the image from a real registry ---- */
 
 struct registry {
@@ -546,6 +580,7 @@ int main(void)
 		cmocka_unit_test(image__independent_disks_one_cache),
 		cmocka_unit_test(image__on_chv_double),
 		cmocka_unit_test(image__absent_pull_fails),
+		cmocka_unit_test(image__unmountable_root_is_an_error),
 		cmocka_unit_test(image__pulled_from_registry),
 	};
 
