@@ -17,6 +17,13 @@
 
 #define NOT_HERE(what) vmc_error_set(VMC_EUNSUPPORTED, "%s are not available on macOS", what)
 
+int bridge_host_subnets(struct netaddr_subnet **list, size_t *n)
+{
+	(void)list;
+	(void)n;
+	return NOT_HERE("bridge networks");
+}
+
 int bridge_net_begin(const struct bridge_net *b)
 {
 	(void)b;

@@ -23,6 +23,5 @@ typedef enum {
 int clock_gettime(clockid_t clock_id, struct timespec *tp);
 time_t time(time_t *tloc);
 struct tm *gmtime_r(const time_t *clock, struct tm *result);
-struct tm *localtime_r(const time_t *clock, struct tm *result);
 size_t strftime(char *s, size_t maxsize, const char *format, const struct tm *timeptr);
 #endif
