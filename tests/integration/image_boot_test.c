@@ -584,5 +584,11 @@ int main(void)
 		cmocka_unit_test(image__pulled_from_registry),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int rc = cmocka_run_group_tests(tests, setup, teardown);
+
+	if (rc == 0 && why_not[0]) {
+		printf("SKIP: %s\n", why_not); /* every test needs the image: meson counts a skip */
+		return 77;
+	}
+	return rc;
 }
