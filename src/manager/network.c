@@ -391,9 +391,11 @@ static int net_create(vmc_manager *mgr, const char *name, const char *subnet_cid
 	}
 	created = 1;
 	rc = used_subnets(nets, name, &used, &n_used);
-	/* a bridge in this namespace must not take a subnet the host has */
+	/* a bridge in this namespace, or a switch's host port, must not take
+	 * a subnet the host has: its .1 would take over the host's route */
 	n_other = n_used;
-	if (rc == 0 && kind->type == VMC_NETWORK_BRIDGE && !kind->netns)
+	if (rc == 0 && ((kind->type == VMC_NETWORK_BRIDGE && !kind->netns) ||
+			(kind->type == VMC_NETWORK_SWITCH && (kind->flags & VMC_NETWORK_HOST_PORT))))
 		rc = bridge_host_subnets(&used, &n_used);
 	if (rc == 0 && subnet_cidr) {
 		rc = netaddr_parse_subnet(subnet_cidr, &want);

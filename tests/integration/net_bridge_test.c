@@ -540,6 +540,10 @@ static void net_bridge__existing_link_is_not_ours(void **state)
 	assert_int_equal(vmc_network_create_bridge(mgr, "ov", "198.18.0.0/24", 0, NULL, NULL),
 			 VMC_EEXISTS);
 	assert_non_null(strstr(vmc_error_last(), "overlaps 198.18.0.0/30 of a host interface"));
+	/* likewise a switch network's host port (its TAP gets the .1) */
+	assert_int_equal(vmc_network_create_switch(mgr, "ovs", "198.18.0.0/24",
+						   VMC_NETWORK_HOST_PORT), VMC_EEXISTS);
+	assert_non_null(strstr(vmc_error_last(), "overlaps 198.18.0.0/30 of a host interface"));
 	assert_int_equal(nl_addr_add(&nl, l.index, "10.100.0.1", 24), 0);
 	assert_int_equal(vmc_network_create_bridge(mgr, "pick", NULL, 0, NULL, NULL), 0);
 	{
