@@ -84,3 +84,16 @@ int proc_is_same(pid_t pid, unsigned long long start_time)
 	}
 	return now == start_time;
 }
+
+ssize_t proc_self_exe(char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (len < 2)
+		return -1;
+	n = readlink("/proc/self/exe", buf, len - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}

@@ -14,5 +14,8 @@
 int proc_start_time(pid_t pid, unsigned long long *out);
 /* 1 if `pid` is alive (not a zombie) and started at `start_time`. */
 int proc_is_same(pid_t pid, unsigned long long start_time);
+/* The running program's absolute path into buf (readlink /proc/self/exe
+ * on Linux, proc_pidpath on macOS). Its length, or -1. */
+ssize_t proc_self_exe(char *buf, size_t len);
 
 #endif

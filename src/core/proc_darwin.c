@@ -3,12 +3,15 @@
  * /proc on Linux). sysctl(CTL_KERN, KERN_PROC, KERN_PROC_PID) fills a
  * struct kinfo_proc: p_starttime is the start time (wall clock, in
  * microseconds here: stable for the life of the process, different for a
- * recycled pid), p_stat == SZOMB a zombie.
+ * recycled pid), p_stat == SZOMB a zombie. The program's own path is
+ * proc_pidpath (libproc), macOS's /proc/self/exe.
  */
 #include <errno.h>
+#include <libproc.h>
 #include <string.h>
 #include <sys/sysctl.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/proc.h"
@@ -48,4 +51,17 @@ int proc_is_same(pid_t pid, unsigned long long start_time)
 	now = (unsigned long long)kp.kp_proc.p_starttime.tv_sec * 1000000ULL +
 	      (unsigned long long)kp.kp_proc.p_starttime.tv_usec;
 	return now == start_time;
+}
+
+ssize_t proc_self_exe(char *buf, size_t len)
+{
+	int n;
+
+	if (len < 2 || len > 0x7fffffff)
+		return -1;
+	n = proc_pidpath(getpid(), buf, (uint32_t)len);
+	if (n <= 0 || (size_t)n >= len)
+		return -1;
+	buf[n] = '\0';
+	return n;
 }

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "core/compat.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "image/oci_manifest.h"
@@ -77,14 +79,15 @@ static int load_index(struct oci_store *s, struct oci_store_image **out, size_t 
 	struct oci_store_image *ims = NULL;
 	json_error_t jerr;
 	json_t *root = NULL, *arr;
-	char *buf = NULL, path[64];
+	char *buf = NULL, path[PATH_MAX];
 	size_t len = 0, i;
 	int rc = 0;
 
 	*out = NULL;
 	*n = 0;
 	/* through the directory fd: the store stays put if the cwd changes */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/" INDEX_NAME, oci_store_root_fd(s));
+	if (vmc_fd_path(oci_store_root_fd(s), INDEX_NAME, path, sizeof(path)) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "image store");
 	rc = fs_read_file(path, OCI_STORE_INDEX_MAX, &buf, &len);
 	if (rc == VMC_ENOTFOUND) {
 		vmc_error_clear();
@@ -125,7 +128,7 @@ out:
 static int save_index(struct oci_store *s, const struct oci_store_image *ims, size_t n)
 {
 	json_t *root = json_object(), *arr = json_array();
-	char *text = NULL, path[64];
+	char *text = NULL, path[PATH_MAX];
 	size_t i;
 	int rc = 0;
 
@@ -151,7 +154,10 @@ static int save_index(struct oci_store *s, const struct oci_store_image *ims, si
 		goto out;
 	}
 	/* fs_write_atomic wants a path: name the store directory through its fd */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/" INDEX_NAME, oci_store_root_fd(s));
+	if (vmc_fd_path(oci_store_root_fd(s), INDEX_NAME, path, sizeof(path)) < 0) {
+		rc = vmc_error_set_errno(VMC_EIO, errno, "image store");
+		goto out;
+	}
 	rc = fs_write_atomic(path, text, strlen(text), 0644, 1);
 out:
 	free(text);

@@ -53,11 +53,10 @@ static int find_switch(char **out)
 	*out = NULL;
 	if (env && *env)
 		return (*out = strdup(env)) ? 0 : vmc_error_oom();
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	n = proc_self_exe(exe, sizeof(exe));
 	if (n > 0) {
 		char *slash;
 
-		exe[n] = '\0';
 		slash = strrchr(exe, '/');
 		if (slash)
 			*slash = '\0';

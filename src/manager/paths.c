@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/proc.h"
 #include "manager/paths.h"
 #include "vmc-build-config.h"
 
@@ -86,9 +87,8 @@ int paths_find_shim(const char *explicit_path, char **out)
 		return (*out = strdup(explicit_path)) ? 0 : vmc_error_oom();
 	if (env && *env)
 		return (*out = strdup(env)) ? 0 : vmc_error_oom();
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	n = proc_self_exe(exe, sizeof(exe));
 	if (n > 0) {
-		exe[n] = '\0';
 		char *slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';

@@ -33,6 +33,7 @@ int open(const char *path, int oflag, ...);
 #define F_UNLCK 2
 #define F_WRLCK 3
 #define F_FULLFSYNC 51
+#define F_GETPATH 50
 #define AT_FDCWD -2
 #define AT_EACCESS 0x0010
 #define AT_SYMLINK_NOFOLLOW 0x0020
