@@ -318,7 +318,8 @@ static void on_event(const char *source, const char *event, json_t *props, void 
 	const char *detail = NULL;
 
 	/* the reset of a reboot vmc asked for goes on: the VM does not end */
-	if (vm->reboot_pending && !strcmp(source, "vm") && !strcmp(event, "rebooting"))
+	if (vm->reboot_pending && !strcmp(source, "vm") &&
+	    (!strcmp(event, "rebooting") || !strcmp(event, "shutdown")))
 		return;
 	if (vm->reboot_pending && !strcmp(source, "vm") && !strcmp(event, "rebooted")) {
 		vm->reboot_pending = 0;
@@ -332,7 +333,11 @@ static void on_event(const char *source, const char *event, json_t *props, void 
 	if (props)
 		detail = json_string_value(json_object_get(props, "event"));
 	vm->report((enum backend_event)ev, detail ? detail : event, vm->report_payload);
-	if (ev == BACKEND_EV_RESET && vm->pid > 0)
+	/* A reset ends the VM; so does "vm shutdown": after a guest power-off
+	 * CH exits anyway, but after a vm.shutdown sent behind vmc's back CH
+	 * would stay with no VM ("Created") while vmc said RUNNING/READY. */
+	if ((ev == BACKEND_EV_RESET || (ev == BACKEND_EV_SHUTDOWN && !strcmp(source, "vm"))) &&
+	    vm->pid > 0)
 		kill(vm->pid, SIGTERM); /* our unreaped child: the pid is still its */
 }
 

@@ -6,7 +6,9 @@
  * unreadable version, a missing binary), the AUTO choice, version parsing,
  * the event-monitor reader (multi-line, concatenated, braces in strings,
  * garbage) and attach()/on_readable() reporting events from a pipe. The
- * binary is a two-line shell script that prints a version.
+ * binary is a two-line shell script that prints a version. Also the test
+ * double's own state rules (tests/doubles/fake-cloud-hypervisor), over
+ * its API.
  */
 #include <elf.h>
 #include <errno.h>
@@ -24,18 +26,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "backend/backend.h"
+#include "backend/chv_api.h"
 #include "backend/chv_event.h"
 #include "backend/chv_probe.h"
 #include "backend/chv_vm.h"
 #include "backend/virtiofs.h"
 #include "core/config.h"
 #include "core/fsutil.h"
+#include "core/spawn.h"
 #include "vmc.h"
 
 static char dir[64];
@@ -510,6 +516,61 @@ static void chv_argv__double_version_accepted(void **state)
 	assert_int_equal(ma, CHV_MIN_MAJOR);
 }
 
+/* The double's own state rules, driven over its API (no vmc in between):
+ * booted from the command line it is Running; after vm.shutdown the VMM
+ * stays with the VM's config ("Created") and can vm.boot it again;
+ * vmm.shutdown ends the process with status 0. */
+static void chv_double__state_rules(void **state)
+{
+	const char *data = getenv("VMC_TEST_DATA");
+	char dbl[512], api[600], apiarg[620], st[CHV_API_STATE_MAX];
+	const char *argv[] = { dbl, "--api-socket", apiarg, "--serial", "null", "--console", "off",
+			       "--kernel", "/dev/null", NULL };
+	struct spawn_opts so;
+	struct chv_client *c = NULL;
+	pid_t pid;
+	int status = -1, rc = VMC_ENOTFOUND;
+
+	(void)state;
+	if (!data) {
+		print_message("skipped: VMC_TEST_DATA is not set\n");
+		skip();
+	}
+	snprintf(dbl, sizeof(dbl), "%s/../../doubles/fake-cloud-hypervisor", data);
+	snprintf(api, sizeof(api), "%s/api.sock", dir);
+	snprintf(apiarg, sizeof(apiarg), "path=%s", api);
+	memset(&so, 0, sizeof(so));
+	so.argv = argv;
+	so.stdin_fd = so.stdout_fd = so.stderr_fd = -1;
+	so.death_signal = SIGKILL;
+	assert_int_equal(spawn_process(&so, &pid), 0);
+	assert_int_equal(chv_client_new(&c, api), 0);
+	for (int i = 0; i < 100 && rc == VMC_ENOTFOUND; i++) { /* until it listens */
+		rc = chv_api_vmm_ping(c, 5000, NULL);
+		if (rc == VMC_ENOTFOUND)
+			usleep(50 * 1000);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(chv_api_vm_info(c, 5000, st), 0);
+	assert_string_equal(st, "Running");
+	assert_int_equal(chv_api_vm_shutdown(c, 5000), 0);
+	assert_int_equal(chv_api_vm_info(c, 5000, st), 0);
+	assert_string_equal(st, "Created");
+	assert_int_equal(kill(pid, 0), 0);
+	/* a second vm.shutdown: no VM runs */
+	assert_int_equal(chv_api_vm_shutdown(c, 5000), VMC_ERROR);
+	assert_int_equal(chv_client_request(c, "PUT", "vm.boot", NULL, NULL, 0, 5000, NULL, NULL),
+			 0);
+	assert_int_equal(chv_api_vm_info(c, 5000, st), 0);
+	assert_string_equal(st, "Running");
+	assert_int_equal(chv_api_vmm_shutdown(c, 5000), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(access(api, F_OK), -1); /* removed on a clean exit */
+	chv_client_free(c);
+}
+
 static void chv_argv__auto_picks_chv_when_found(void **state)
 {
 	struct vmc_config *cfg = NULL;
@@ -680,6 +741,7 @@ int main(void)
 		T(chv_argv__version_parse),
 		T(chv_argv__double_version_accepted),
 		T(chv_argv__auto_picks_chv_when_found),
+		T(chv_double__state_rules),
 		T(chv_event__stream_shapes),
 		T(chv_event__map),
 		T(chv_event__attach_and_report),
