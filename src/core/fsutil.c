@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -209,4 +210,27 @@ int fs_is_readable_file(const char *path)
 	struct stat st;
 
 	return path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
+}
+
+int fs_lock(const char *dir, const char *name, int *fd)
+{
+	char *path = fs_join(dir, name);
+	int rc = 0;
+
+	*fd = -1;
+	if (!path)
+		return vmc_error_oom();
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		rc = vmc_error_set_errno(errno == ENOENT ? VMC_ENOTFOUND : VMC_EIO, errno,
+					 "cannot open '%s'", path);
+	while (rc == 0 && flock(*fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			rc = vmc_error_set_errno(VMC_EIO, errno, "cannot lock '%s'", path);
+			close(*fd);
+			*fd = -1;
+		}
+	}
+	free(path);
+	return rc;
 }

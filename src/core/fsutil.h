@@ -22,6 +22,10 @@ int fs_read_file(const char *path, size_t max, char **out, size_t *len);
 int fs_remove_tree(const char *path);
 /* malloc'd "a/b". */
 char *fs_join(const char *a, const char *b);
+/* Opens <dir>/<name> (created 0600 if missing) and waits for an exclusive
+ * flock on it: 0 with *fd holding the lock (close it to release), or < 0
+ * with *fd = -1 (VMC_ENOTFOUND when dir does not exist). */
+int fs_lock(const char *dir, const char *name, int *fd);
 /* 1 if `path` names an existing regular file readable by us. */
 int fs_is_readable_file(const char *path);
 

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -310,24 +309,11 @@ static int create_existing(vmc_manager *mgr, const char *net_dir, const char *na
 /* Holds <state>/networks/.lock (flock, exclusive) in *fd: creators pick
  * subnets and write config.json one at a time, so two never take one
  * subnet and nobody sees a network without its config. */
+/* Held for a few file operations (and an undo) only, never across a
+ * process start. */
 static int lock_networks(const char *nets, int *fd)
 {
-	char *path = fs_join(nets, ".lock");
-	int rc = 0;
-
-	*fd = -1;
-	if (!path)
-		return vmc_error_oom();
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (*fd < 0)
-		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", path);
-	/* held for a few file operations only, never across a process start */
-	while (rc == 0 && flock(*fd, LOCK_EX) < 0) {
-		if (errno != EINTR)
-			rc = vmc_error_set_errno(VMC_EIO, errno, "cannot lock '%s'", path);
-	}
-	free(path);
-	return rc;
+	return fs_lock(nets, ".lock", fd);
 }
 
 /* What kind of network net_create() makes: a switch (bridge NULL) or a

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "core/compat.h"
@@ -66,20 +65,7 @@ static void entry(struct hostrec_entry *e, enum hostrec_kind kind, const char *f
  * for chains and deleted. */
 static int host_lock(const char *nets_dir, int *fd)
 {
-	char *path = fs_join(nets_dir, ".host.lock");
-	int rc = 0;
-
-	*fd = -1;
-	if (!path)
-		return vmc_error_oom();
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (*fd < 0)
-		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot open '%s'", path);
-	while (rc == 0 && flock(*fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			rc = vmc_error_set_errno(VMC_EIO, errno, "cannot lock '%s'", path);
-	free(path);
-	return rc;
+	return fs_lock(nets_dir, ".host.lock", fd);
 }
 
 static char *saved_path(const char *nets_dir, const char *key)
@@ -473,23 +459,16 @@ static int undo_locked(const char *dir, const char *nets_dir);
 
 int bridge_net_undo(const char *dir, const char *nets_dir)
 {
-	char *path;
 	int rc, lock = -1;
 
 	/* one undo of a network at a time (two recovery passes, two rm) */
-	path = fs_join(dir, ".undo.lock");
-	if (!path)
-		return vmc_error_oom();
-	lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	free(path);
-	if (lock < 0)
-		return errno == ENOENT ? 0 : vmc_error_set_errno(VMC_EIO, errno, "cannot lock '%s'",
-								   dir);
-	while (flock(lock, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			close(lock);
-			return vmc_error_set_errno(VMC_EIO, errno, "cannot lock '%s'", dir);
-		}
+	rc = fs_lock(dir, ".undo.lock", &lock);
+	if (rc == VMC_ENOTFOUND) {
+		vmc_error_clear();
+		return 0; /* the directory went: undone and removed meanwhile */
+	}
+	if (rc < 0)
+		return rc;
 	rc = undo_locked(dir, nets_dir);
 	close(lock);
 	return rc;

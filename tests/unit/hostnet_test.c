@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -280,10 +283,43 @@ static void hostnet__bridge_nic_config(void **state)
 	vmc_config_free(cfg);
 }
 
+/* fs_lock (the networks' .lock, .host.lock and .undo.lock): exclusive
+ * while held, free once closed; a missing directory is VMC_ENOTFOUND. */
+static void hostnet__fs_lock(void **state)
+{
+	char dir[] = "/tmp/vmc-fslock-XXXXXX", *missing;
+	int fd = -1, status = -1;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(fs_lock(dir, ".lock", &fd), 0);
+	assert_true(fd >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *p = fs_join(dir, ".lock");
+		int other = open(p, O_RDWR | O_CLOEXEC);
+
+		_exit(other >= 0 && flock(other, LOCK_EX | LOCK_NB) < 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* held */
+	close(fd);
+	assert_int_equal(fs_lock(dir, ".lock", &fd), 0); /* free again */
+	close(fd);
+	missing = fs_join(dir, "gone");
+	assert_int_equal(fs_lock(missing, ".lock", &fd), VMC_ENOTFOUND);
+	assert_int_equal(fd, -1);
+	free(missing);
+	assert_int_equal(fs_remove_tree(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hostnet__bridge_names),
+		cmocka_unit_test(hostnet__fs_lock),
 		cmocka_unit_test(hostnet__record_round_trip),
 		cmocka_unit_test(hostnet__record_refuses_damage),
 		cmocka_unit_test(hostnet__record_file),
