@@ -14,7 +14,8 @@
  * it resets that client and the next connection works; a host port in use
  * (by another VM, or by the test, UDP, on the user-mode path) fails `vmc
  * run` with the "already in use" message and leaves no shim; --publish on
- * a switch network is refused; after `vmc stop` nothing listens.
+ * a switch network without a host port is refused; after `vmc stop`
+ * nothing listens.
  */
 #include <setjmp.h>
 #include <stdarg.h>

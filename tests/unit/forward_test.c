@@ -434,8 +434,10 @@ static void forward__tcp_ipv6_host_side(void **state)
 	struct sockaddr_in6 h6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 	int c, g;
 
-	if (!have_v6())
+	if (!have_v6()) {
+		print_message("skipped: no IPv6 loopback (::1) here\n");
 		skip();
+	}
 	h6.sin6_port = fx->host.sin_port;
 	assert_int_equal(fwd_new(&fx->f, NULL), 0);
 	assert_int_equal(fwd_listen(fx->f, VMC_PROTO_TCP, (struct sockaddr *)&h6, sizeof(h6),
@@ -623,8 +625,10 @@ static void forward__plan_user_nic_ipv6_relay_port(void **state)
 	vmc_config *cfg = NULL;
 	unsigned int port = ntohs(fx->host.sin_port);
 
-	if (!have_v6())
+	if (!have_v6()) {
+		print_message("skipped: no IPv6 loopback (::1) here\n");
 		skip();
+	}
 	assert_int_equal(vmc_config_new(&cfg, "p"), 0);
 	assert_int_equal(vmc_config_add_nic(cfg, VMC_NIC_USER, NULL, NULL, NULL, NULL), 0);
 	assert_int_equal(vmc_config_add_port_forward(cfg, VMC_PROTO_UDP, "::1", port, 53), 0);
