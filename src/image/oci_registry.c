@@ -6,7 +6,8 @@
  * retried on transient failures (connection errors, time-outs, 408, 429,
  * 5xx) with exponential backoff; a blob transfer that broke off resumes
  * from its last byte with a Range request. A 401 is answered once per
- * request by authenticating again with the challenge it carried.
+ * request by authenticating again with the challenge it carried, when the
+ * registry itself sent it (not a host a redirect led to).
  */
 #include <errno.h>
 #include <poll.h>
@@ -497,6 +498,28 @@ static int authenticate(struct oci_registry *r, const char *www_auth)
 	return bearer_auth(r, &ch);
 }
 
+/* 1 when the last response on `e` came from the registry itself (its
+ * scheme, host and port), not from where a redirect led: only such a 401
+ * may be answered with the registry's credentials. A redirect target
+ * (a CDN, or anyone the registry points at) naming a token realm would
+ * otherwise get them sent there. */
+static int from_registry(const struct oci_registry *r, CURL *e)
+{
+	size_t n = strlen(r->base);
+	char *url = NULL;
+
+	if (curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || !url)
+		return 0;
+	return strncasecmp(url, r->base, n) == 0 && url[n] == '/';
+}
+
+static int foreign_challenge(struct oci_registry *r)
+{
+	return vmc_error_set(VMC_EAUTH, "%s redirected to a server that asks for authentication: "
+			     "credentials for %s are not sent to another host", r->ref.registry,
+			     r->ref.registry);
+}
+
 static int denied(struct oci_registry *r, long status)
 {
 	if (r->creds.found)
@@ -560,7 +583,7 @@ int oci_registry_open(struct oci_registry **out, const struct oci_ref *ref,
 			goto out;
 	}
 	if (status == 401) {
-		rc = authenticate(r, b.h.www_auth);
+		rc = from_registry(r, r->easy) ? authenticate(r, b.h.www_auth) : foreign_challenge(r);
 	} else if (status != 200) {
 		rc = vmc_error_set(VMC_EPROTO, "%s does not speak the registry API v2 (GET /v2/: "
 				   "HTTP %ld)", r->ref.registry, status);
@@ -614,6 +637,10 @@ int oci_registry_get_manifest(struct oci_registry *r, const char *reference, cha
 			goto out;
 		if (status != 401 || tries > 0)
 			break;
+		if (!from_registry(r, r->easy)) {
+			rc = foreign_challenge(r);
+			goto out;
+		}
 		rc = authenticate(r, b.h.www_auth);
 		if (rc < 0)
 			goto out;
@@ -859,9 +886,10 @@ static int xfer_done(struct xfer *x, CURLM *m, CURLcode c)
 	struct oci_registry *r = x->r;
 	char why[ERRBUF_LEN + 32];
 	long st = 0;
-	int rc;
+	int rc, own;
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &st);
+	own = from_registry(r, x->easy);
 	curl_multi_remove_handle(m, x->easy);
 	x->state = X_WAITING;
 	if (x->err < 0)
@@ -879,6 +907,8 @@ static int xfer_done(struct xfer *x, CURLM *m, CURLcode c)
 			return xfer_retry(x, "the transfer ended early");
 		return xfer_finish(x);
 	}
+	if (st == 401 && !own)
+		return foreign_challenge(r);
 	if (st == 401 && !x->reauthed) {
 		x->reauthed = 1;
 		rc = authenticate(r, x->h.www_auth);

@@ -11,6 +11,9 @@
  * (localhost, 127.0.0.0/8, [::1]) and those listed as insecure, which are
  * tried over HTTPS first and fall back to HTTP when the TLS handshake
  * fails. A token realm obeys the same rule for its own host.
+ * Credentials go only to the registry (libcurl drops them on a redirect
+ * to another host, port or scheme) and to the token realm of a 401 the
+ * registry itself sent: a 401 from where a redirect led is VMC_EAUTH.
  */
 #ifndef VMC_IMAGE_OCI_REGISTRY_H
 #define VMC_IMAGE_OCI_REGISTRY_H

@@ -29,7 +29,8 @@ written as OCI layouts and pushed with skopeo. Then:
     plain-HTTP token realm on a non-loopback host (0.0.0.0) refused, and
     followed with --insecure-registry; a corrupt partial file left by an
     earlier run (resumed, refused at its digest, fetched again from byte
-    0); Basic credentials not sent along a redirect to another host;
+    0); Basic credentials not sent along a redirect to another host, nor
+    to the token realm a 401 from the redirect target names;
   - pull by digest, and two concurrent pulls of one image into one store.
 Needs VMC_CLI and PULL_LIB; exits 77 saying why when a tool is missing.
 """
@@ -433,6 +434,11 @@ class Liar:
         # server by another name (localhost), which records what
         # Authorization header reached it
         self.elsewhere = []
+        # steal:1 - its manifest (stealblob:1 - its config blob) answers
+        # 307 to another host (localhost) that answers 401 with a Bearer
+        # realm of its own: the registry's credentials (in the Docker
+        # config) must not go to that realm
+        self.stolen = []
         liar = self
         routes = {"/v2/": (b"{}", "application/json", None),
                   "/v2/bad/manifests/1": (man, "application/vnd.oci.image.manifest.v1+json",
@@ -500,6 +506,25 @@ class Liar:
                         self.send_header("Content-Length", "0")
                         self.end_headers()
                         return
+                if self.path == "/v2/stealblob/manifests/1":
+                    return self.send_body(man, "application/vnd.oci.image.manifest.v1+json")
+                if self.path.startswith("/v2/steal/") or self.path.startswith("/v2/stealblob/"):
+                    self.send_response(307)
+                    self.send_header("Location", "http://localhost:%d/thief%s" %
+                                     (liar.port, self.path))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if self.path.startswith("/thief/"):
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Bearer realm="http://127.0.0.1:%d'
+                                     '/thief-token",service="x"' % liar.port)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if self.path.startswith("/thief-token"):
+                    liar.stolen.append(self.headers.get("Authorization"))
+                    return self.send_body(b'{"token":"thief"}', "application/json")
                 if self.path == "/elsewhere/" + sha(cfg):
                     liar.elsewhere.append(self.headers.get("Authorization"))
                     return self.send_body(cfg, "application/octet-stream")
@@ -847,6 +872,13 @@ def lying(work):
         check(p.returncode == 0 and liar.elsewhere == [None],
               "Basic credentials are not sent along a redirect to another host (%s) %s" %
               (liar.elsewhere, p.stderr.strip()[-120:]))
+        for what in ("steal", "stealblob"):
+            es = Env(work, "liar-" + what)  # an empty store: the config blob is fetched
+            shutil.copytree(os.path.join(eb.home, ".docker"), os.path.join(es.home, ".docker"))
+            p = es.vmc("pull", liar.host + "/%s:1" % what)
+            check(p.returncode == 1 and not liar.stolen and "not sent" in p.stderr,
+                  "nor to the token realm of a 401 from where a redirect led (%s: %s) %s" %
+                  (what, liar.stolen, p.stderr.strip()[-160:]))
 
         p = e.vmc("pull", liar.host + "/badman:1")
         check(p.returncode == 1 and "manifest digest mismatch" in p.stderr,
