@@ -308,9 +308,9 @@ static int create_existing(vmc_manager *mgr, const char *net_dir, const char *na
 
 /* Holds <state>/networks/.lock (flock, exclusive) in *fd: creators pick
  * subnets and write config.json one at a time, so two never take one
- * subnet and nobody sees a network without its config. */
-/* Held for a few file operations (and an undo) only, never across a
- * process start. */
+ * subnet and nobody sees a network without its config; the recovery pass
+ * undoes an abandoned network under it. Held for a few file operations
+ * (and an undo) only, never across a process start. */
 static int lock_networks(const char *nets, int *fd)
 {
 	return fs_lock(nets, ".lock", fd);
