@@ -70,7 +70,7 @@ def stub_functions(stubs):
 # Mac): found in the Debian -dev packages and linked into one directory,
 # so that only they, and no other Linux header, are on the include path.
 # Their libc includes resolve to the stubs.
-THIRD_PARTY = ["jansson.h", "jansson_config.h", "zlib.h", "zconf.h", "archive.h",
+THIRD_PARTY = ["jansson.h", "jansson_config.h", "zlib.h", "zconf.h", "archive.h", "cmocka.h",
                "archive_entry.h", "libisofs/libisofs.h", "curl", "openssl"]
 
 
@@ -108,7 +108,7 @@ RUNTIME = {"__chkstk_darwin", "__stack_chk_fail", "__stack_chk_guard", "_NSConcr
            "memset_pattern16", "_tlv_bootstrap"}  # the last: __thread variables (dyld)
 # The libraries vmc links, whose exported symbols (from the Debian build
 # of the same upstream release) stand in for Homebrew's.
-THIRD_PARTY_LIBS = ["jansson", "z", "curl", "crypto", "archive", "isofs"]
+THIRD_PARTY_LIBS = ["jansson", "z", "curl", "crypto", "archive", "isofs", "cmocka"]
 
 
 def nm(path, extra=()):

@@ -24,4 +24,6 @@ void *bsearch(const void *key, const void *base, size_t nel, size_t width,
 int abs(int i);
 void arc4random_buf(void *buf, size_t nbytes);
 int mkstemp(char *path);
+int setenv(const char *name, const char *value, int overwrite);
+int unsetenv(const char *name);
 #endif

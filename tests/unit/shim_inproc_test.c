@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "core/spawn.h"
 #include "backend/vz_plan.h"
 #include "core/error.h"
 #include "core/fsutil.h"
@@ -82,7 +83,7 @@ static int dbl_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	assert_true(launch->console_fd >= 0);
 	vm->console = fcntl(launch->console_fd, F_DUPFD_CLOEXEC, 3);
 	assert_true(vm->console >= 0);
-	assert_int_equal(pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+	assert_int_equal(spawn_pipe_cloexec(fds, 1), 0);
 	vm->ev_rd = fds[0];
 	vm->ev_wr = fds[1];
 	launch->argv = NULL;
