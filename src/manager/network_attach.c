@@ -116,7 +116,18 @@ static int lease_take(vmc_manager *mgr, const char *net_dir, const char *ip,
 			return 0;
 		if (lease_live(mgr, holder))
 			return 1;
-		unlink(path); /* its VM is gone: forget it, try again */
+		/* its VM is gone: forget it, try again. Under <net>/.addrs.lock
+		 * and only if it still names that VM: another process forgetting
+		 * the same lease may have taken the address for its VM meanwhile */
+		struct lease again;
+		int lock = -1;
+
+		if (fs_lock(net_dir, ".addrs.lock", &lock) < 0)
+			return vmc_error_prefix(VMC_EIO, "address %s", ip);
+		if (lease_read(net_dir, ip, &again) && !strcmp(again.ns, holder->ns) &&
+		    !strcmp(again.name, holder->name) && again.index == holder->index)
+			unlink(path);
+		close(lock);
 	}
 	return 1;
 }

@@ -232,7 +232,7 @@ static void save_config(struct fixture *f, const vmc_config *cfg)
 static void network__addresses_assigned_and_released(void **state)
 {
 	struct fixture *f = *state;
-	vmc_config *a, *b, *c, *d;
+	vmc_config *a, *b, *c, *d, *e;
 	char dir[256];
 	unsigned n = 0;
 	char who[160] = "";
@@ -267,8 +267,11 @@ static void network__addresses_assigned_and_released(void **state)
 	/* a VM directory removed behind vmc's back frees its address too */
 	snprintf(dir, sizeof(dir), "%s/default/b", f->state);
 	fs_remove_tree(dir);
+	e = vm(f, "e", "10.7.0.3/24"); /* b's: taken over (under .addrs.lock) */
+	assert_int_equal(net_addr_take(f->mgr, f->net, e, 0, &f->s), 0);
 	assert_int_equal(net_leases_count(f->mgr, f->net, &n, NULL, 0), 0);
-	assert_int_equal(n, 2); /* c and d */
+	assert_int_equal(n, 3); /* c, d and e */
+	vmc_config_free(e);
 	vmc_config_free(a);
 	vmc_config_free(b);
 	vmc_config_free(c);
