@@ -746,8 +746,10 @@ VMC_EXTERN int vmc_network_create(vmc_manager *mgr, const char *name, const char
 
 /* vmc_network_create() with `flags`: 0 or VMC_NETWORK_HOST_PORT. The
  * flags are recorded with the network at its creation (an existing
- * network keeps its own). Same returns, and VMC_EIO when the host port
- * cannot be made (without CAP_NET_ADMIN): nothing is left then. */
+ * network keeps its own). With a host port the subnet must also not
+ * overlap one of the host's interfaces' (VMC_EEXISTS; a picked one skips
+ * them). Same returns, and VMC_EIO when the host port cannot be made
+ * (without CAP_NET_ADMIN): nothing is left then. */
 VMC_EXTERN int vmc_network_create_switch(vmc_manager *mgr, const char *name,
 					 const char *subnet_cidr, unsigned int flags);
 
