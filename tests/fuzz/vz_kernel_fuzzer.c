@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
 #include <sys/mman.h>
+#endif
 #include <unistd.h>
 
 #include "backend/vz_kernel.h"
@@ -19,9 +21,28 @@
 
 #define FUZZ_OUT_MAX (1024 * 1024)
 
+/* An anonymous file: a memfd on Linux, an unlinked temporary on macOS
+ * (no memfd there). */
+static int anon_fd(const char *name)
+{
+#ifdef __linux__
+	return memfd_create(name, MFD_CLOEXEC);
+#else
+	char path[] = "/tmp/vmc-fuzz-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)name;
+	if (fd >= 0) {
+		unlink(path);
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	return fd;
+#endif
+}
+
 static int fd_with(const uint8_t *data, size_t size)
 {
-	int fd = memfd_create("vz_kernel_fuzz", MFD_CLOEXEC);
+	int fd = anon_fd("vz_kernel_fuzz");
 
 	if (fd < 0)
 		abort();
@@ -53,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 
 	in = fd_with(data, size);
-	out = memfd_create("vz_kernel_fuzz_out", MFD_CLOEXEC);
+	out = anon_fd("vz_kernel_fuzz_out");
 	if (out < 0)
 		abort();
 	rc = vz_kernel_gunzip_fd(in, out, FUZZ_OUT_MAX);
