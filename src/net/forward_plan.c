@@ -98,8 +98,6 @@ static int make_addr(struct sockaddr_storage *ss, socklen_t *len, const char *ad
 	return -1;
 }
 
-/* Whether this host has IPv6 loopback at all (a default forward skips
- * ::1 quietly where it has not; an explicit address is an error). */
 /* A close-on-exec socket (macOS has no SOCK_CLOEXEC: fcntl). */
 static int plan_socket(int domain, int type)
 {
@@ -116,6 +114,8 @@ static int plan_socket(int domain, int type)
 #endif
 }
 
+/* Whether this host has IPv6 loopback at all (a default forward skips
+ * ::1 quietly where it has not; an explicit address is an error). */
 static int have_ipv6_loopback(void)
 {
 	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
