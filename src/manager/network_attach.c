@@ -341,15 +341,19 @@ int net_leases_count(vmc_manager *mgr, const char *net_dir, unsigned *n, char *w
 		return 0;
 	while ((e = readdir(d)) != NULL) {
 		struct lease l;
+		int parsed;
 
 		if (e->d_name[0] == '.')
 			continue;
-		if (lease_read(net_dir, e->d_name, &l) && !lease_live(mgr, &l)) {
+		parsed = lease_read(net_dir, e->d_name, &l);
+		if (parsed && !lease_live(mgr, &l)) {
 			lease_drop(net_dir, e->d_name);
 			continue;
 		}
+		/* one that does not parse is being written: in use, by whom is
+		 * not known yet (l holds nothing then) */
 		if (who && len && *n == 0)
-			snprintf(who, len, "%s/%s", l.ns, l.name);
+			snprintf(who, len, "%s/%s", parsed ? l.ns : "?", parsed ? l.name : "?");
 		(*n)++;
 	}
 	closedir(d);

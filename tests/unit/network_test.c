@@ -278,6 +278,26 @@ static void network__addresses_assigned_and_released(void **state)
 	vmc_config_free(d);
 }
 
+/* A lease being written (still empty) counts as in use, by a VM not known
+ * yet: "?/?", not whatever the stack held. */
+static void network__lease_being_written(void **state)
+{
+	struct fixture *f = *state;
+	char path[512], who[160];
+	unsigned n = 0;
+	FILE *fp;
+
+	make_net(f, "10.7.0.0/24");
+	snprintf(path, sizeof(path), "%s/addrs/10.7.0.200", f->net);
+	fp = fopen(path, "we");
+	assert_non_null(fp);
+	fclose(fp);
+	memset(who, 'x', sizeof(who));
+	assert_int_equal(net_leases_count(f->mgr, f->net, &n, who, sizeof(who)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(who, "?/?");
+}
+
 static void network__small_subnet_runs_out(void **state)
 {
 	struct fixture *f = *state;
@@ -316,6 +336,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(network__addresses_assigned_and_released, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(network__small_subnet_runs_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(network__lease_being_written, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
