@@ -165,6 +165,9 @@ int net_addr_take(vmc_manager *mgr, const char *net_dir, vmc_config *cfg, size_t
 			return vmc_error_prefix(rc, "nic %zu on network '%s'", i, nic->tap);
 		netaddr_format_host(s, host, ip);
 		rc = lease_take(mgr, net_dir, ip, cfg, (unsigned)i, &holder);
+		if (rc == 1 && !holder.name[0])
+			return vmc_error_set(VMC_EEXISTS, "address %s on network '%s' is being taken "
+					     "by another vm", ip, nic->tap);
 		if (rc == 1)
 			return vmc_error_set(VMC_EEXISTS, "address %s on network '%s' is in use by vm "
 					     "'%s/%s'", ip, nic->tap, holder.ns, holder.name);

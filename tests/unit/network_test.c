@@ -296,6 +296,11 @@ static void network__lease_being_written(void **state)
 	assert_int_equal(net_leases_count(f->mgr, f->net, &n, who, sizeof(who)), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(who, "?/?");
+	/* a VM asking for that very address is told so, without a name */
+	vmc_config *a = vm(f, "a", "10.7.0.200/24");
+	assert_int_equal(net_addr_take(f->mgr, f->net, a, 0, &f->s), VMC_EEXISTS);
+	assert_non_null(strstr(vmc_error_last(), "is being taken by another vm"));
+	vmc_config_free(a);
 }
 
 static void network__small_subnet_runs_out(void **state)
