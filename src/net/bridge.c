@@ -3,8 +3,10 @@
  * (see bridge.h). Order of creation, each step recorded first: the
  * bridge (created with NLM_F_EXCL and a random MAC the record keeps: if
  * the name is taken the record forgets it and nothing is touched; undo
- * deletes a link of that name only with that MAC), the subnet's .1, up; with NAT the shared table and
- * the network's chain, then net.ipv4.ip_forward = 1 under the host lock.
+ * deletes a link of that name only with that MAC), the subnet's .1, up;
+ * with NAT the shared table and the network's chain, then
+ * net.ipv4.ip_forward = 1 under the host lock. With --netns the
+ * namespace comes first, recorded with its id before it has its name.
  * Undo walks the record backwards.
  */
 #include <errno.h>
