@@ -40,6 +40,7 @@ struct oci_registry {
 	char host[OCI_REF_NAME_MAX + 1];      /* the API host[:port] */
 	char base[OCI_REF_NAME_MAX + 16];     /* "https://host[:port]" */
 	int http_allowed;
+	const char *realm_protocols;          /* set during a token request */
 	char *auth;                           /* "Authorization: ..." or NULL */
 	struct oci_creds creds;
 	int creds_loaded;
@@ -162,8 +163,12 @@ static int curl_failure(struct oci_registry *r, CURLcode c, const char *errbuf, 
 	}
 }
 
+/* What a request (and its redirects) may use: the registry's rule, or
+ * during a token request the realm host's own. */
 static const char *protocols(const struct oci_registry *r)
 {
+	if (r->realm_protocols)
+		return r->realm_protocols;
 	return r->http_allowed ? "http,https" : "https";
 }
 
@@ -369,8 +374,10 @@ static int no_creds_error(struct oci_registry *r)
 			     "~/.docker/config.json)", r->ref.registry, r->ref.repository);
 }
 
-/* The realm must be https, or http on a host where plain HTTP is allowed. */
-static int realm_url(struct oci_registry *r, const struct oci_challenge *ch, char **out)
+/* The realm must be https, or http on a host where plain HTTP is allowed
+ * (*http_ok: 1 then). */
+static int realm_url(struct oci_registry *r, const struct oci_challenge *ch, char **out,
+		     int *http_ok)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *url = NULL;
@@ -389,10 +396,9 @@ static int realm_url(struct oci_registry *r, const struct oci_challenge *ch, cha
 	if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
 		port = NULL;
 	snprintf(hostport, sizeof(hostport), "%s%s%s", host, port ? ":" : "", port ? port : "");
-	if (strcasecmp(scheme, "https") != 0 &&
-	    !(strcasecmp(scheme, "http") == 0 &&
-	      oci_registry_http_allowed(hostport, r->opts ? r->opts->insecure : NULL,
-					r->opts ? r->opts->n_insecure : 0))) {
+	*http_ok = oci_registry_http_allowed(hostport, r->opts ? r->opts->insecure : NULL,
+					     r->opts ? r->opts->n_insecure : 0);
+	if (strcasecmp(scheme, "https") != 0 && !(strcasecmp(scheme, "http") == 0 && *http_ok)) {
 		rc = vmc_error_set(VMC_EPROTO, "token realm '%.200s' is not HTTPS (plain HTTP is "
 				   "used only with loopback hosts and --insecure-registry ones)",
 				   ch->realm);
@@ -439,13 +445,15 @@ static int bearer_auth(struct oci_registry *r, const struct oci_challenge *ch)
 	struct small b;
 	char *url = NULL, *token = NULL;
 	long status = 0;
-	int rc;
+	int rc, http_ok = 0;
 
 	small_init(&b, OCI_AUTH_TOKEN_RESPONSE_MAX);
-	rc = realm_url(r, ch, &url);
+	rc = realm_url(r, ch, &url, &http_ok);
 	if (rc < 0)
 		return rc;
+	r->realm_protocols = http_ok ? "http,https" : "https";
 	rc = get_retry(r, url, NULL, 0, &r->creds, &b, &status, "token request");
+	r->realm_protocols = NULL;
 	if (rc < 0)
 		goto out;
 	if (status == 401 || status == 403) {

@@ -31,6 +31,8 @@ written as OCI layouts and pushed with skopeo. Then:
     earlier run (resumed, refused at its digest, fetched again from byte
     0); Basic credentials not sent along a redirect to another host, nor
     to the token realm a 401 from the redirect target names;
+  - an HTTPS-only registry (0.0.0.0) whose token realm is plain HTTP on
+    127.0.0.1: the realm's host decides what its request may use;
   - pull by digest, and two concurrent pulls of one image into one store.
 Needs VMC_CLI and PULL_LIB; exits 77 saying why when a tool is missing.
 """
@@ -311,12 +313,12 @@ class Proxy:
 
 # ------------------------------------------------------------ token server
 
-def make_cert(work, name, cn):
+def make_cert(work, name, cn, san="IP:127.0.0.1,DNS:localhost"):
     key, crt = os.path.join(work, name + ".key"), os.path.join(work, name + ".crt")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                     "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", crt,
                     "-days", "2", "-subj", "/CN=" + cn,
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                    "-addext", "subjectAltName=" + san],
                    check=True, capture_output=True)
     return crt, key
 
@@ -888,6 +890,54 @@ def lying(work):
         liar.close()
 
 
+def tls_realm(work):
+    """An HTTPS registry on a non-loopback name (0.0.0.0: HTTPS only) whose
+    token realm is plain HTTP on 127.0.0.1: the realm's own host decides,
+    so the token request may use HTTP (it was refused as the registry's)."""
+    crt, key = make_cert(work, "tls-realm", "x", san="IP:0.0.0.0")
+    liar = Liar()
+
+    class R(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            if self.headers.get("Authorization") != "Bearer liar-token":
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Bearer realm="http://127.0.0.1:%d/token",'
+                                 'service="x"' % liar.port)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            # the content is the liar's realm:1, which wants the same token
+            with urllib.request.urlopen(urllib.request.Request(
+                    "http://127.0.0.1:%d%s" % (liar.port, self.path.replace("/v2/x/", "/v2/realm/")),
+                    headers={"Authorization": "Bearer liar-token"})) as up:
+                body, ctype = up.read(), up.headers.get("Content-Type", "")
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    srv = http.server.ThreadingHTTPServer(("0.0.0.0", 0), R)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(crt, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        e = Env(work, "tls-realm")
+        e.env["VMC_CA_FILE"] = crt
+        p = e.vmc("pull", "-q", "0.0.0.0:%d/x:1" % srv.server_address[1])
+        check(p.returncode == 0 and p.stdout.strip().startswith("sha256:"),
+              "an HTTPS-only registry with a loopback plain-HTTP token realm: token fetched, "
+              "image pulled (%s)" % p.stderr.strip()[-160:])
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        liar.close()
+
+
 def main():
     for tool in ("docker-registry", "skopeo", "htpasswd", "openssl", "zstd"):
         if not shutil.which(tool):
@@ -907,6 +957,7 @@ def main():
         basic_tls(work, layout, imgs)
         bearer(work, layout, imgs)
         lying(work)
+        tls_realm(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("%d passed, %d failed (%.1fs)" % (len(PASSES), len(FAILS), time.time() - t0))
