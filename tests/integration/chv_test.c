@@ -1011,6 +1011,12 @@ static void chv__share_through_virtiofsd(void **state)
 	assert_int_equal(vmc_manager_state(t->mgr, "fsvm", &st), 0);
 	assert_int_equal(st.kind, VMC_STATE_READY);
 	assert_int_equal(vmc_manager_stop(t->mgr, "fsvm", 10000, &how), 0);
+	if (how != VMC_STOP_GRACEFUL) {
+		assert_int_equal(vmc_manager_state(t->mgr, "fsvm", &st), 0);
+		log = vmm_log("fsvm");
+		print_error("stop: %s\n%s\n", st.reason, log);
+		free(log);
+	}
 	assert_int_equal(how, VMC_STOP_GRACEFUL);
 	/* and goes with it */
 	for (int i = 0; i < 50 && kill(vfsd, 0) == 0; i++)
