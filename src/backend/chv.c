@@ -83,6 +83,18 @@ static int chv_value(const char *what, const char *v, char *out, size_t len)
 	return 0;
 }
 
+/* chv_value() of the path vm_dir/name. */
+static int vm_file_value(const char *what, const char *vm_dir, const char *name, char *out,
+			 size_t len)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%s", vm_dir, name);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return vmc_error_set(VMC_EINVAL, "%s: the vm's directory path is too long", what);
+	return chv_value(what, path, out, len);
+}
+
 /* TAP fds (queue pairs) of a NIC: a bridge NIC's queues, else one. */
 static unsigned int nic_fds(const struct vmc_nic *nic)
 {
@@ -146,9 +158,7 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const
 	}
 	if (cfg->cloud_init) {
 		/* the seed the manager wrote: read-only, after the user's disks */
-		char seed[PATH_MAX];
-		snprintf(seed, sizeof(seed), "%s/%s", vm_dir, SEED_ATTACH_FILE);
-		rc = chv_value("seed", seed, val, sizeof(val));
+		rc = vm_file_value("seed", vm_dir, SEED_ATTACH_FILE, val, sizeof(val));
 		if (rc < 0)
 			goto out;
 		ADD("--disk");
@@ -156,9 +166,7 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const
 	}
 	if (cfg->image) {
 		/* the manager's clone of the image disk; the guest finds it by serial */
-		char root[PATH_MAX];
-		snprintf(root, sizeof(root), "%s/%s", vm_dir, CONFIG_IMAGE_ROOT_FILE);
-		rc = chv_value("root disk", root, val, sizeof(val));
+		rc = vm_file_value("root disk", vm_dir, CONFIG_IMAGE_ROOT_FILE, val, sizeof(val));
 		if (rc < 0)
 			goto out;
 		ADD("--disk");
@@ -181,23 +189,20 @@ static int build_argv(struct backend_vm *vm, const struct vmc_config *cfg, const
 		ADD("fd=[%s],num_queues=%u,mac=%s", list, 2 * q, cfg->nics[i].mac);
 	}
 	if (cfg->vsock_cid) {
-		char sock[PATH_MAX];
-
 		/* hybrid vsock: CH binds the host side (chv_prepare removes a
 		 * stale one: CH would fail on an existing path) */
-		snprintf(sock, sizeof(sock), "%s/%s", vm_dir, CHV_VSOCK_FILE);
-		rc = chv_value("vsock socket", sock, val, sizeof(val));
+		rc = vm_file_value("vsock socket", vm_dir, CHV_VSOCK_FILE, val, sizeof(val));
 		if (rc < 0)
 			goto out;
 		ADD("--vsock");
 		ADD("cid=%u,socket=%s", cfg->vsock_cid, val);
 	}
 	for (size_t i = 0; i < cfg->n_shares; i++) {
-		char sock[PATH_MAX];
+		char sock[48];
 
 		/* the socket virtiofs_prepare() binds; tags are [A-Za-z0-9_-] */
-		snprintf(sock, sizeof(sock), "%s/virtiofs-%zu.sock", vm_dir, i);
-		rc = chv_value("virtio-fs socket", sock, val, sizeof(val));
+		snprintf(sock, sizeof(sock), "virtiofs-%zu.sock", i);
+		rc = vm_file_value("virtio-fs socket", vm_dir, sock, val, sizeof(val));
 		if (rc < 0)
 			goto out;
 		ADD("--fs");
@@ -415,17 +420,8 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 		}
 	}
 	/* virtiofsd per share, started by the shim before CH connects to it */
-	for (size_t i = 0; rc == 0 && i < cfg->n_shares; i++) {
-		rc = virtiofs_prepare(&vm->vfs[i], launch->vm_dir, i, &cfg->shares[i]);
-		if (rc < 0)
-			break;
-		vm->n_vfs++;
-		launch->sidecars[i].argv = vm->vfs[i].argv;
-		launch->sidecars[i].listen_fd = vm->vfs[i].listen_fd;
-		launch->sidecars[i].ro_path = cfg->shares[i].read_only ? cfg->shares[i].host_path
-								       : NULL;
-	}
-	launch->n_sidecars = (int)vm->n_vfs;
+	if (rc == 0)
+		rc = virtiofs_prepare_sidecars(vm->vfs, &vm->n_vfs, cfg, launch);
 	if (rc == 0)
 		rc = build_argv(vm, cfg, binary, launch->vm_dir);
 	if (rc < 0)

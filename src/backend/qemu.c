@@ -491,17 +491,9 @@ static int qemu_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 	rc = unix_listen(vm->qmp_path, 1, 0, &vm->qmp_listen_fd);
 	if (rc < 0)
 		goto out;
-	for (size_t i = 0; i < cfg->n_shares; i++) {
-		rc = virtiofs_prepare(&vm->vfs[i], launch->vm_dir, i, &cfg->shares[i]);
-		if (rc < 0)
-			goto out;
-		vm->n_vfs++;
-		launch->sidecars[i].argv = vm->vfs[i].argv;
-		launch->sidecars[i].listen_fd = vm->vfs[i].listen_fd;
-		launch->sidecars[i].ro_path = cfg->shares[i].read_only ? cfg->shares[i].host_path
-								       : NULL;
-	}
-	launch->n_sidecars = (int)vm->n_vfs;
+	rc = virtiofs_prepare_sidecars(vm->vfs, &vm->n_vfs, cfg, launch);
+	if (rc < 0)
+		goto out;
 	if (launch->restore_dir) {
 		char *mem = fs_join(launch->restore_dir, SNAPSHOT_MEMORY);
 		vm->restore_fd = mem ? open(mem, O_RDONLY | O_CLOEXEC) : -1;

@@ -56,6 +56,25 @@ int virtiofs_validate(const struct vmc_config *cfg)
 	return 0;
 }
 
+int virtiofs_prepare_sidecars(struct virtiofs_daemon vfs[VMC_DEVICES_MAX], size_t *n_vfs,
+			      const struct vmc_config *cfg, struct backend_launch *launch)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < cfg->n_shares; i++) {
+		rc = virtiofs_prepare(&vfs[i], launch->vm_dir, i, &cfg->shares[i]);
+		if (rc < 0)
+			break;
+		(*n_vfs)++;
+		launch->sidecars[i].argv = vfs[i].argv;
+		launch->sidecars[i].listen_fd = vfs[i].listen_fd;
+		launch->sidecars[i].ro_path = cfg->shares[i].read_only ? cfg->shares[i].host_path
+								       : NULL;
+	}
+	launch->n_sidecars = (int)*n_vfs;
+	return rc;
+}
+
 void virtiofs_release(struct virtiofs_daemon *d)
 {
 	if (d->argv) {

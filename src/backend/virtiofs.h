@@ -28,6 +28,11 @@ int virtiofs_validate(const struct vmc_config *cfg);
 /* Binds <vm_dir>/virtiofs-<index>.sock and builds virtiofsd's argv. */
 int virtiofs_prepare(struct virtiofs_daemon *d, const char *vm_dir, size_t index,
 		     const struct vmc_share *share);
+/* virtiofs_prepare() for each of cfg's shares into vfs[] (*n_vfs counts
+ * the prepared ones, for virtiofs_release() on any outcome), each listed
+ * in launch->sidecars with its read-only path. */
+int virtiofs_prepare_sidecars(struct virtiofs_daemon vfs[VMC_DEVICES_MAX], size_t *n_vfs,
+			      const struct vmc_config *cfg, struct backend_launch *launch);
 void virtiofs_release(struct virtiofs_daemon *d);
 /* For spawn_opts.pre_exec: a private mount namespace in which the path is
  * a read-only bind mount of itself. arg is the path. */

@@ -1,7 +1,8 @@
 /*
  * manager_ops.c - the requests a manager sends to a running VM's shim
- * (wait, stop, kill, pause, resume) and the ones it answers from the state
- * directory (list, config, console path, remove). Waiting is a watch
+ * (wait, stop, kill, pause, resume, reboot, snapshot, resize, disk add and
+ * remove) and the ones it answers from the state directory (list, config,
+ * console and vsock paths, remove). Waiting is a watch
  * connection to the shim: the shim pushes every state change, so a waiter
  * sees READY within a socket round trip of the console line arriving.
  */
@@ -207,23 +208,35 @@ int vmc_manager_stop(vmc_manager *mgr, const char *vm, int timeout_ms, vmc_stop_
 	return 0;
 }
 
+/* `path` made absolute against our working directory (the shim has its
+ * own) into abs[PATH_MAX]; `what` names it in errors. */
+static int absolute(const char *path, char abs[PATH_MAX], const char *what)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (path[0] == '/')
+		n = snprintf(abs, PATH_MAX, "%s", path);
+	else if (getcwd(cwd, sizeof(cwd)))
+		n = snprintf(abs, PATH_MAX, "%s/%s", cwd, path);
+	else
+		return vmc_error_set_errno(VMC_EIO, errno, "getcwd");
+	if (n < 0 || n >= PATH_MAX)
+		return vmc_error_set(VMC_EINVAL, "%s too long", what);
+	return 0;
+}
+
 int vmc_manager_snapshot(vmc_manager *mgr, const char *vm, const char *dir)
 {
-	char abs[PATH_MAX], cwd[PATH_MAX];
+	char abs[PATH_MAX];
 	json_t *reply = NULL;
-	int n, rc;
+	int rc;
 
 	if (!dir || !*dir)
 		return vmc_error_set(VMC_EINVAL, "no snapshot directory given");
-	/* the shim has its own working directory: send an absolute path */
-	if (dir[0] == '/')
-		n = snprintf(abs, sizeof(abs), "%s", dir);
-	else if (getcwd(cwd, sizeof(cwd)))
-		n = snprintf(abs, sizeof(abs), "%s/%s", cwd, dir);
-	else
-		return vmc_error_set_errno(VMC_EIO, errno, "getcwd");
-	if (n < 0 || (size_t)n >= sizeof(abs))
-		return vmc_error_set(VMC_EINVAL, "snapshot path too long");
+	rc = absolute(dir, abs, "snapshot path");
+	if (rc < 0)
+		return rc;
 	rc = vm_request(mgr, vm, json_pack("{s:s, s:s}", "op", "snapshot", "dir", abs),
 			OPS_SNAPSHOT_TIMEOUT_MS, &reply);
 	json_decref(reply);
@@ -263,8 +276,6 @@ int vmc_manager_resume(vmc_manager *mgr, const char *vm)
 	return simple_op(mgr, vm, "resume");
 }
 
-/* A shim that has recorded the final state exits right after; removal
- * waits for it (pidfd, bounded), so nothing of the VM outlives `rm`. */
 int vmc_manager_resize(vmc_manager *mgr, const char *vm, unsigned int cpus,
 		       unsigned int memory_mib, int timeout_ms)
 {
@@ -285,10 +296,10 @@ int vmc_manager_resize(vmc_manager *mgr, const char *vm, unsigned int cpus,
 int vmc_manager_disk_add(vmc_manager *mgr, const char *vm, const char *path,
 			 vmc_disk_format format, int read_only, char **id)
 {
-	char abs[PATH_MAX], cwd[PATH_MAX];
+	char abs[PATH_MAX];
 	json_t *reply = NULL;
 	const char *got;
-	int n, rc;
+	int rc;
 
 	if (id)
 		*id = NULL;
@@ -296,15 +307,9 @@ int vmc_manager_disk_add(vmc_manager *mgr, const char *vm, const char *path,
 		return vmc_error_set(VMC_EINVAL, "no disk path given");
 	if (format != VMC_DISK_RAW && format != VMC_DISK_QCOW2)
 		return vmc_error_set(VMC_EINVAL, "unknown disk format %d", (int)format);
-	/* the shim has its own working directory: send an absolute path */
-	if (path[0] == '/')
-		n = snprintf(abs, sizeof(abs), "%s", path);
-	else if (getcwd(cwd, sizeof(cwd)))
-		n = snprintf(abs, sizeof(abs), "%s/%s", cwd, path);
-	else
-		return vmc_error_set_errno(VMC_EIO, errno, "getcwd");
-	if (n < 0 || (size_t)n >= sizeof(abs))
-		return vmc_error_set(VMC_EINVAL, "disk path too long");
+	rc = absolute(path, abs, "disk path");
+	if (rc < 0)
+		return rc;
 	rc = vm_request(mgr, vm, json_pack("{s:s, s:s, s:i, s:b}", "op", "disk_add", "path", abs,
 					   "format", (int)format, "read_only", read_only ? 1 : 0),
 			OPS_REQUEST_TIMEOUT_MS, &reply);
@@ -330,6 +335,8 @@ int vmc_manager_disk_remove(vmc_manager *mgr, const char *vm, const char *id)
 	return rc;
 }
 
+/* A shim that has recorded the final state exits right after; removal
+ * waits for it (pidfd, bounded), so nothing of the VM outlives `rm`. */
 static void wait_shim_gone(const char *dir)
 {
 	struct shim_record rec;

@@ -21,21 +21,6 @@
 #include "core/spawn.h"
 #include "shim/shim.h"
 
-static int open_vmm_log(const char *dir, int *out)
-{
-	char *path = fs_join(dir, "vmm.log");
-	int fd;
-
-	if (!path)
-		return vmc_error_oom();
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	free(path);
-	if (fd < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "cannot open vmm.log");
-	*out = fd;
-	return 0;
-}
-
 /* The helper processes the hypervisor connects to (virtiofsd): started
  * first, each with its listening socket as fd 3. */
 static int start_sidecars(struct shim *shim, const struct backend_launch *launch, int log_fd)
@@ -77,7 +62,7 @@ int shim_start_process(struct shim *shim, struct backend_launch *launch)
 	rc = shim->ops->prepare(&shim->bvm, shim->cfg, launch);
 	if (rc < 0)
 		return rc;
-	rc = open_vmm_log(shim->vm_dir, &vmm_fd);
+	rc = shim_open_log(shim->vm_dir, "vmm.log", &vmm_fd);
 	if (rc < 0)
 		goto out;
 	rc = start_sidecars(shim, launch, vmm_fd);

@@ -25,21 +25,6 @@
 
 #define SHIM_ATTACH_TIMEOUT_MS 10000
 
-static int open_log(const char *dir, const char *name, int *out)
-{
-	char *path = fs_join(dir, name);
-	int fd;
-
-	if (!path)
-		return vmc_error_oom();
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	free(path);
-	if (fd < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "cannot open %s", name);
-	*out = fd;
-	return 0;
-}
-
 static int load_config(struct shim *shim)
 {
 	char *path = fs_join(shim->vm_dir, "config.json");
@@ -141,7 +126,7 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = shim_loop_init(&shim);
 	if (rc == 0)
-		rc = open_log(vm_dir, "serial.log", &shim.log_fd);
+		rc = shim_open_log(vm_dir, "serial.log", &shim.log_fd);
 	if (rc == 0 && shim.cfg->serial_log) {
 		shim.user_log_fd = open(shim.cfg->serial_log,
 					O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -41,6 +41,21 @@ void shim_log(struct shim *shim, const char *fmt, ...)
 	(void)!write(STDERR_FILENO, buf, strlen(buf));
 }
 
+int shim_open_log(const char *dir, const char *name, int *out)
+{
+	char *path = fs_join(dir, name);
+	int fd;
+
+	if (!path)
+		return vmc_error_oom();
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	free(path);
+	if (fd < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "cannot open %s", name);
+	*out = fd;
+	return 0;
+}
+
 int shim_write_state(struct shim *shim)
 {
 	json_t *obj;

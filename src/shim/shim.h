@@ -107,6 +107,8 @@ struct shim {
 /* shim.c */
 int shim_set_state(struct shim *shim, vmc_state_kind kind, const char *reason);
 int shim_write_state(struct shim *shim);
+/* Opens (creating, 0600) dir/name to append to, O_CLOEXEC, no symlink. */
+int shim_open_log(const char *dir, const char *name, int *out);
 int shim_request_stop(struct shim *shim, int timeout_ms);
 int shim_request_kill(struct shim *shim);
 int shim_pause(struct shim *shim);
