@@ -158,7 +158,8 @@ int shim_request_stop(struct shim *shim, int timeout_ms)
 	rc = shim->bvm ? shim->ops->powerdown(shim->bvm) : VMC_EINVALSTATE;
 	if (rc < 0) {
 		shim_log(shim, "powerdown: %s", vmc_error_last());
-		timeout_ms = 0; /* cannot ask the guest: kill now */
+		shim->powerdown_failed = 1;
+		timeout_ms = 0; /* cannot ask the guest: quit, then kill, now */
 	}
 	if (timeout_ms < 0)
 		return 0;
@@ -344,8 +345,10 @@ static void final_state(struct shim *shim, const siginfo_t *si, vmc_state_kind *
 		*kind = VMC_STATE_STOPPED;
 		*result = "killed";
 		shim->state.signal = by_signal ? code : 0;
-		snprintf(reason, len, "%s: the guest did not power off in time",
-			 shim->quit_sent && !by_signal ? "stopped by the hypervisor" : "killed");
+		snprintf(reason, len, "%s: %s",
+			 shim->quit_sent && !by_signal ? "stopped by the hypervisor" : "killed",
+			 shim->powerdown_failed ? "the guest could not be asked to power off"
+						: "the guest did not power off in time");
 	} else if (shim->boot_timed_out) {
 		*kind = VMC_STATE_FAILED;
 		shim->state.signal = by_signal ? code : 0;

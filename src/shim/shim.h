@@ -93,6 +93,7 @@ struct shim {
 	int stop_requested;          /* vmc stop */
 	int stop_timed_out;
 	int quit_sent;               /* stop timed out: the hypervisor was told to quit */
+	int powerdown_failed;        /* the stop could not press the power button */
 	int boot_timed_out;
 	char fail_reason[200];       /* set when the shim gives up on the VM */
 	int hv_gone;

@@ -483,6 +483,31 @@ static void chv__ignored_power_button_quits(void **state)
 	assert_int_equal(vmc_manager_remove(t->mgr, "deaf", 1), 0);
 }
 
+static void chv__refused_power_button_quits_at_once(void **state)
+{
+	struct target *t = *state;
+	vmc_stop_result how;
+	int64_t t0, ms;
+	vmc_state st;
+
+	NEED_DOUBLE(t);
+	setenv("FAKE_CH_FAULT", "error-on=vm.power-button", 1);
+	boot_ready(t, "deaf", &st);
+	unsetenv("FAKE_CH_FAULT");
+	/* the button cannot be pressed: no waiting out the 30 s, the VMM quits */
+	t0 = clock_mono_ms();
+	assert_int_equal(vmc_manager_stop(t->mgr, "deaf", 30000, &how), 0);
+	ms = clock_mono_ms() - t0;
+	assert_true(ms < 10000);
+	assert_int_equal(how, VMC_STOP_KILLED);
+	assert_int_equal(vmc_manager_state(t->mgr, "deaf", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_STOPPED);
+	print_message("%s (%lld ms)\n", st.reason, (long long)ms);
+	assert_string_equal(st.reason, "stopped by the hypervisor: the guest could not be asked "
+			    "to power off");
+	assert_int_equal(vmc_manager_remove(t->mgr, "deaf", 1), 0);
+}
+
 static void chv__wedged_vmm_is_killed(void **state)
 {
 	struct target *t = *state;
@@ -1187,6 +1212,7 @@ int main(void)
 		BOTH(chv__share_through_virtiofsd),
 		BOTH(chv__guest_panic_through_pvpanic),
 		BOTH(chv__ignored_power_button_quits),
+		BOTH(chv__refused_power_button_quits_at_once),
 		BOTH(chv__wedged_vmm_is_killed),
 		BOTH(chv__failed_restore_is_failed),
 		BOTH(chv__vmm_dies_mid_call),
