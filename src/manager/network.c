@@ -401,7 +401,6 @@ static int net_create(vmc_manager *mgr, const char *name, const char *subnet_cid
 				    : 0;
 	b.name = name;
 	b.dir = dir;
-	b.nets_dir = nets;
 	b.subnet = want;
 	b.nat = (kind->flags & VMC_NETWORK_NAT) != 0;
 	b.uplink = kind->uplink;
@@ -430,7 +429,7 @@ out:
 
 		/* a record the undo could not finish stays for the recovery pass */
 		snprintf(msg, sizeof(msg), "%s", vmc_error_last());
-		if (rec && access(rec, F_OK) == 0 && bridge_net_undo(dir, nets) < 0)
+		if (rec && access(rec, F_OK) == 0 && bridge_net_undo(dir) < 0)
 			vmc_error_clear();
 		if (rec && access(rec, F_OK) < 0)
 			fs_remove_tree(dir);
@@ -497,7 +496,7 @@ void net_recover(vmc_manager *mgr)
 		 * have undone and removed it meanwhile, and a new network of
 		 * the same name (alive, not abandoned) may be there now */
 		if (dir && bridge_net_abandoned(dir) && lock_networks(nets, &lock) == 0 &&
-		    bridge_net_abandoned(dir) && bridge_net_undo(dir, nets) == 0)
+		    bridge_net_abandoned(dir) && bridge_net_undo(dir) == 0)
 			fs_remove_tree(dir);
 		if (lock >= 0)
 			close(lock);
@@ -511,7 +510,7 @@ void net_recover(vmc_manager *mgr)
 
 int vmc_network_remove(vmc_manager *mgr, const char *name)
 {
-	char *dir = NULL, *nets = NULL, who[2 * VMC_NAME_MAX + 2] = "";
+	char *dir = NULL, who[2 * VMC_NAME_MAX + 2] = "";
 	struct netaddr_subnet s;
 	vmc_network_type type;
 	unsigned n = 0;
@@ -521,12 +520,8 @@ int vmc_network_remove(vmc_manager *mgr, const char *name)
 		return vmc_error_set(VMC_EINVAL, "invalid network name '%.80s'", name ? name : "");
 	net_recover(mgr);
 	dir = netport_net_dir(mgr->state_dir, name);
-	nets = netport_net_dir(mgr->state_dir, NULL);
-	if (!dir || !nets) {
-		free(dir);
-		free(nets);
+	if (!dir)
 		return vmc_error_oom();
-	}
 	rc = net_read_subnet(dir, name, &s);
 	if (rc == VMC_EPROTO) {
 		vmc_error_clear(); /* half-made: remove what is there */
@@ -542,13 +537,12 @@ int vmc_network_remove(vmc_manager *mgr, const char *name)
 	if (rc == 0) {
 		net_read_type(dir, &type, NULL);
 		if (type == VMC_NETWORK_BRIDGE)
-			rc = bridge_net_undo(dir, nets);
+			rc = bridge_net_undo(dir);
 		else
 			switch_stop(dir);
 	}
 	if (rc == 0)
 		rc = fs_remove_tree(dir);
-	free(nets);
 	free(dir);
 	return rc;
 }

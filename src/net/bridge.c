@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/compat.h"
@@ -31,6 +33,7 @@
 #include "net/nl.h"
 
 #define FORWARD_KEY "net.ipv4.ip_forward"
+#define HOST_RUN_DIR "/run/vmc-hostnet" /* not /run/vmc: the default state directory */
 
 static void crash_point(const char *step)
 {
@@ -62,43 +65,94 @@ static void entry(struct hostrec_entry *e, enum hostrec_kind kind, const char *f
 	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
 }
 
-/* <nets>/.host.lock, held while sysctl users are counted or changed, and
- * while a chain is added to the shared nft table or the table is checked
- * for chains and deleted. */
-static int host_lock(const char *nets_dir, int *fd)
+/* What vmc's bridge networks share in one network namespace, whichever
+ * state directory they belong to: /run/vmc-hostnet/<the calling thread's
+ * namespace>/ (under /run: gone at reboot, like the sysctls and links it
+ * is about). The namespace is named by its cookie (never reused while
+ * the machine runs; its inode number, which a later namespace may get,
+ * on kernels before 5.14). Holds .lock, sysctl-KEY (a forwarding
+ * sysctl's value before vmc changed it) and users-KEY/ (one file per
+ * network needing KEY, named after its directory's device and inode). */
+static int host_dir(char *out, size_t len)
 {
-	return fs_lock(nets_dir, ".host.lock", fd);
+	struct stat st;
+#ifdef SO_NETNS_COOKIE
+	uint64_t cookie = 0;
+	socklen_t clen = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), ok;
+
+	ok = fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &clen) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (ok) {
+		snprintf(out, len, "%s/cookie-%llu", HOST_RUN_DIR, (unsigned long long)cookie);
+		return fs_mkdir_p(out, 0700);
+	}
+#endif
+	if (stat("/proc/thread-self/ns/net", &st) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "cannot stat /proc/thread-self/ns/net");
+	snprintf(out, len, "%s/ino-%llu", HOST_RUN_DIR, (unsigned long long)st.st_ino);
+	return fs_mkdir_p(out, 0700);
 }
 
-static char *saved_path(const char *nets_dir, const char *key)
+/* The namespace's .lock, held while sysctl users are counted or changed,
+ * and while a chain is added to the shared nft table or the table is
+ * checked for chains and deleted. */
+static int host_lock(int *fd)
 {
-	char name[96];
+	char hd[128];
+	int rc = host_dir(hd, sizeof(hd));
 
-	snprintf(name, sizeof(name), ".sysctl-%s", key);
-	return fs_join(nets_dir, name);
+	*fd = -1;
+	return rc < 0 ? rc : fs_lock(hd, ".lock", fd);
 }
 
-/* Sets key to 1 for the network in dir: records the need, keeps the
- * prior value (first changer only). */
-static int sysctl_enable(const char *dir, const char *nets_dir, const char *key)
+/* <host dir>/sysctl-KEY and <host dir>/users-KEY/<network dir's id>. */
+static int sysctl_paths(const char *dir, const char *key, char *saved, char *users, char *user,
+			size_t len)
 {
+	char hd[128];
+	struct stat st;
+	int rc = host_dir(hd, sizeof(hd));
+
+	if (rc < 0)
+		return rc;
+	if (stat(dir, &st) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "cannot stat '%s'", dir);
+	snprintf(saved, len, "%s/sysctl-%s", hd, key);
+	snprintf(users, len, "%s/users-%s", hd, key);
+	snprintf(user, len, "%s/%llu-%llu", users, (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	return 0;
+}
+
+/* Sets key to 1 for the network in dir: records the need (in its record,
+ * then as a user), keeps the prior value (first changer only). */
+static int sysctl_enable(const char *dir, const char *key)
+{
+	char cur[16], saved[256], users[256], user[256];
 	struct hostrec_entry e;
-	char cur[16], *saved = NULL;
-	int lock = -1, rc;
+	int lock = -1, fd, rc;
 
 	entry(&e, HOSTREC_SYSCTL, NULL, NULL, key);
-	rc = host_lock(nets_dir, &lock);
+	rc = host_lock(&lock);
 	if (rc == 0)
 		rc = record(dir, &e, 0);
+	if (rc == 0)
+		rc = sysctl_paths(dir, key, saved, users, user, sizeof(saved));
+	if (rc == 0)
+		rc = fs_mkdir_p(users, 0700);
+	if (rc == 0) {
+		fd = open(user, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			rc = vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", user);
+		else
+			close(fd);
+	}
 	if (rc == 0)
 		rc = nat_sysctl_get(key, cur, sizeof(cur));
 	if (rc < 0 || !strcmp(cur, "1"))
 		goto out;
-	saved = saved_path(nets_dir, key);
-	if (!saved) {
-		rc = vmc_error_oom();
-		goto out;
-	}
 	if (access(saved, F_OK) < 0) {
 		char text[24];
 		int n = snprintf(text, sizeof(text), "%s\n", cur);
@@ -108,52 +162,41 @@ static int sysctl_enable(const char *dir, const char *nets_dir, const char *key)
 	if (rc == 0)
 		rc = nat_sysctl_set(key, "1");
 out:
-	free(saved);
 	if (lock >= 0)
 		close(lock);
 	return rc;
 }
 
-/* 1 if a network directory under nets_dir other than `skip` records a
- * need for key. */
-static int sysctl_needed_elsewhere(const char *nets_dir, const char *skip, const char *key)
+/* 1 if users dir has an entry. */
+static int has_users(const char *users)
 {
-	DIR *d = opendir(nets_dir);
+	DIR *d = opendir(users);
 	struct dirent *de;
 	int found = 0;
 
 	if (!d)
 		return 0;
-	while (!found && (de = readdir(d)) != NULL) {
-		struct hostrec r;
-		char *dir;
-
-		if (de->d_name[0] == '.')
-			continue;
-		dir = fs_join(nets_dir, de->d_name);
-		if (dir && strcmp(dir, skip) != 0 && hostrec_read(dir, &r) == 0) {
-			for (size_t i = 0; i < r.n; i++)
-				if (r.e[i].kind == HOSTREC_SYSCTL && !strcmp(r.e[i].name, key))
-					found = 1;
-		}
-		vmc_error_clear();
-		free(dir);
-	}
+	while (!found && (de = readdir(d)) != NULL)
+		found = de->d_name[0] != '.';
 	closedir(d);
 	return found;
 }
 
-/* The network in dir no longer needs key: the last one restores it. */
-static int sysctl_release(const char *dir, const char *nets_dir, const char *key)
+/* The network in dir no longer needs key: the last one in this namespace
+ * (of any state directory) restores it. */
+static int sysctl_release(const char *dir, const char *key)
 {
-	char *saved = saved_path(nets_dir, key), *text = NULL;
+	char saved[256], users[256], user[256], *text = NULL;
 	int lock = -1, rc;
 
-	if (!saved)
-		return vmc_error_oom();
-	rc = host_lock(nets_dir, &lock);
-	if (rc < 0 || sysctl_needed_elsewhere(nets_dir, dir, key))
+	rc = host_lock(&lock);
+	if (rc == 0)
+		rc = sysctl_paths(dir, key, saved, users, user, sizeof(saved));
+	if (rc == 0 && unlink(user) < 0 && errno != ENOENT)
+		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot remove '%s'", user);
+	if (rc < 0 || has_users(users))
 		goto out;
+	rmdir(users); /* empty: tidy (the next user makes it again) */
 	rc = fs_read_file(saved, 64, &text, NULL);
 	if (rc == VMC_ENOTFOUND) {
 		vmc_error_clear(); /* vmc found it set: nothing to restore */
@@ -168,7 +211,6 @@ static int sysctl_release(const char *dir, const char *nets_dir, const char *key
 		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot remove '%s'", saved);
 out:
 	free(text);
-	free(saved);
 	if (lock >= 0)
 		close(lock);
 	return rc;
@@ -289,7 +331,7 @@ static int make_nat(const struct bridge_net *b, const char *br)
 	/* under the host lock: an undo that finds the shared table empty
 	 * must not delete it just after this adds its chain to it */
 	if (rc == 0)
-		rc = host_lock(b->nets_dir, &lock);
+		rc = host_lock(&lock);
 	if (rc == 0)
 		rc = nat_add(chain, net, b->uplink);
 	if (lock >= 0)
@@ -299,7 +341,7 @@ static int make_nat(const struct bridge_net *b, const char *br)
 	crash_point("nat");
 	if (b->netns) /* a namespace of our own: its sysctls go with it */
 		return nat_sysctl_set(FORWARD_KEY, "1");
-	return sysctl_enable(b->dir, b->nets_dir, FORWARD_KEY);
+	return sysctl_enable(b->dir, FORWARD_KEY);
 }
 
 /* A new namespace's loopback is down: VMs' services may want it. */
@@ -373,7 +415,7 @@ int bridge_net_create(const struct bridge_net *b)
 		rc = hostrec_append(b->dir, "complete\n");
 	if (rc < 0) {
 		snprintf(msg, sizeof(msg), "%s", vmc_error_last());
-		if (bridge_net_undo(b->dir, b->nets_dir) < 0)
+		if (bridge_net_undo(b->dir) < 0)
 			vmc_error_clear(); /* kept for the recovery pass */
 		vmc_error_set(rc, "%s", msg);
 	}
@@ -404,7 +446,7 @@ out:
 	return rc;
 }
 
-static int undo_entry(const struct hostrec_entry *e, const char *nets_dir)
+static int undo_entry(const struct hostrec_entry *e)
 {
 	int rc, lock = -1;
 
@@ -421,7 +463,7 @@ static int undo_entry(const struct hostrec_entry *e, const char *nets_dir)
 	case HOSTREC_NFT_TABLE:
 		/* the emptiness check and the delete under the host lock, which
 		 * make_nat holds while adding a chain to the shared table */
-		rc = host_lock(nets_dir, &lock);
+		rc = host_lock(&lock);
 		if (rc == 0)
 			rc = nat_table_delete_if_empty(e->family, e->table);
 		if (lock >= 0)
@@ -457,9 +499,9 @@ static int netns_is_ours(const struct hostrec_entry *e)
 	return !e->id || id == e->id;
 }
 
-static int undo_locked(const char *dir, const char *nets_dir);
+static int undo_locked(const char *dir);
 
-int bridge_net_undo(const char *dir, const char *nets_dir)
+int bridge_net_undo(const char *dir)
 {
 	int rc, lock = -1;
 
@@ -471,12 +513,12 @@ int bridge_net_undo(const char *dir, const char *nets_dir)
 	}
 	if (rc < 0)
 		return rc;
-	rc = undo_locked(dir, nets_dir);
+	rc = undo_locked(dir);
 	close(lock);
 	return rc;
 }
 
-static int undo_locked(const char *dir, const char *nets_dir)
+static int undo_locked(const char *dir)
 {
 	const struct hostrec_entry *ns;
 	struct hostrec r;
@@ -497,7 +539,7 @@ static int undo_locked(const char *dir, const char *nets_dir)
 	else if (ns)
 		first = netns_enter(ns->name, &saved);
 	for (size_t i = r.n; inside && first == 0 && i-- > 0;) {
-		rc = undo_entry(&r.e[i], nets_dir);
+		rc = undo_entry(&r.e[i]);
 		if (rc < 0 && first == 0)
 			first = rc;
 	}
@@ -505,7 +547,7 @@ static int undo_locked(const char *dir, const char *nets_dir)
 		first = VMC_EIO;
 	for (size_t i = 0; first == 0 && i < r.n; i++) {
 		if (r.e[i].kind == HOSTREC_SYSCTL)
-			rc = sysctl_release(dir, nets_dir, r.e[i].name);
+			rc = sysctl_release(dir, r.e[i].name);
 		else if (r.e[i].kind == HOSTREC_NETNS)
 			rc = inside ? netns_delete(r.e[i].name) : 0;
 		else

@@ -6,9 +6,11 @@
  * deletes exactly what a record names, so `vmc net rm` and the
  * crash-recovery pass (bridge_net_abandoned + undo, run by the manager on
  * net create/ls/rm) leave the host as it was. The prior value of a
- * forwarding sysctl is kept in <networks>/.sysctl-<key> by the first
- * network that changes it and written back when the last network needing
- * it is undone; <networks>/.host.lock serialises those decisions. Works
+ * forwarding sysctl is kept by the first network that changes it and
+ * written back when the last network needing it is undone, counting the
+ * networks of every state directory in that network namespace (under
+ * /run/vmc-hostnet/, whose per-namespace lock also serialises changes to
+ * the shared nft table). Works
  * in the caller's network namespace, or with `netns` in a named one vmc
  * creates first (netns.h) and enters for each step; everything in it
  * goes with it, so no sysctl is saved there. Internal to vmc.
@@ -36,7 +38,6 @@ int bridge_name(const char *network, char out[IFNAMSIZ]);
 struct bridge_net {
 	const char *name;          /* the network's name */
 	const char *dir;           /* its directory (host.rec goes here) */
-	const char *nets_dir;      /* the networks directory (shared files) */
 	struct netaddr_subnet subnet;
 	int nat;
 	const char *uplink;        /* NULL: masquerade out of any interface */
@@ -60,7 +61,7 @@ int bridge_net_create(const struct bridge_net *b);
  * sysctls no other network needs, and removes the record. A record
  * without one (or none at all) is 0. On failure the record is kept so
  * the undo can be run again. */
-int bridge_net_undo(const char *dir, const char *nets_dir);
+int bridge_net_undo(const char *dir);
 /* 1 if dir's record exists, is not complete and its creator is gone. */
 int bridge_net_abandoned(const char *dir);
 /* 1 if dir's record is not complete and its creator still runs. */

@@ -38,12 +38,11 @@ int bridge_net_create(const struct bridge_net *b)
 
 /* No host objects can exist: nothing to undo unless a record says so (a
  * state directory carried over from Linux), which a Mac cannot act on. */
-int bridge_net_undo(const char *dir, const char *nets_dir)
+int bridge_net_undo(const char *dir)
 {
 	char *rec = fs_join(dir, HOSTREC_FILE);
 	int rc = 0;
 
-	(void)nets_dir;
 	if (!rec)
 		return vmc_error_oom();
 	if (access(rec, F_OK) == 0)

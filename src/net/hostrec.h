@@ -21,7 +21,8 @@
  *   nft-table FAMILY TABLE        the network uses the shared vmc table
  *   nft-chain FAMILY TABLE CHAIN  a chain of its own in that table
  *   sysctl KEY                    it needs KEY (e.g. net.ipv4.ip_forward)
- *                                 set; the prior value is kept per state dir
+ *                                 set; the prior value is kept per network
+ *                                 namespace (bridge.h)
  *   complete                      creation finished
  *
  * The parser takes untrusted bytes (the file may be damaged): bounded

@@ -23,7 +23,9 @@
  * that died having recorded its own new namespace. Needs
  * root (skips, saying why, otherwise). The CLI is run the same way (in
  * "host"): net create --type bridge --nat --uplink, ls (text and JSON),
- * usage errors, rm; and no fd of this process is left behind.
+ * usage errors, rm; and no fd of this process is left behind. Two state
+ * directories' NAT networks share ip_forward: it stays on until the last
+ * one is removed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -452,6 +454,44 @@ static void net_bridge__recovery_undoes_a_crashed_create(void **state)
 	vmc_manager_free(mgr);
 }
 
+/* Two state directories with NAT networks in one namespace: the first
+ * one removed leaves ip_forward on for the other; the last one puts it
+ * back. */
+static void net_bridge__forwarding_shared_across_state_dirs(void **state)
+{
+	char other[] = "/tmp/vmc-it-state-XXXXXX", fwd[16], links[512], tables[512];
+	vmc_manager *m1 = NULL, *m2 = NULL;
+
+	(void)state;
+	skip_unless_root(0);
+	ip_forward(fwd);
+	assert_string_equal(fwd, "0");
+	assert_non_null(mkdtemp(other));
+	assert_int_equal(vmc_manager_open(&m1, H.state_dir), 0);
+	assert_int_equal(vmc_manager_open(&m2, other), 0);
+	if (vmc_network_create_bridge(m1, "fa", "10.216.0.0/24", VMC_NETWORK_NAT, NULL, NULL) != 0)
+		fail_msg("create fa: %s", vmc_error_last());
+	if (vmc_network_create_bridge(m2, "fb", "10.217.0.0/24", VMC_NETWORK_NAT, NULL, NULL) != 0)
+		fail_msg("create fb: %s", vmc_error_last());
+	ip_forward(fwd);
+	assert_string_equal(fwd, "1");
+	assert_int_equal(vmc_network_remove(m1, "fa"), 0);
+	ip_forward(fwd);
+	assert_string_equal(fwd, "1"); /* fb, of the other state directory, needs it */
+	nft_tables(tables, sizeof(tables));
+	assert_non_null(strstr(tables, "table inet vmc")); /* fb's chain is in it */
+	assert_int_equal(vmc_network_remove(m2, "fb"), 0);
+	ip_forward(fwd);
+	assert_string_equal(fwd, "0");
+	nft_tables(tables, sizeof(tables));
+	assert_null(strstr(tables, "vmc"));
+	vmc_links(links);
+	assert_string_equal(links, "");
+	vmc_manager_free(m1);
+	vmc_manager_free(m2);
+	assert_int_equal(fs_remove_tree(other), 0);
+}
+
 /* The CLI, run in this namespace like `ip netns exec host vmc ...`. */
 static void net_bridge__cli(void **state)
 {
@@ -715,6 +755,7 @@ int main(void)
 		cmocka_unit_test(net_bridge__recovery_undoes_a_crashed_create),
 		cmocka_unit_test(net_bridge__existing_link_is_not_ours),
 		cmocka_unit_test(net_bridge__cli),
+		cmocka_unit_test(net_bridge__forwarding_shared_across_state_dirs),
 		cmocka_unit_test(net_bridge__guest_reaches_outside_through_nat),
 		cmocka_unit_test(net_bridge__own_netns),
 		cmocka_unit_test(net_bridge__taken_netns_is_not_ours),
