@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -29,6 +30,7 @@
 #include "net/port_client.h"
 
 #define LEASE_MAX 256
+#define LEASE_WRITE_GRACE_S 10 /* an unreadable lease older than this: its writer died */
 #define NIC_ON_NETWORK(k) ((k) == VMC_NIC_SWITCH || (k) == VMC_NIC_BRIDGE)
 
 struct lease {
@@ -82,6 +84,29 @@ static void lease_drop(const char *net_dir, const char *ip)
 	unlink(path);
 }
 
+/* Drops addrs/<ip> if it still does not parse and is older than
+ * LEASE_WRITE_GRACE_S (a process died between creating and writing it:
+ * kept, it would hold the address, and the network, forever), under
+ * <net>/.addrs.lock. 1 if it was dropped. */
+static int lease_drop_unwritten(const char *net_dir, const char *ip)
+{
+	char path[4200];
+	struct lease l;
+	struct stat st;
+	int lock = -1, dropped = 0;
+
+	snprintf(path, sizeof(path), "%s/addrs/%s", net_dir, ip);
+	if (fs_lock(net_dir, ".addrs.lock", &lock) < 0) {
+		vmc_error_clear();
+		return 0;
+	}
+	if (!lease_read(net_dir, ip, &l) && stat(path, &st) == 0 &&
+	    time(NULL) - st.st_mtime > LEASE_WRITE_GRACE_S)
+		dropped = unlink(path) == 0;
+	close(lock);
+	return dropped;
+}
+
 /* Takes addrs/<ip> for ns/name NIC index: 0 taken (also when the holder
  * was a VM that no longer exists, or is this very VM), 1 held by another
  * VM (*holder filled), < 0 error. */
@@ -108,6 +133,8 @@ static int lease_take(vmc_manager *mgr, const char *net_dir, const char *ip,
 		if (errno != EEXIST)
 			return vmc_error_set_errno(VMC_EIO, errno, "cannot create '%s'", path);
 		if (!lease_read(net_dir, ip, holder)) {
+			if (lease_drop_unwritten(net_dir, ip))
+				continue;
 			memset(holder, 0, sizeof(*holder));
 			return 1; /* being written right now: someone else's */
 		}
@@ -349,6 +376,8 @@ int net_leases_count(vmc_manager *mgr, const char *net_dir, unsigned *n, char *w
 		if (e->d_name[0] == '.')
 			continue;
 		parsed = lease_read(net_dir, e->d_name, &l);
+		if (!parsed && lease_drop_unwritten(net_dir, e->d_name))
+			continue;
 		if (parsed && !lease_live(mgr, &l)) {
 			lease_drop(net_dir, e->d_name);
 			continue;

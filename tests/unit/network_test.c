@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -301,6 +302,17 @@ static void network__lease_being_written(void **state)
 	vmc_config *a = vm(f, "a", "10.7.0.200/24");
 	assert_int_equal(net_addr_take(f->mgr, f->net, a, 0, &f->s), VMC_EEXISTS);
 	assert_non_null(strstr(vmc_error_last(), "is being taken by another vm"));
+	/* a minute later its writer is taken to have died: the address is
+	 * free again (and the network no longer in use) */
+	struct timespec old[2] = { { .tv_sec = time(NULL) - 60 }, { .tv_sec = time(NULL) - 60 } };
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	assert_int_equal(net_addr_take(f->mgr, f->net, a, 0, &f->s), 0);
+	assert_string_equal(a->nics[0].addr, "10.7.0.200/24");
+	assert_int_equal(net_leases_count(f->mgr, f->net, &n, NULL, 0), 0);
+	assert_int_equal(n, 1); /* a's now */
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	assert_int_equal(net_leases_count(f->mgr, f->net, &n, NULL, 0), 0);
+	assert_int_equal(n, 1); /* written: kept however old */
 	vmc_config_free(a);
 }
 
