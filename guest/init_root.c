@@ -196,16 +196,24 @@ int root_switch(const struct init_config *cfg, char *err, size_t errlen)
 }
 
 /* Reads at most USERDB_MAX bytes of `path` into buf; a missing file is
- * empty. -1 only when it exists and cannot be read or is too large. */
+ * empty. -1 only when it exists and cannot be read, is too large or is
+ * not a regular file (the image's: a FIFO there would block vmc-init
+ * forever instead of failing the boot with VMC_ERROR). */
 static int read_userdb(const char *path, char *buf, size_t *len, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	size_t used = 0;
+	struct stat sb;
 	ssize_t n;
 
 	*len = 0;
 	if (fd < 0)
 		return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -1;
+	}
 	while ((n = read(fd, buf + used, USERDB_MAX - used)) > 0) {
 		used += (size_t)n;
 		if (used == USERDB_MAX) {

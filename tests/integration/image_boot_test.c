@@ -431,6 +431,52 @@ static void image__unmountable_root_is_an_error(void **state)
 	assert_true(clock_mono_ms() - t0 < 60000);
 }
 
+/* The image's /etc/passwd is a FIFO (made in the cached disk with
+ * debugfs): vmc-init refuses it with a VMC_ERROR instead of blocking in
+ * open() until the boot times out. */
+static void image__fifo_passwd_is_an_error(void **state)
+{
+	const char *args[] = { "run", "--name", "fifo", "--boot-timeout", "60", "--image", REF,
+			       "--", "/bin/true", NULL };
+	const char *rm[] = { "rm", "-f", "fifo", NULL };
+	char cache[4400], store[4400], dbg[4096];
+	vmc_config *cfg = NULL;
+	int64_t t0;
+	int rc;
+	(void)state;
+
+	NEED_IMAGE();
+	/* the cache as vmc run would build it */
+	snprintf(store, sizeof(store), "%s/images", data_dir);
+	assert_int_equal(vmc_config_new(&cfg, "fifo"), 0);
+	assert_int_equal(vmc_config_set_image(cfg, store, REF), 0);
+	vmc_config_free(cfg);
+	assert_int_equal(cache_path(cache, sizeof(cache)), 0);
+	{
+		/* debugfs's mknod takes a name in its cwd, not a path */
+		static const char cmds[] = "rm /etc/passwd\ncd /etc\nmknod passwd p\n";
+		char file[4400];
+		const char *mk[] = { "debugfs", "-w", "-f", file, cache, NULL };
+		const char *ls[] = { "debugfs", "-R", "stat /etc/passwd", cache, NULL };
+
+		snprintf(file, sizeof(file), "%s/fifo.debugfs", tmp_dir);
+		assert_int_equal(fs_write_atomic(file, cmds, strlen(cmds), 0600, 0), 0);
+		assert_int_equal(run_tool(mk, dbg, sizeof(dbg)), 0);
+		assert_int_equal(run_tool(ls, dbg, sizeof(dbg)), 0);
+		assert_non_null(strstr(dbg, "Type: FIFO"));
+	}
+	t0 = clock_mono_ms();
+	rc = harness_cli(&H, out_buf, sizeof(out_buf), args);
+	print_message("exit %d after %lld ms\n", rc, (long long)(clock_mono_ms() - t0));
+	if (!strstr(out_buf, "/etc/passwd: not a regular file"))
+		print_error("want '/etc/passwd: not a regular file' in:\n%s\n", out_buf);
+	unlink(cache);
+	harness_cli(&H, NULL, 0, rm);
+	assert_int_not_equal(rc, 0);
+	assert_non_null(strstr(out_buf, "/etc/passwd: not a regular file"));
+	assert_true(clock_mono_ms() - t0 < 30000);
+}
+
 /* ---- the image from a real registry ---- */
 
 struct registry {
@@ -581,6 +627,7 @@ int main(void)
 		cmocka_unit_test(image__on_chv_double),
 		cmocka_unit_test(image__absent_pull_fails),
 		cmocka_unit_test(image__unmountable_root_is_an_error),
+		cmocka_unit_test(image__fifo_passwd_is_an_error),
 		cmocka_unit_test(image__pulled_from_registry),
 	};
 
