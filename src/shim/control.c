@@ -30,6 +30,17 @@
 
 static int client_readable(struct shim *shim, struct shim_watch *w, uint32_t events);
 
+static int client_gone(struct shim *shim, struct shim_watch *w, uint32_t events)
+{
+	(void)shim;
+	(void)w;
+	(void)events;
+	return 0; /* closed earlier in this batch of events */
+}
+
+/* The client's fd is closed now, its memory at the end of the loop's
+ * batch (shim_control_reap): the batch may still hold an event for it
+ * (a peer that hung up is readable and fails a broadcast at once). */
 static void client_close(struct shim *shim, struct shim_client *c)
 {
 	struct shim_client **pp;
@@ -42,9 +53,22 @@ static void client_close(struct shim *shim, struct shim_client *c)
 	}
 	shim_watch_del(shim, &c->watch);
 	close(c->watch.fd);
+	c->watch.fd = -1;
+	c->watch.handler = client_gone;
 	line_reader_free(&c->in);
-	free(c);
+	c->next = shim->closed_clients;
+	shim->closed_clients = c;
 	shim->n_clients--;
+}
+
+void shim_control_reap(struct shim *shim)
+{
+	while (shim->closed_clients) {
+		struct shim_client *c = shim->closed_clients;
+
+		shim->closed_clients = c->next;
+		free(c);
+	}
 }
 
 /* Sends obj + "\n"; steals obj. On failure the client is closed and 1 is
@@ -255,6 +279,7 @@ void shim_control_close_all(struct shim *shim)
 
 	while (shim->clients)
 		client_close(shim, shim->clients);
+	shim_control_reap(shim);
 	if (shim->control.fd >= 0) {
 		shim_watch_del(shim, &shim->control);
 		close(shim->control.fd);

@@ -124,5 +124,6 @@ void shim_loop_run(struct shim *shim)
 			if (w->handler(shim, w, evs[i].events) == 1 || shim->hv_gone)
 				return;
 		}
+		shim_control_reap(shim);
 	}
 }

@@ -104,6 +104,7 @@ void shim_loop_run(struct shim *shim)
 			if (shim->hv_gone)
 				return;
 		}
+		shim_control_reap(shim);
 	}
 }
 

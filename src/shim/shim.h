@@ -99,6 +99,7 @@ struct shim {
 	int hv_gone;
 
 	struct shim_client *clients;
+	struct shim_client *closed_clients; /* freed after the loop's batch */
 	int n_clients;
 
 	struct fwd *fwd;              /* --publish forwarder, NULL: none */
@@ -184,5 +185,8 @@ int shim_control_accept(struct shim *shim, struct shim_watch *w, uint32_t events
 void shim_control_broadcast(struct shim *shim);
 void shim_control_finish(struct shim *shim, const char *result);
 void shim_control_close_all(struct shim *shim);
+/* Frees the clients closed since the last call: each loop calls it after
+ * a batch of events (an event later in the batch may name one). */
+void shim_control_reap(struct shim *shim);
 
 #endif

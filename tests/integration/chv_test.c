@@ -112,7 +112,7 @@ static int teardown(void **state)
 					      "dies", "garbled", "rules", "taps", "snap", "snap2",
 					      "snap3", "grow", "tapvm", "tapvm2", "fsvm",
 					      "panics", "brvm", "brvm2", "vsockvm", "reboots",
-					      "wedged", "rfail", "rfail2", "rfail3" };
+					      "wedged", "rfail", "rfail2", "rfail3", "hangup" };
 	struct target *t = *state;
 
 	/* a failed test must not leave its VM running */
@@ -481,6 +481,90 @@ static void chv__ignored_power_button_quits(void **state)
 	assert_int_equal(st.signal, 0);
 	assert_non_null(strstr(st.reason, "stopped by the hypervisor"));
 	assert_int_equal(vmc_manager_remove(t->mgr, "deaf", 1), 0);
+}
+
+/* One '\n'-terminated line from fd into buf (bounded), asserting it came. */
+static void read_line(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n + 1 < len) {
+		ssize_t r = recv(fd, buf + n, 1, 0);
+		assert_true(r == 1);
+		if (buf[n++] == '\n')
+			break;
+	}
+	buf[n] = '\0';
+}
+
+/* Waits until process pid is stopped (SIGSTOP taken). */
+static void wait_stopped(pid_t pid)
+{
+	char p[64], buf[512];
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 200; i++) {
+		FILE *f = fopen(p, "re");
+		char *r = NULL, st = '?';
+
+		if (f && fgets(buf, sizeof(buf), f) && (r = strrchr(buf, ')')))
+			sscanf(r + 1, " %c", &st);
+		if (f)
+			fclose(f);
+		if (st == 'T' || st == 't')
+			return;
+		harness_pause_ms(5);
+	}
+	fail_msg("process %d did not stop", (int)pid);
+}
+
+static void chv__watchers_hanging_up_mid_broadcast(void **state)
+{
+	struct target *t = *state;
+	char path[512], line[4096];
+	json_t *rec;
+	int w[8], p = -1;
+	pid_t shim;
+	vmc_state st;
+
+	NEED_DOUBLE(t);
+	boot_ready(t, "hangup", &st);
+	snprintf(path, sizeof(path), "%s/default/hangup/state.json", H.state_dir);
+	rec = json_load_file(path, 0, NULL);
+	assert_non_null(rec);
+	shim = (pid_t)json_integer_value(json_object_get(rec, "shim_pid"));
+	json_decref(rec);
+	assert_true(shim > 0);
+	snprintf(path, sizeof(path), "%s/default/hangup/shim.sock", H.state_dir);
+	for (int round = 0; round < 4; round++) {
+		const char *op = round % 2 ? "{\"op\":\"resume\"}\n" : "{\"op\":\"pause\"}\n";
+
+		/* a requester and eight watchers, all accepted and answered */
+		assert_int_equal(unix_connect(path, &p), 0);
+		assert_int_equal(send(p, "{\"op\":\"state\"}\n", 15, MSG_NOSIGNAL), 15);
+		read_line(p, line, sizeof(line));
+		for (int i = 0; i < 8; i++) {
+			assert_int_equal(unix_connect(path, &w[i]), 0);
+			assert_int_equal(send(w[i], "{\"op\":\"watch\"}\n", 15, MSG_NOSIGNAL), 15);
+			read_line(w[i], line, sizeof(line));
+		}
+		/* one batch for the shim: the request first, then the watchers'
+		 * hang-ups, which the request's broadcast meets first */
+		assert_int_equal(kill(shim, SIGSTOP), 0);
+		wait_stopped(shim);
+		assert_int_equal(send(p, op, strlen(op), MSG_NOSIGNAL), (ssize_t)strlen(op));
+		for (int i = 0; i < 8; i++)
+			close(w[i]);
+		assert_int_equal(kill(shim, SIGCONT), 0);
+		read_line(p, line, sizeof(line));
+		assert_non_null(strstr(line, "\"ok\":true"));
+		close(p);
+	}
+	assert_int_equal(kill(shim, 0), 0);
+	assert_int_equal(vmc_manager_state(t->mgr, "hangup", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_READY);
+	assert_int_equal(vmc_manager_stop(t->mgr, "hangup", 10000, NULL), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "hangup", 1), 0);
 }
 
 static void chv__refused_power_button_quits_at_once(void **state)
@@ -1212,6 +1296,7 @@ int main(void)
 		BOTH(chv__share_through_virtiofsd),
 		BOTH(chv__guest_panic_through_pvpanic),
 		BOTH(chv__ignored_power_button_quits),
+		BOTH(chv__watchers_hanging_up_mid_broadcast),
 		BOTH(chv__refused_power_button_quits_at_once),
 		BOTH(chv__wedged_vmm_is_killed),
 		BOTH(chv__failed_restore_is_failed),
