@@ -184,6 +184,15 @@ out:
 	return rc;
 }
 
+/* How long to wait for the shim: its own timeout plus `margin`, without
+ * overflowing (< 0: no limit). */
+static int plus_margin(int timeout_ms, int margin)
+{
+	if (timeout_ms < 0)
+		return -1;
+	return timeout_ms > INT_MAX - margin ? INT_MAX : timeout_ms + margin;
+}
+
 int vmc_manager_stop(vmc_manager *mgr, const char *vm, int timeout_ms, vmc_stop_result *how)
 {
 	json_t *reply = NULL;
@@ -193,7 +202,7 @@ int vmc_manager_stop(vmc_manager *mgr, const char *vm, int timeout_ms, vmc_stop_
 	if (how)
 		*how = VMC_STOP_ALREADY;
 	rc = vm_request(mgr, vm, json_pack("{s:s, s:i}", "op", "stop", "timeout_ms", timeout_ms),
-			timeout_ms < 0 ? -1 : timeout_ms + OPS_KILL_TIMEOUT_MS, &reply);
+			plus_margin(timeout_ms, OPS_KILL_TIMEOUT_MS), &reply);
 	if (rc == VMC_EINVALSTATE) {
 		vmc_error_clear();
 		return 0; /* already ended: nothing to stop */
@@ -288,7 +297,7 @@ int vmc_manager_resize(vmc_manager *mgr, const char *vm, unsigned int cpus,
 	rc = vm_request(mgr, vm, json_pack("{s:s, s:i, s:i, s:i}", "op", "resize", "cpus",
 					   (int)cpus, "memory_mib", (int)memory_mib, "timeout_ms",
 					   timeout_ms),
-			timeout_ms < 0 ? -1 : timeout_ms + OPS_REQUEST_TIMEOUT_MS, &reply);
+			plus_margin(timeout_ms, OPS_REQUEST_TIMEOUT_MS), &reply);
 	json_decref(reply);
 	return rc;
 }
