@@ -321,7 +321,8 @@ VMC_EXTERN int vmc_manager_resume(vmc_manager *mgr, const char *vm);
 /* Reboots the guest in place (the hypervisor resets it; the process and
  * its devices stay): RUNNING again at once, READY when the guest prints
  * its ready line again. Cloud Hypervisor only (vm.reboot); on QEMU,
- * whose guests end on a reset, VMC_EUNSUPPORTED. VMC_EINVALSTATE unless
+ * whose guests end on a reset, VMC_EUNSUPPORTED, and likewise for a VM
+ * with shares (CH's reset ends virtiofsd). VMC_EINVALSTATE unless
  * RUNNING or READY. */
 VMC_EXTERN int vmc_manager_reboot(vmc_manager *mgr, const char *vm);
 /* Removes a VM's directory and everything vmc created for it. A VM that is
@@ -349,7 +350,8 @@ VMC_EXTERN int vmc_manager_restore(vmc_manager *mgr, const char *dir, const char
  * `memory_mib` (0 leaves that one as it is), within the maximum it was
  * started with (vmc_config_set_max_cpus/_max_memory_mib; VMC_EINVAL above
  * it). Waits up to timeout_ms for the hypervisor to accept it; the guest
- * brings vCPUs and memory online on its own. Returns 0, VMC_EINVAL,
+ * brings vCPUs and memory online on its own. The VM's config keeps the
+ * values it booted with (vmc_manager_config()). Returns 0, VMC_EINVAL,
  * VMC_EINVALSTATE, VMC_EUNSUPPORTED (the QEMU backend: microvm has no
  * hotplug), VMC_ETIMEOUT, or the hypervisor's refusal with its message. */
 VMC_EXTERN int vmc_manager_resize(vmc_manager *mgr, const char *vm, unsigned int cpus,
