@@ -113,7 +113,8 @@ static int teardown(void **state)
 					      "dies", "garbled", "rules", "taps", "snap", "snap2",
 					      "snap3", "grow", "tapvm", "tapvm2", "fsvm",
 					      "panics", "brvm", "brvm2", "vsockvm", "reboots",
-					      "wedged", "rfail", "rfail2", "rfail3", "hangup" };
+					      "wedged", "rfail", "rfail2", "rfail3", "hangup",
+					      "sfail" };
 	struct target *t = *state;
 
 	/* a failed test must not leave its VM running */
@@ -640,6 +641,30 @@ static void restore_fails(struct target *t, const char *dir, const char *name,
 	assert_non_null(strstr(st.reason, endpoint));
 	assert_int_equal(st.pid, 0);
 	assert_int_equal(vmc_manager_remove(t->mgr, name, 1), 0);
+}
+
+static void chv__failed_snapshot_leaves_nothing(void **state)
+{
+	struct target *t = *state;
+	char dir[512], api[CHV_API_STATE_MAX];
+	vmc_state st;
+
+	NEED_DOUBLE(t);
+	setenv("FAKE_CH_FAULT", "error-on=vm.snapshot", 1);
+	boot_ready(t, "sfail", &st);
+	unsetenv("FAKE_CH_FAULT");
+	snprintf(dir, sizeof(dir), "%s/sfail.d", H.state_dir);
+	assert_int_equal(vmc_manager_snapshot(t->mgr, "sfail", dir), VMC_ERROR);
+	assert_non_null(strstr(vmc_error_last(), "vm.snapshot"));
+	/* no half snapshot (the chv/ subdirectory it made for CH included),
+	 * and the VM paused for it runs again */
+	assert_int_equal(access(dir, F_OK), -1);
+	assert_int_equal(vmc_manager_state(t->mgr, "sfail", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_READY);
+	api_state("sfail", api);
+	assert_string_equal(api, "Running");
+	assert_int_equal(vmc_manager_kill(t->mgr, "sfail"), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "sfail", 1), 0);
 }
 
 static void chv__failed_restore_is_failed(void **state)
@@ -1301,6 +1326,7 @@ int main(void)
 		BOTH(chv__watchers_hanging_up_mid_broadcast),
 		BOTH(chv__refused_power_button_quits_at_once),
 		BOTH(chv__wedged_vmm_is_killed),
+		BOTH(chv__failed_snapshot_leaves_nothing),
 		BOTH(chv__failed_restore_is_failed),
 		BOTH(chv__vmm_dies_mid_call),
 		BOTH(chv__malformed_event_stream),
