@@ -322,7 +322,11 @@ static void on_event(const char *source, const char *event, json_t *props, void 
 	int ev = chv_event_map(source, event);
 	const char *detail = NULL;
 
-	/* the reset of a reboot vmc asked for goes on: the VM does not end */
+	/* the reset of a reboot vmc asked for goes on: the VM does not end;
+	 * if its events were lost (a slow reader loses them), a reset after
+	 * the window is the guest's own again */
+	if (vm->reboot_pending && clock_remaining_ms(vm->reboot_until) == 0)
+		vm->reboot_pending = 0;
 	if (vm->reboot_pending && !strcmp(source, "vm") &&
 	    (!strcmp(event, "rebooting") || !strcmp(event, "shutdown")))
 		return;
@@ -553,10 +557,10 @@ static int chv_reboot(struct backend_vm *vm)
 		return vmc_error_set(VMC_EUNSUPPORTED, "a vm with virtio-fs shares cannot be "
 				     "rebooted in place on Cloud Hypervisor (virtiofsd ends with "
 				     "the reset): stop and start it");
-	vm->reboot_pending = 1;
 	rc = chv_api_vm_reboot(vm->api, CHV_CMD_TIMEOUT_MS);
-	if (rc < 0)
-		vm->reboot_pending = 0;
+	/* its events are read once this returns (the shim's loop waits) */
+	vm->reboot_pending = rc == 0;
+	vm->reboot_until = clock_deadline(CHV_REBOOT_EVENTS_MS);
 	return rc;
 }
 

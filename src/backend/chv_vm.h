@@ -6,6 +6,7 @@
 #ifndef VMC_BACKEND_CHV_VM_H
 #define VMC_BACKEND_CHV_VM_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "backend/backend.h"
@@ -15,6 +16,8 @@
 #include "core/spawn.h"
 
 #define CHV_CMD_TIMEOUT_MS 5000
+/* vm.reboot is synchronous: its events are in the pipe by then */
+#define CHV_REBOOT_EVENTS_MS 5000
 #define CHV_TAP_FDS_MAX (SPAWN_MAX_PASS_FDS - 2) /* beside the API and event fds */
 /* CH's own files (config.json, state.json, memory-ranges) go into this
  * subdirectory of a vmc snapshot, beside vmc's config.json and
@@ -41,7 +44,8 @@ struct backend_vm {
 	size_t n_vfs;
 	struct chv_event_reader events;
 	pid_t pid;
-	int reboot_pending;         /* a vm.reboot of ours: its reset is no end */
+	int reboot_pending;         /* a vm.reboot of ours: its reset is no end ... */
+	int64_t reboot_until;       /* ... if its events come by then (else lost) */
 	char **argv;
 	size_t argc, argv_cap;
 	void (*report)(enum backend_event ev, const char *detail, void *p);

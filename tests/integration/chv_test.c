@@ -114,7 +114,7 @@ static int teardown(void **state)
 					      "snap3", "grow", "tapvm", "tapvm2", "fsvm",
 					      "panics", "brvm", "brvm2", "vsockvm", "reboots",
 					      "wedged", "rfail", "rfail2", "rfail3", "hangup",
-					      "sfail" };
+					      "sfail", "lost" };
 	struct target *t = *state;
 
 	/* a failed test must not leave its VM running */
@@ -568,6 +568,31 @@ static void chv__watchers_hanging_up_mid_broadcast(void **state)
 	assert_int_equal(st.kind, VMC_STATE_READY);
 	assert_int_equal(vmc_manager_stop(t->mgr, "hangup", 10000, NULL), 0);
 	assert_int_equal(vmc_manager_remove(t->mgr, "hangup", 1), 0);
+}
+
+static void chv__reboot_with_lost_events(void **state)
+{
+	struct target *t = *state;
+	vmc_state st;
+	int rc;
+
+	NEED_DOUBLE(t);
+	setenv("FAKE_CH_FAULT", "drop-events-once-on=vm.reboot", 1);
+	boot_ready(t, "lost", &st);
+	unsetenv("FAKE_CH_FAULT");
+	/* vmc's reboot: its rebooting/rebooted events never arrive */
+	assert_int_equal(vmc_manager_reboot(t->mgr, "lost"), 0);
+	assert_int_equal(vmc_manager_wait(t->mgr, "lost", VMC_STATE_READY, BOOT_TIMEOUT_MS, &st),
+			 0);
+	/* past the window, a reset vmc did not ask for ends the VM again */
+	harness_pause_ms(5500);
+	assert_int_equal(api_put("lost", "vm.reboot"), 0);
+	rc = vmc_manager_wait(t->mgr, "lost", VMC_STATE_STOPPED, 10000, &st);
+	if (rc != 0)
+		print_error("after the second reset: %s (%s)\n", vmc_state_name(st.kind), st.reason);
+	assert_int_equal(rc, 0);
+	assert_string_equal(st.reason, "guest reset");
+	assert_int_equal(vmc_manager_remove(t->mgr, "lost", 1), 0);
 }
 
 static void chv__refused_power_button_quits_at_once(void **state)
@@ -1324,6 +1349,7 @@ int main(void)
 		BOTH(chv__guest_panic_through_pvpanic),
 		BOTH(chv__ignored_power_button_quits),
 		BOTH(chv__watchers_hanging_up_mid_broadcast),
+		BOTH(chv__reboot_with_lost_events),
 		BOTH(chv__refused_power_button_quits_at_once),
 		BOTH(chv__wedged_vmm_is_killed),
 		BOTH(chv__failed_snapshot_leaves_nothing),
