@@ -79,7 +79,7 @@ VMC_EXTERN void vmc_free(void *ptr);
 typedef struct vmc_config vmc_config;
 
 typedef enum {
-	VMC_BACKEND_AUTO = 0, /* Cloud Hypervisor if found, else QEMU (Linux), VZ (macOS) */
+	VMC_BACKEND_AUTO = 0, /* Cloud Hypervisor if found and KVM usable, else QEMU (Linux); VZ (macOS) */
 	VMC_BACKEND_QEMU = 1,
 	VMC_BACKEND_CHV = 2,
 	VMC_BACKEND_VZ = 3,

@@ -10,6 +10,7 @@
 #include "backend/backend.h"
 #include "core/error.h"
 #ifndef __APPLE__
+#include "backend/accel.h"
 #include "backend/chv_probe.h"
 #endif
 
@@ -53,10 +54,17 @@ static const char *backend_label(vmc_backend b)
 
 #ifndef __APPLE__
 /* What Cloud Hypervisor lacks, by capability (not by files: a missing
- * kernel is reported by the backend AUTO picked). */
+ * kernel is reported by the backend AUTO picked). It runs on KVM only, so
+ * with accel AUTO the host must have a KVM that accel_resolve() would pick:
+ * not on a host without /dev/kvm, nor on a PVM host, where stock guest
+ * kernels crash. */
 static int chv_can_run(const struct vmc_config *cfg)
 {
-	if (cfg->accel == VMC_ACCEL_TCG)
+	vmc_accel accel = cfg->accel;
+
+	if (accel == VMC_ACCEL_AUTO && accel_resolve(VMC_ACCEL_AUTO, &accel, NULL, 0) < 0)
+		return 0;
+	if (accel == VMC_ACCEL_TCG)
 		return 0;
 	for (size_t i = 0; i < cfg->n_nics; i++)
 		if (cfg->nics[i].kind != VMC_NIC_TAP && cfg->nics[i].kind != VMC_NIC_BRIDGE)
@@ -78,7 +86,7 @@ int backend_for_config(const struct backend_ops **out, const struct vmc_config *
 	}
 	/* AUTO: on macOS, VZ. On Linux, Cloud Hypervisor when its binary is
 	 * found and it can run this config (it has no user-mode network or
-	 * switch port, no TCG), else QEMU. */
+	 * switch port, no TCG: it needs a usable KVM), else QEMU. */
 #ifdef __APPLE__
 	if (want == VMC_BACKEND_AUTO)
 		want = VMC_BACKEND_VZ;

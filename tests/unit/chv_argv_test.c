@@ -33,6 +33,7 @@
 
 #include <cmocka.h>
 
+#include "backend/accel.h"
 #include "backend/backend.h"
 #include "backend/chv_api.h"
 #include "backend/chv_event.h"
@@ -577,8 +578,20 @@ static void chv_argv__auto_picks_chv_when_found(void **state)
 	const struct backend_ops *ops = NULL;
 	char *old_path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
 
+	vmc_accel host_accel;
+
 	(void)state;
 	assert_int_equal(vmc_config_new(&cfg, "auto"), 0);
+	/* accel auto: Cloud Hypervisor only where accel_resolve() picks KVM
+	 * (not on a host without a usable /dev/kvm, nor a PVM host) */
+	assert_int_equal(accel_resolve(VMC_ACCEL_AUTO, &host_accel, NULL, 0), 0);
+	assert_int_equal(backend_for_config(&ops, cfg), 0);
+	assert_string_equal(ops->name, host_accel == VMC_ACCEL_KVM ? "chv" : "qemu");
+	assert_int_equal(vmc_config_set_accel(cfg, VMC_ACCEL_TCG), 0);
+	assert_int_equal(backend_for_config(&ops, cfg), 0);
+	assert_string_equal(ops->name, "qemu");         /* CH has no TCG */
+	/* the rest as on a KVM host */
+	assert_int_equal(vmc_config_set_accel(cfg, VMC_ACCEL_KVM), 0);
 	assert_int_equal(backend_for_config(&ops, cfg), 0);
 	assert_string_equal(ops->name, "chv");          /* VMC_CHV_BINARY is set */
 	setenv("VMC_BACKEND", "qemu", 1);
