@@ -16,7 +16,14 @@
  * panic=-1 turns a panic into a reset), so on a reboot event the backend
  * reports RESET and sends CH SIGTERM, which CH handles by stopping the VM
  * and exiting 0. Only the reboot vmc asked for (chv_reboot: vm.reboot)
- * goes on, reported as REBOOTED.
+ * goes on, reported as REBOOTED. vm.info is the check: after vm.pause,
+ * vm.resume, vm.reboot and vm.restore the backend reads the events CH has
+ * sent, then the state vm.info reports, and a state other than the one
+ * the call leads to is an error (and the state CH reports is what the
+ * shim is told). When the event stream breaks (malformed, EOF, read
+ * error) the backend says so in vmm.log and checks vm.info every
+ * CHV_INFO_POLL_MS instead (a timerfd in its epoll set, the shim's fd):
+ * a VM CH no longer runs (Created, Shutdown) ends as with "vm shutdown".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
@@ -288,6 +297,8 @@ static void chv_free(struct backend_vm *vm)
 	chv_client_free(vm->api);
 	chv_event_reader_fini(&vm->events);
 	close_fd(&vm->api_listen_fd);
+	close_fd(&vm->loop_fd);
+	close_fd(&vm->poll_fd);
 	close_fd(&vm->event_rd);
 	close_fd(&vm->event_wr);
 	for (size_t i = 0; i < vm->n_tap_fds; i++)
@@ -359,7 +370,7 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 
 	if (!vm)
 		return vmc_error_oom();
-	vm->api_listen_fd = vm->event_rd = vm->event_wr = -1;
+	vm->api_listen_fd = vm->event_rd = vm->event_wr = vm->loop_fd = vm->poll_fd = -1;
 	for (size_t i = 0; i < CHV_TAP_FDS_MAX; i++)
 		vm->tap_fds[i] = -1;
 	chv_event_reader_init(&vm->events, on_event, vm);
@@ -398,6 +409,13 @@ static int chv_prepare(struct backend_vm **out, const struct vmc_config *cfg,
 		rc = move_high(&vm->event_wr);
 	if (rc == 0 && fcntl(vm->event_rd, F_SETFL, O_NONBLOCK) < 0)
 		rc = vmc_error_set_errno(VMC_EIO, errno, "fcntl");
+	if (rc == 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = vm->event_rd };
+
+		vm->loop_fd = epoll_create1(EPOLL_CLOEXEC);
+		if (vm->loop_fd < 0 || epoll_ctl(vm->loop_fd, EPOLL_CTL_ADD, vm->event_rd, &ev) < 0)
+			rc = vmc_error_set_errno(VMC_EIO, errno, "epoll");
+	}
 	/* a TAP fd per NIC: --net fd=N at launch, or vm.restore's SCM_RIGHTS */
 	for (size_t i = 0; rc == 0 && i < cfg->n_nics; i++) {
 		char ifname[IFNAMSIZ], ns[VMC_NAME_MAX + 1];
@@ -469,10 +487,30 @@ static int chv_attach(struct backend_vm *vm, pid_t pid, int timeout_ms,
 
 static int chv_fd(struct backend_vm *vm)
 {
-	return vm->event_rd;
+	return vm->loop_fd;
 }
 
-static int chv_on_readable(struct backend_vm *vm)
+/* A line in vmm.log (the shim's stderr), as the shim's own lines. */
+static void chv_log(const char *fmt, ...) VMC_PRINTF(1, 2);
+
+static void chv_log(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n = snprintf(buf, sizeof(buf), "vmc-shim[%d]: ", (int)getpid());
+
+	if (n < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	strncat(buf, "\n", sizeof(buf) - strlen(buf) - 1);
+	(void)!write(STDERR_FILENO, buf, strlen(buf));
+}
+
+/* Reads and delivers what the event pipe holds. < 0: the stream is
+ * broken (malformed, EOF, read error). */
+static int read_events(struct backend_vm *vm)
 {
 	char buf[16384];
 
@@ -482,8 +520,7 @@ static int chv_on_readable(struct backend_vm *vm)
 		if (n > 0) {
 			int rc = chv_event_feed(&vm->events, buf, (size_t)n);
 			if (rc < 0)
-				return vmc_error_prefix(rc, "cloud-hypervisor event monitor (its events "
-							"are ignored from now on)");
+				return vmc_error_prefix(rc, "cloud-hypervisor event monitor");
 			continue;
 		}
 		if (n == 0)
@@ -496,6 +533,101 @@ static int chv_on_readable(struct backend_vm *vm)
 	}
 }
 
+/* The event stream is broken (vmc_error_last() says how): its events are
+ * ignored from now on and vm.info is checked on a timer instead. */
+static int fall_back_to_info(struct backend_vm *vm)
+{
+	struct itimerspec its = { 0 };
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	chv_log("%s: its events are ignored from now on; vm.info is checked every %d ms "
+		"instead", vmc_error_last(), CHV_INFO_POLL_MS);
+	vmc_error_clear();
+	epoll_ctl(vm->loop_fd, EPOLL_CTL_DEL, vm->event_rd, NULL);
+	close_fd(&vm->event_rd);
+	vm->poll_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (vm->poll_fd < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "timerfd_create");
+	its.it_value.tv_nsec = its.it_interval.tv_nsec = CHV_INFO_POLL_MS * 1000000L;
+	ev.data.fd = vm->poll_fd;
+	if (timerfd_settime(vm->poll_fd, 0, &its, NULL) < 0 ||
+	    epoll_ctl(vm->loop_fd, EPOLL_CTL_ADD, vm->poll_fd, &ev) < 0)
+		return vmc_error_set_errno(VMC_EIO, errno, "vm.info timer");
+	return 0;
+}
+
+/* Events CH has sent so far, delivered (a broken stream: the fallback). */
+static int catch_up(struct backend_vm *vm)
+{
+	if (vm->event_rd < 0 || read_events(vm) == 0)
+		return 0;
+	return fall_back_to_info(vm);
+}
+
+/* Tells the shim the state vm.info reports: Running, Paused, or no VM
+ * any more (Created, Shutdown), which ends it as "vm shutdown" does. */
+static void apply_info(struct backend_vm *vm, const char *state)
+{
+	if (!vm->report)
+		return;
+	if (!strcmp(state, "Running")) {
+		vm->report(BACKEND_EV_RESUMED, "vm.info", vm->report_payload);
+	} else if (!strcmp(state, "Paused")) {
+		vm->report(BACKEND_EV_PAUSED, "vm.info", vm->report_payload);
+	} else if ((!strcmp(state, "Created") || !strcmp(state, "Shutdown")) && !vm->info_ended) {
+		vm->info_ended = 1;
+		chv_log("cloud-hypervisor's vm.info reads %s: the vm has ended", state);
+		vm->report(BACKEND_EV_SHUTDOWN, "vm.info", vm->report_payload);
+		if (vm->pid > 0)
+			kill(vm->pid, SIGTERM); /* our unreaped child */
+	}
+}
+
+/* vm.info as the check after `call`: the state CH reports must be
+ * `expect`; else an error, and the shim is told CH's state. */
+static int check_info(struct backend_vm *vm, const char *call, const char *expect)
+{
+	char state[CHV_API_STATE_MAX];
+	int rc = catch_up(vm);
+
+	if (rc == 0)
+		rc = chv_api_vm_info(vm->api, CHV_INFO_TIMEOUT_MS, state);
+	if (rc < 0)
+		return vmc_error_prefix(rc, "checking vm.info after %s", call);
+	if (!strcmp(state, expect))
+		return 0;
+	apply_info(vm, state);
+	return vmc_error_set(VMC_EPROTO, "cloud-hypervisor answered %s, but its vm.info reads "
+			     "%s (expected %s)", call, state, expect);
+}
+
+static void poll_info(struct backend_vm *vm)
+{
+	char state[CHV_API_STATE_MAX];
+	uint64_t ticks;
+
+	if (read(vm->poll_fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
+		return; /* not due yet */
+	if (chv_api_vm_info(vm->api, CHV_INFO_TIMEOUT_MS, state) < 0) {
+		if (!vm->info_failed)
+			chv_log("vm.info: %s", vmc_error_last());
+		vm->info_failed = 1;
+		vmc_error_clear();
+		return;
+	}
+	vm->info_failed = 0;
+	apply_info(vm, state);
+}
+
+static int chv_on_readable(struct backend_vm *vm)
+{
+	int rc = catch_up(vm);
+
+	if (rc == 0 && vm->poll_fd >= 0)
+		poll_info(vm);
+	return rc;
+}
+
 static int chv_powerdown(struct backend_vm *vm)
 {
 	return chv_api_vm_power_button(vm->api, CHV_CMD_TIMEOUT_MS);
@@ -503,12 +635,24 @@ static int chv_powerdown(struct backend_vm *vm)
 
 static int chv_pause(struct backend_vm *vm)
 {
-	return chv_api_vm_pause(vm->api, CHV_CMD_TIMEOUT_MS);
+	int rc = chv_api_vm_pause(vm->api, CHV_CMD_TIMEOUT_MS);
+
+	return rc < 0 ? rc : check_info(vm, "vm.pause", "Paused");
 }
 
 static int chv_resume(struct backend_vm *vm)
 {
-	return chv_api_vm_resume(vm->api, CHV_CMD_TIMEOUT_MS);
+	int rc = chv_api_vm_resume(vm->api, CHV_CMD_TIMEOUT_MS);
+
+	return rc < 0 ? rc : check_info(vm, "vm.resume", "Running");
+}
+
+/* CH leaves a restored VM paused (the shim resumes it if it ran). */
+static int chv_restore_checked(struct backend_vm *vm, int timeout_ms)
+{
+	int rc = chv_restore(vm, timeout_ms);
+
+	return rc < 0 ? rc : check_info(vm, "vm.restore", "Paused");
 }
 
 /* The forced path of a stop: shut the VM down, then the VMM process
@@ -558,10 +702,10 @@ static int chv_reboot(struct backend_vm *vm)
 				     "rebooted in place on Cloud Hypervisor (virtiofsd ends with "
 				     "the reset): stop and start it");
 	rc = chv_api_vm_reboot(vm->api, CHV_CMD_TIMEOUT_MS);
-	/* its events are read once this returns (the shim's loop waits) */
+	/* its events are in the pipe by now: check_info reads them */
 	vm->reboot_pending = rc == 0;
 	vm->reboot_until = clock_deadline(CHV_REBOOT_EVENTS_MS);
-	return rc;
+	return rc < 0 ? rc : check_info(vm, "vm.reboot", "Running");
 }
 
 static int chv_disk_remove(struct backend_vm *vm, const char *id)
@@ -582,7 +726,7 @@ const struct backend_ops backend_chv_ops = {
 	.resume = chv_resume,
 	.quit = chv_quit,
 	.snapshot = chv_snapshot,
-	.restore = chv_restore,
+	.restore = chv_restore_checked,
 	.resize = chv_resize,
 	.disk_add = chv_disk_add,
 	.disk_remove = chv_disk_remove,

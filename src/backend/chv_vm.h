@@ -18,6 +18,9 @@
 #define CHV_CMD_TIMEOUT_MS 5000
 /* vm.reboot is synchronous: its events are in the pipe by then */
 #define CHV_REBOOT_EVENTS_MS 5000
+/* with the event stream broken, vm.info is checked this often instead */
+#define CHV_INFO_POLL_MS 500
+#define CHV_INFO_TIMEOUT_MS 2000
 #define CHV_TAP_FDS_MAX (SPAWN_MAX_PASS_FDS - 2) /* beside the API and event fds */
 /* CH's own files (config.json, state.json, memory-ranges) go into this
  * subdirectory of a vmc snapshot, beside vmc's config.json and
@@ -34,6 +37,12 @@ struct backend_vm {
 	char *restore_dir;          /* the vmc snapshot to restore, or NULL */
 	int api_listen_fd;
 	int event_rd, event_wr;
+	/* the shim's fd: an epoll set holding event_rd, or once the event
+	 * stream is broken (malformed, EOF, read error) the poll_fd timerfd
+	 * that has vm.info checked every CHV_INFO_POLL_MS instead */
+	int loop_fd, poll_fd;
+	int info_failed;            /* a polled vm.info failed (logged once) */
+	int info_ended;             /* vm.info read no running VM: CH was told to go */
 	/* the NICs' TAP fds, NIC by NIC, one per queue pair (-1 once CH has
 	 * its copies); NIC i has nic_fds[i] of them */
 	int tap_fds[CHV_TAP_FDS_MAX];

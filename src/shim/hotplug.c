@@ -85,6 +85,10 @@ int shim_reboot(struct shim *shim)
 	if (k != VMC_STATE_RUNNING && k != VMC_STATE_READY)
 		return vmc_error_set(VMC_EINVALSTATE, "cannot reboot a vm that is %s",
 				     vmc_state_name(k));
+	/* what the guest wrote before the reset goes to the old boot's
+	 * scanner: an old ready line still unread must not count as the
+	 * new boot's */
+	shim_console_catch_up(shim);
 	rc = shim->ops->reboot(shim->bvm);
 	if (rc < 0)
 		return rc;

@@ -172,6 +172,8 @@ int shim_reboot(struct shim *shim);
 /* console.c */
 int shim_console_readable(struct shim *shim, struct shim_watch *w, uint32_t events);
 void shim_console_drain(struct shim *shim);
+/* Reads what the console pipe holds now (logged, fed to the scanner). */
+void shim_console_catch_up(struct shim *shim);
 
 /* publish.c: binds every forward (errors: a port in use); ready hands
  * over the guest's address; stop closes them all. */

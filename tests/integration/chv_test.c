@@ -759,6 +759,98 @@ static void chv__malformed_event_stream(void **state)
 	assert_int_equal(vmc_manager_remove(t->mgr, "garbled", 1), 0);
 }
 
+/* vm.info is the check: a vm.pause CH answers but does not carry out
+ * (the double's lie-on=) is an error, and the state stays CH's. */
+static void chv__info_disagrees_with_pause(void **state)
+{
+	struct target *t = *state;
+	vmc_state st;
+
+	NEED_DOUBLE(t);
+	setenv("FAKE_CH_FAULT", "lie-on=vm.pause", 1);
+	boot_ready(t, "liar", &st);
+	unsetenv("FAKE_CH_FAULT");
+	assert_int_not_equal(vmc_manager_pause(t->mgr, "liar"), 0);
+	print_message("pause: %s\n", vmc_error_last());
+	assert_non_null(strstr(vmc_error_last(), "vm.info reads Running"));
+	assert_int_equal(vmc_manager_state(t->mgr, "liar", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_READY);
+	assert_int_equal(vmc_manager_kill(t->mgr, "liar"), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "liar", 1), 0);
+}
+
+/* With the event stream broken, vm.info on a timer still sees the VM end
+ * (here a vm.shutdown behind vmc's back: CH stays, with no VM). */
+static void chv__malformed_events_then_vm_ends(void **state)
+{
+	struct target *t = *state;
+	vmc_state st;
+	char *log;
+	int rc;
+
+	NEED_DOUBLE(t);
+	setenv("FAKE_CH_FAULT", "garbage-events-on=vm.pause", 1);
+	boot_ready(t, "garbled2", &st);
+	unsetenv("FAKE_CH_FAULT");
+	assert_int_equal(vmc_manager_pause(t->mgr, "garbled2"), 0);
+	assert_int_equal(vmc_manager_resume(t->mgr, "garbled2"), 0);
+	assert_int_equal(api_put("garbled2", "vm.shutdown"), 0);
+	rc = vmc_manager_wait(t->mgr, "garbled2", VMC_STATE_STOPPED, 3000, &st);
+	if (rc != 0)
+		print_error("after vm.shutdown: %s (%s)\n", vmc_state_name(st.kind), st.reason);
+	assert_int_equal(rc, 0);
+	log = vmm_log("garbled2");
+	assert_non_null(strstr(log, "vm.info is checked every"));
+	free(log);
+	assert_int_equal(vmc_manager_remove(t->mgr, "garbled2", 1), 0);
+}
+
+/* A ready line the old boot wrote, unread when vmc reboots the guest, is
+ * not the new boot's: the shim reads the request before the console in
+ * one batch (SIGSTOPped), and the new boot says it is ready 600 ms on. */
+static void chv__reboot_ignores_old_ready_line(void **state)
+{
+	struct target *t = *state;
+	char path[512], line[4096];
+	int p = -1, con;
+	pid_t shim;
+	json_t *rec;
+	vmc_state st;
+
+	NEED_DOUBLE(t);
+	setenv("FAKE_CH_FAULT", "reboot-ready-delay=600", 1);
+	boot_ready(t, "oldready", &st);
+	unsetenv("FAKE_CH_FAULT");
+	snprintf(path, sizeof(path), "%s/default/oldready/state.json", H.state_dir);
+	rec = json_load_file(path, 0, NULL);
+	assert_non_null(rec);
+	shim = (pid_t)json_integer_value(json_object_get(rec, "shim_pid"));
+	json_decref(rec);
+	/* the double's stdout: the shim's console pipe */
+	snprintf(path, sizeof(path), "/proc/%d/fd/1", st.pid);
+	con = open(path, O_WRONLY | O_CLOEXEC);
+	assert_true(con >= 0);
+	snprintf(path, sizeof(path), "%s/default/oldready/shim.sock", H.state_dir);
+	assert_int_equal(unix_connect(path, &p), 0);
+	assert_int_equal(send(p, "{\"op\":\"state\"}\n", 15, MSG_NOSIGNAL), 15);
+	read_line(p, line, sizeof(line));
+	assert_int_equal(kill(shim, SIGSTOP), 0);
+	wait_stopped(shim);
+	assert_int_equal(send(p, "{\"op\":\"reboot\"}\n", 16, MSG_NOSIGNAL), 16);
+	assert_int_equal(write(con, "VMC_READY\n", 10), 10);
+	close(con);
+	assert_int_equal(kill(shim, SIGCONT), 0);
+	read_line(p, line, sizeof(line));
+	close(p);
+	assert_non_null(strstr(line, "\"ok\":true"));
+	assert_int_equal(vmc_manager_state(t->mgr, "oldready", &st), 0);
+	assert_int_equal(st.kind, VMC_STATE_RUNNING);
+	assert_int_equal(vmc_manager_wait(t->mgr, "oldready", VMC_STATE_READY, BOOT_TIMEOUT_MS,
+					  &st), 0);
+	assert_int_equal(vmc_manager_kill(t->mgr, "oldready"), 0);
+	assert_int_equal(vmc_manager_remove(t->mgr, "oldready", 1), 0);
+}
+
 static void chv__state_rules(void **state)
 {
 	struct target *t = *state;
@@ -1356,6 +1448,9 @@ int main(void)
 		BOTH(chv__failed_restore_is_failed),
 		BOTH(chv__vmm_dies_mid_call),
 		BOTH(chv__malformed_event_stream),
+		BOTH(chv__info_disagrees_with_pause),
+		BOTH(chv__malformed_events_then_vm_ends),
+		BOTH(chv__reboot_ignores_old_ready_line),
 	};
 #undef BOTH
 	int rc;
