@@ -2,7 +2,7 @@
  * vz_plan.c - builds the plan of Virtualization.framework objects for a
  * vmc_config (vz_plan.h), field by field: what VZ can do is converted,
  * what it cannot is refused with the reason and the alternative. Also
- * opens the switch NICs' sockets, stores the machine identifier and maps
+ * gets the switch NICs' sockets (socketpair ports), stores the machine identifier and maps
  * VZ states. Portable C: no Objective-C here (that is vz.c, macOS only).
  */
 #include <errno.h>
@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "backend/guest_cmdline.h"
@@ -153,6 +152,22 @@ static int parse_mac(const char *s, unsigned char mac[6])
 	return 0;
 }
 
+/* The switch NIC's network directory and port name (its address). */
+static int plan_switch_port(struct vz_nic_plan *np, const char *vm_dir, const struct vmc_nic *nic)
+{
+	char port[NETADDR_STRLEN], *state = NULL;
+	int rc = netport_port_name(nic, port);
+
+	if (rc == 0)
+		rc = netport_state_dir_of_vm(vm_dir, &state);
+	if (rc < 0)
+		return rc;
+	np->net_dir = netport_net_dir(state, nic->tap);
+	np->port = strdup(port);
+	free(state);
+	return np->net_dir && np->port ? 0 : vmc_error_oom();
+}
+
 static int plan_nics(struct vz_plan *p, const struct vz_plan_input *in)
 {
 	const struct vmc_config *cfg = in->cfg;
@@ -175,7 +190,7 @@ static int plan_nics(struct vz_plan *p, const struct vz_plan_input *in)
 		np->attach = VZ_NIC_FILE_HANDLE;
 		if (!in->vm_dir)
 			continue; /* the manager assigns the address (port name) at start */
-		rc = netport_paths(in->vm_dir, nic, i, &np->local, &np->remote);
+		rc = plan_switch_port(np, in->vm_dir, nic);
 		if (rc < 0)
 			return vmc_error_prefix(rc, "nic %zu", i);
 	}
@@ -336,8 +351,8 @@ void vz_plan_free(struct vz_plan *p)
 		free(p->disks[i].identifier);
 	}
 	for (size_t i = 0; i < p->n_nics; i++) {
-		free(p->nics[i].local);
-		free(p->nics[i].remote);
+		free(p->nics[i].net_dir);
+		free(p->nics[i].port);
 		if (p->nics[i].fd >= 0)
 			close(p->nics[i].fd);
 	}
@@ -355,60 +370,32 @@ void vz_plan_free(struct vz_plan *p)
 
 /* ------------------------------------------------------------ NIC sockets */
 
-static int sun_set(struct sockaddr_un *sa, const char *path)
+/* Removes np's port after a failure, keeping the failure's message. */
+static int drop_port(struct vz_nic_plan *np, int rc)
 {
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa->sun_path))
-		return vmc_error_set(VMC_EINVAL, "socket path '%s' is too long", path);
-	memcpy(sa->sun_path, path, strlen(path) + 1);
-	return 0;
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s", vmc_error_last());
+	if (port_client_remove(np->net_dir, np->port) < 0)
+		vmc_error_clear();
+	return vmc_error_set(rc, "%s", msg);
 }
 
 static int open_nic(struct vz_nic_plan *np)
 {
-	struct sockaddr_un sa;
-	int fd, snd = VZ_NIC_SNDBUF, rcv = VZ_NIC_RCVBUF, rc;
+	int fd = -1, snd = VZ_NIC_SNDBUF, rcv = VZ_NIC_RCVBUF, rc;
 
-#ifdef SOCK_CLOEXEC
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-#else
-	/* macOS has no SOCK_CLOEXEC; the shim spawns nothing concurrently */
-	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-		close(fd);
-		fd = -1;
-	}
-#endif
-	if (fd < 0)
-		return vmc_error_set_errno(VMC_EIO, errno, "socket");
+	rc = port_client_add_socketpair(np->net_dir, np->port, &fd);
+	if (rc < 0)
+		return vmc_error_prefix(rc, "switch port '%s' in '%s'", np->port, np->net_dir);
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)) < 0) {
 		rc = vmc_error_set_errno(VMC_EIO, errno, "setsockopt SO_SNDBUF/SO_RCVBUF");
-		goto fail;
-	}
-	rc = sun_set(&sa, np->local);
-	if (rc < 0)
-		goto fail;
-	unlink(np->local); /* a previous run's socket file (a restore reuses the name) */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = vmc_error_set_errno(VMC_EIO, errno, "bind '%s'", np->local);
-		goto fail;
-	}
-	rc = sun_set(&sa, np->remote);
-	if (rc < 0)
-		goto fail;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = vmc_error_set_errno(errno == ENOENT || errno == ECONNREFUSED ?
-					 VMC_ENOTFOUND : VMC_EIO, errno,
-					 "switch port '%s'", np->remote);
-		goto fail;
+		close(fd);
+		return drop_port(np, rc);
 	}
 	np->fd = fd;
 	return 0;
-fail:
-	close(fd);
-	return rc;
 }
 
 int vz_plan_open_nics(struct vz_plan *p)
@@ -420,7 +407,7 @@ int vz_plan_open_nics(struct vz_plan *p)
 
 		if (np->attach != VZ_NIC_FILE_HANDLE)
 			continue;
-		if (!np->local || !np->remote) {
+		if (!np->net_dir || !np->port) {
 			rc = vmc_error_set(VMC_EINVAL, "nic %zu: no switch port (validate-only plan)", i);
 			goto fail;
 		}
@@ -433,10 +420,13 @@ int vz_plan_open_nics(struct vz_plan *p)
 	return 0;
 fail:
 	for (size_t i = 0; i < p->n_nics; i++) {
-		if (p->nics[i].fd >= 0) {
-			close(p->nics[i].fd);
-			p->nics[i].fd = -1;
-		}
+		struct vz_nic_plan *np = &p->nics[i];
+
+		if (np->fd < 0)
+			continue;
+		close(np->fd);
+		np->fd = -1;
+		rc = drop_port(np, rc);
 	}
 	return rc;
 }

@@ -5,7 +5,7 @@
  * run time) becomes a vz_plan, a flat list of the VZ objects vz.c
  * creates. Every config field is accepted, converted or rejected here
  * with VMC_EUNSUPPORTED / VMC_EINVAL and a message; vz.c only executes the
- * plan. Also here: the switch NICs' datagram sockets (plain POSIX), the
+ * plan. Also here: the switch NICs' sockets (socketpair ports), the
  * persisted machine identifier, and the mapping of VZVirtualMachineState
  * to vmc states.
  */
@@ -47,8 +47,8 @@ struct vz_nic_plan {
 	enum vz_nic_attach attach;
 	unsigned char mac[6];          /* VZMACAddress initWithString: of mac_str */
 	char mac_str[VMC_MAC_STRLEN];
-	char *local;                   /* FILE_HANDLE: the VM's datagram socket, bound here */
-	char *remote;                  /* FILE_HANDLE: the switch port it is connected to */
+	char *net_dir;                 /* FILE_HANDLE: the switch network's directory */
+	char *port;                    /* FILE_HANDLE: its port name (the NIC's address) */
 	int fd;                        /* FILE_HANDLE after vz_plan_open_nics(), else -1 */
 };
 
@@ -113,10 +113,12 @@ int vz_plan_build(struct vz_plan *out, const struct vz_plan_input *in);
 /* Closes the NIC sockets, frees the strings. NULL-safe; idempotent. */
 void vz_plan_free(struct vz_plan *plan);
 
-/* Creates each file-handle NIC's socket: AF_UNIX datagram, close-on-exec,
- * SO_SNDBUF/SO_RCVBUF as Apple asks, bound at `local` (a stale file is
- * replaced) and connected to the switch port `remote`. On failure every
- * socket made so far is closed. */
+/* Gets each file-handle NIC's socket from its network's switch: a
+ * socketpair port named `port` (port_client_add_socketpair(): an AF_UNIX
+ * datagram socket, close-on-exec, passed over the control socket), with
+ * SO_SNDBUF/SO_RCVBUF as Apple asks. No path is bound or connected. The
+ * port is removed with the VM's others when it ends (netport_detach_vm).
+ * On failure every socket got so far is closed and its port removed. */
 int vz_plan_open_nics(struct vz_plan *plan);
 
 /* Writes the identifier's bytes to `path` atomically (0600). VMC_EINVAL

@@ -304,7 +304,7 @@ static int start_vm(vmc_manager *mgr, const vmc_config *cfg, const char *restore
 		goto out;
 	}
 	created = 1;
-	rc = mgr_net_attach(mgr, dir, cfg, &net_cfg);
+	rc = mgr_net_attach(mgr, dir, cfg, ops->kind, &net_cfg);
 	if (net_cfg)
 		cfg = net_cfg; /* from here on, with the switch NICs' addresses */
 	if (rc == 0)

@@ -37,12 +37,13 @@ int net_switch_ensure(vmc_manager *mgr, const char *net_dir);
 int mgr_net_validate(vmc_manager *mgr, const vmc_config *cfg);
 /* Before the shim of the VM in vm_dir starts: for every switch NIC, makes
  * sure its switch runs, takes its address (the given one, or the next free
- * one) and adds its port; for every bridge NIC, takes its address and
+ * one) and adds its port (not for `backend` VZ, resolved: its shim adds
+ * socketpair ports itself); for every bridge NIC, takes its address and
  * fills the gateway (the bridge's .1) unless one was given. *out is a copy of cfg with the addresses filled
  * in, the caller's, or NULL when cfg has no switch NIC. On failure nothing
  * is left taken. */
 int mgr_net_attach(vmc_manager *mgr, const char *vm_dir, const vmc_config *cfg,
-		   vmc_config **out);
+		   vmc_backend backend, vmc_config **out);
 /* Takes the address of switch NIC i of cfg on the network in net_dir
  * (subnet s): the given one (VMC_EEXISTS naming the VM holding it, or
  * VMC_EINVAL if it is not a VM address of s), or the next free one, which
@@ -56,7 +57,8 @@ void mgr_net_release_vm(vmc_manager *mgr, const char *ns, const char *name);
 /* Counts the addresses held by VMs that still exist (forgetting the rest);
  * *who gets one holder's "ns/name". */
 int net_leases_count(vmc_manager *mgr, const char *net_dir, unsigned *n, char *who, size_t len);
-/* Adds the ports of the network's running VMs (after a switch restart). */
+/* Adds the ports of the network's running VMs (after a switch restart);
+ * not a VZ VM's: its socketpair port cannot be given back to its shim. */
 void net_reattach_running(vmc_manager *mgr, const char *net_dir);
 
 #endif

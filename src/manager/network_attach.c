@@ -8,7 +8,9 @@
  * by hand) is forgotten when it is next looked at. The port is added here
  * before the shim starts, since the manager knows the network and the
  * shim removes it when the VM ends (netport_detach_vm); removal does it
- * again in case the shim was killed.
+ * again in case the shim was killed. A VZ VM's port is the exception: it
+ * is a socketpair port whose end only the shim can hold, so the shim
+ * adds it (vz_plan_open_nics) and the manager only assigns its address.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend/backend.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/fsutil.h"
@@ -245,8 +248,11 @@ int mgr_net_validate(vmc_manager *mgr, const vmc_config *cfg)
 }
 
 int mgr_net_attach(vmc_manager *mgr, const char *vm_dir, const vmc_config *cfg,
-		   vmc_config **out)
+		   vmc_backend backend, vmc_config **out)
 {
+	/* VZ's file-handle NICs take socketpair ports, which the shim asks
+	 * for (vz_plan_open_nics): no path-mode port for them here */
+	int path_ports = backend != VMC_BACKEND_VZ;
 	vmc_config *c = NULL;
 	size_t i;
 	int rc = 0;
@@ -284,9 +290,9 @@ int mgr_net_attach(vmc_manager *mgr, const char *vm_dir, const vmc_config *cfg,
 			if (!nic->gateway)
 				rc = vmc_error_oom();
 		}
-		if (rc == 0 && nic->kind == VMC_NIC_SWITCH)
+		if (rc == 0 && nic->kind == VMC_NIC_SWITCH && path_ports)
 			rc = netport_paths(vm_dir, nic, i, &local, &remote);
-		if (rc == 0 && nic->kind == VMC_NIC_SWITCH)
+		if (rc == 0 && nic->kind == VMC_NIC_SWITCH && path_ports)
 			rc = port_client_add(dir, port, local);
 		if (rc < 0 && nic->addr) {
 			/* undo this NIC's address; the loop below the others' */
@@ -392,6 +398,25 @@ int net_leases_count(vmc_manager *mgr, const char *net_dir, unsigned *n, char *w
 	return 0;
 }
 
+/* 1 when VM ns/name runs on VZ (AUTO resolved): its socketpair port died
+ * with the old switch, and only its shim could ask for a new one. */
+static int vm_on_vz(vmc_manager *mgr, const char *ns, const char *name)
+{
+	char *path = paths_vm(mgr->state_dir, ns, name, "config.json"), *text = NULL;
+	const struct backend_ops *ops = NULL;
+	vmc_config *cfg = NULL;
+	int vz = 0;
+
+	if (path && fs_read_file(path, 1 << 20, &text, NULL) == 0 &&
+	    vmc_config_from_json(&cfg, text) == 0 && backend_for_config(&ops, cfg) == 0)
+		vz = ops->kind == VMC_BACKEND_VZ;
+	vmc_error_clear();
+	vmc_config_free(cfg);
+	free(text);
+	free(path);
+	return vz;
+}
+
 void net_reattach_running(vmc_manager *mgr, const char *net_dir)
 {
 	char *addrs = fs_join(net_dir, "addrs");
@@ -413,6 +438,8 @@ void net_reattach_running(vmc_manager *mgr, const char *net_dir)
 			vmc_error_clear();
 			continue;
 		}
+		if (vm_on_vz(mgr, l.ns, l.name))
+			continue;
 		vm_dir = paths_vm(mgr->state_dir, l.ns, l.name, NULL);
 		if (vm_dir && asprintf(&local, "%s/net%u.sock", vm_dir, l.index) >= 0 &&
 		    port_client_add(net_dir, e->d_name, local) < 0)

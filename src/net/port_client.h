@@ -1,8 +1,8 @@
 /*
  * port_client.h - the client side of a switch network, shared by the
  * manager (which adds a VM's ports before its shim starts), vmc-shim
- * (which removes them when the VM ends) and the QEMU backend (which needs
- * the socket paths): where a network's files are, the port a NIC gets,
+ * (which removes them when the VM ends), the QEMU backend (which needs
+ * the socket paths) and the VZ plan (which asks for socketpair ports): where a network's files are, the port a NIC gets,
  * and requests on the switch's control socket (switch_ctl.c). A network
  * lives in <state>/networks/<name>/, which is also the switch's NETDIR:
  *
@@ -12,7 +12,8 @@
  *   addrs/<a.b.c.d>    one file per address given to a VM NIC: "ns/name idx"
  *
  * A NIC's port is named after its address (unique in its network), its
- * QEMU end is <vm_dir>/net<N>.sock. Internal to vmc.
+ * QEMU end is <vm_dir>/net<N>.sock; a VZ NIC's port is a socketpair port,
+ * added by its shim. Internal to vmc.
  */
 #ifndef VMC_NET_PORT_CLIENT_H
 #define VMC_NET_PORT_CLIENT_H
@@ -44,6 +45,13 @@ int port_client_request(const char *net_dir, json_t *req, int timeout_ms, json_t
 /* Adds port `port` whose peer binds `peer`; an existing port of that name
  * is replaced. */
 int port_client_add(const char *net_dir, const char *port, const char *peer);
+/* Adds port `port` as a socketpair port (for VZ's file-handle NICs): the
+ * switch keeps one end of an AF_UNIX datagram socketpair and passes the
+ * other along with its reply (SCM_RIGHTS); it lands in *fd_out, close-on-
+ * exec, the caller's (-1 on failure). An existing port of that name is
+ * replaced. VMC_ENOTFOUND when no switch listens, VMC_EPROTO for a reply
+ * without a socket (the port is removed again) or a malformed reply. */
+int port_client_add_socketpair(const char *net_dir, const char *port, int *fd_out);
 /* Removes port `port`; a missing port or switch is not an error. */
 int port_client_remove(const char *net_dir, const char *port);
 /* Number of ports on the network's switch. */
