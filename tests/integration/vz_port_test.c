@@ -4,7 +4,9 @@
  * request, the fd passed with the reply over SCM_RIGHTS, close-on-exec,
  * frames both ways, broadcast, the port counted, replaced and removed, no
  * fd leaked) and vz_plan_open_nics() on a switch NIC plan (its fd from
- * the network's switch, a frame round trip through it). Portable code
+ * the network's switch, a frame round trip through it), and that the
+ * manager adds a path-mode port for a QEMU VM's switch NIC but none for a
+ * VZ VM's (only the address). Portable code
  * that the macOS build uses, run here because vmc-switch runs here.
  */
 #include <setjmp.h>
@@ -29,6 +31,8 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/fsutil.h"
+#include "manager/manager.h"
+#include "manager/network.h"
 #include "net/port_client.h"
 #include "switch_proc.h"
 #include "vmc.h"
@@ -275,12 +279,72 @@ static void vz_plan__open_nics_failure_leaves_no_port(void **state)
 	fs_remove_tree(root);
 }
 
+static vmc_config *vm_on_n1(const char *state, const char *name, char *dir, size_t len)
+{
+	vmc_config *cfg = NULL;
+
+	assert_int_equal(vmc_config_new(&cfg, name), 0);
+	assert_int_equal(vmc_config_add_nic(cfg, VMC_NIC_SWITCH, "n1", NULL, NULL, NULL), 0);
+	snprintf(dir, len, "%s/default/%s", state, name);
+	assert_int_equal(fs_mkdir_p(dir, 0700), 0);
+	return cfg;
+}
+
+static void manager__no_path_port_for_vz(void **state)
+{
+	char root[64], net[128], dir_vz[128], dir_q[128];
+	vmc_config *vz = NULL, *q = NULL, *vz_out = NULL, *q_out = NULL;
+	vmc_manager *mgr = NULL;
+
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/vmc-vzmgr-XXXXXX");
+	assert_non_null(mkdtemp(root));
+	snprintf(net, sizeof(net), "%s/networks/n1", root);
+	assert_int_equal(vmc_manager_open(&mgr, root), 0);
+	assert_int_equal(vmc_network_create(mgr, "n1", "10.123.0.0/24"), 0);
+	vz = vm_on_n1(root, "vz", dir_vz, sizeof(dir_vz));
+	q = vm_on_n1(root, "q", dir_q, sizeof(dir_q));
+
+	/* VZ: an address, no port (its shim asks for a socketpair port) */
+	assert_int_equal(mgr_net_attach(mgr, dir_vz, vz, VMC_BACKEND_VZ, &vz_out), 0);
+	assert_non_null(vz_out);
+	assert_string_equal(vz_out->nics[0].addr, "10.123.0.2/24");
+	assert_int_equal(port_count(net), 0);
+	/* QEMU: an address and a path-mode port whose peer is <vm dir>/net0.sock */
+	assert_int_equal(mgr_net_attach(mgr, dir_q, q, VMC_BACKEND_QEMU, &q_out), 0);
+	assert_string_equal(q_out->nics[0].addr, "10.123.0.3/24");
+	assert_int_equal(port_count(net), 1);
+	{
+		json_t *req = json_pack("{s:s}", "op", "ports"), *rep = NULL, *p;
+		char peer[160];
+
+		assert_int_equal(port_client_request(net, req, 5000, &rep), 0);
+		p = json_array_get(json_object_get(rep, "ports"), 0);
+		snprintf(peer, sizeof(peer), "%s/net0.sock", dir_q);
+		assert_string_equal(json_string_value(json_object_get(p, "name")), "10.123.0.3");
+		assert_string_equal(json_string_value(json_object_get(p, "peer")), peer);
+		json_decref(rep);
+		json_decref(req);
+	}
+	mgr_net_detach(mgr, dir_q, q_out);
+	mgr_net_detach(mgr, dir_vz, vz_out);
+	assert_int_equal(port_count(net), 0);
+	assert_int_equal(vmc_network_remove(mgr, "n1"), 0);
+	vmc_config_free(q_out);
+	vmc_config_free(vz_out);
+	vmc_config_free(q);
+	vmc_config_free(vz);
+	vmc_manager_free(mgr);
+	fs_remove_tree(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(port_client__socketpair_ports),
 		cmocka_unit_test(vz_plan__open_nics_through_switch),
 		cmocka_unit_test(vz_plan__open_nics_failure_leaves_no_port),
+		cmocka_unit_test(manager__no_path_port_for_vz),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
