@@ -1,7 +1,7 @@
 /*
- * disk_darwin.c - raw disk images on macOS (disk.c is the Linux one:
- * FICLONE, copy_file_range, O_TMPFILE, renameat2). A sparse disk is made
- * the same way (O_EXCL + ftruncate). A clone is clonefile(2): APFS's
+ * disk_clone_darwin.c - cloning a raw disk image on macOS (disk.c creates
+ * them; disk_clone_linux.c is the Linux clone: FICLONE, copy_file_range,
+ * O_TMPFILE, renameat2). A clone is clonefile(2): APFS's
  * copy-on-write clone, made under its final name in one step that fails
  * with EEXIST instead of replacing anything, and never visible
  * half-made. Where the filesystem cannot clone (HFS+, exFAT, a network
@@ -24,64 +24,6 @@
 #include "core/error.h"
 #include "image/disk.h"
 
-const char *vmc_clone_method_name(vmc_clone_method m)
-{
-	switch (m) {
-	case VMC_CLONE_REFLINK:
-		return "reflink";
-	case VMC_CLONE_COPY_RANGE:
-		return "copy_range";
-	case VMC_CLONE_COPY:
-		return "copy";
-	}
-	return "unknown";
-}
-
-static int errno_code(int err)
-{
-	switch (err) {
-	case ENOENT:
-	case ENOTDIR:
-		return VMC_ENOTFOUND;
-	case EEXIST:
-		return VMC_EEXISTS;
-	case EFBIG:
-	case ENAMETOOLONG:
-		return VMC_EINVAL;
-	default:
-		return VMC_EIO;
-	}
-}
-
-int vmc_disk_create(const char *path, uint64_t size)
-{
-	int fd, rc = 0;
-
-	if (!path || !path[0])
-		return vmc_error_set(VMC_EINVAL, "disk: empty path");
-	if (size == 0 || size % 512 != 0 || size > (uint64_t)INT64_MAX)
-		return vmc_error_set(VMC_EINVAL,
-				     "disk '%s': size %llu is not a positive multiple of 512",
-				     path, (unsigned long long)size);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0)
-		return vmc_error_set_errno(errno_code(errno), errno, "cannot create disk '%s'", path);
-	if (ftruncate(fd, (off_t)size) < 0) {
-		rc = vmc_error_set_errno(errno == EFBIG || errno == EINVAL ? VMC_EINVAL : VMC_EIO,
-					 errno, "cannot set the size of disk '%s' to %llu", path,
-					 (unsigned long long)size);
-		goto out;
-	}
-	if (fcntl(fd, F_FULLFSYNC) < 0 && fsync(fd) < 0)
-		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot sync disk '%s'", path);
-out:
-	if (close(fd) < 0 && rc == 0)
-		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot close disk '%s'", path);
-	if (rc < 0)
-		unlink(path);
-	return rc;
-}
-
 /* The copy fallback: base into a temporary beside path, then renamed to
  * path without replacing. */
 static int copy_into_place(const char *base, const char *path, mode_t mode)
@@ -96,7 +38,7 @@ static int copy_into_place(const char *base, const char *path, mode_t mode)
 	memcpy(tmp + plen, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
 	fd = mkstemp(tmp);
 	if (fd < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-		rc = vmc_error_set_errno(errno_code(errno), errno, "cannot create a file beside '%s'",
+		rc = vmc_error_set_errno(disk_errno_code(errno), errno, "cannot create a file beside '%s'",
 					 path);
 		if (fd < 0) {
 			free(tmp);
@@ -110,7 +52,7 @@ static int copy_into_place(const char *base, const char *path, mode_t mode)
 		int src = open(base, O_RDONLY | O_CLOEXEC);
 
 		if (src < 0) {
-			rc = vmc_error_set_errno(errno_code(errno), errno, "cannot open base disk '%s'",
+			rc = vmc_error_set_errno(disk_errno_code(errno), errno, "cannot open base disk '%s'",
 						 base);
 			goto out;
 		}
@@ -120,10 +62,10 @@ static int copy_into_place(const char *base, const char *path, mode_t mode)
 	}
 	if (rc == 0 && fchmod(fd, mode) < 0)
 		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot chmod '%s'", tmp);
-	if (rc == 0 && fcntl(fd, F_FULLFSYNC) < 0 && fsync(fd) < 0)
+	if (rc == 0 && disk_full_fsync(fd) < 0)
 		rc = vmc_error_set_errno(VMC_EIO, errno, "cannot sync the copy of '%s'", base);
 	if (rc == 0 && renamex_np(tmp, path, RENAME_EXCL) < 0)
-		rc = vmc_error_set_errno(errno_code(errno), errno, "cannot link the clone to '%s'",
+		rc = vmc_error_set_errno(disk_errno_code(errno), errno, "cannot link the clone to '%s'",
 					 path);
 out:
 	close(fd);
@@ -143,7 +85,7 @@ int disk_clone_from(const char *base, const char *path, vmc_clone_method first,
 	if (!base || !path || !base[0] || !path[0])
 		return vmc_error_set(VMC_EINVAL, "disk clone: empty path");
 	if (stat(base, &st) < 0)
-		return vmc_error_set_errno(errno_code(errno), errno, "cannot open base disk '%s'", base);
+		return vmc_error_set_errno(disk_errno_code(errno), errno, "cannot open base disk '%s'", base);
 	if (!S_ISREG(st.st_mode))
 		return vmc_error_set(VMC_EINVAL, "base disk '%s' is not a regular file", base);
 	mode = (st.st_mode & 0777) | S_IRUSR | S_IWUSR;
@@ -160,7 +102,7 @@ int disk_clone_from(const char *base, const char *path, vmc_clone_method first,
 			return 0;
 		}
 		if (errno != ENOTSUP && errno != EXDEV)
-			return vmc_error_set_errno(errno_code(errno), errno,
+			return vmc_error_set_errno(disk_errno_code(errno), errno,
 						   "cannot clone '%s' to '%s'", base, path);
 	}
 	if (access(path, F_OK) == 0)
