@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include "image/curl_lazy.h" /* libcurl loaded on first use */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -59,12 +60,24 @@ static void curl_init_once(void)
 static int curl_global(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	int rc;
 
 	pthread_once(&once, curl_init_once);
-	if (curl_init_rc != CURLE_OK)
-		return vmc_error_set(VMC_EIO, "libcurl initialisation failed: %s",
+	if (curl_init_rc == CURLE_OK)
+		return 0;
+	rc = curl_lazy_failed();
+	if (rc)
+		return rc;
+	return vmc_error_set(VMC_EIO, "libcurl initialisation failed: %s",
 				     curl_easy_strerror(curl_init_rc));
-	return 0;
+}
+
+/* A libcurl entry point returned NULL: libcurl missing, or no memory. */
+static int curl_nomem(void)
+{
+	int rc = curl_lazy_failed();
+
+	return rc ? rc : vmc_error_oom();
 }
 
 static int host_is_loopback(const char *hostport)
@@ -386,7 +399,7 @@ static int realm_url(struct oci_registry *r, const struct oci_challenge *ch, cha
 	int rc = 0;
 
 	if (!u)
-		return vmc_error_oom();
+		return curl_nomem();
 	if (curl_url_set(u, CURLUPART_URL, ch->realm, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
@@ -568,7 +581,7 @@ int oci_registry_open(struct oci_registry **out, const struct oci_ref *ref,
 						    opts ? opts->n_insecure : 0);
 	r->easy = curl_easy_init();
 	if (!r->easy) {
-		rc = vmc_error_oom();
+		rc = curl_nomem();
 		goto out;
 	}
 	snprintf(r->base, sizeof(r->base), "https://%s", r->host);
@@ -816,7 +829,7 @@ static int xfer_start(struct xfer *x, CURLM *m)
 	if (!x->easy) {
 		x->easy = curl_easy_init();
 		if (!x->easy)
-			return vmc_error_oom();
+			return curl_nomem();
 	}
 	curl_easy_reset(x->easy);
 	curl_slist_free_all(x->hdrs);
@@ -959,7 +972,7 @@ int oci_registry_fetch_blobs(struct oci_registry *r, struct oci_store *s,
 	xs = calloc(n, sizeof(*xs));
 	m = curl_multi_init();
 	if (!xs || !m) {
-		rc = vmc_error_oom();
+		rc = !m && curl_nomem();
 		goto out;
 	}
 	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)par);

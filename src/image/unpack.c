@@ -10,6 +10,7 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include "image/archive_lazy.h" /* libarchive loaded on first use */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -552,8 +553,10 @@ int unpack_layer_verified(int root_fd, int layer_fd, const char *digest, unsigne
 	c.is_root = geteuid() == 0;
 	c.st = stats ? stats : &dummy;
 	a = archive_read_new();
-	if (!a)
-		return vmc_error_oom();
+	if (!a) {
+		rc = archive_lazy_failed();
+		return rc ? rc : vmc_error_oom();
+	}
 	if (archive_read_support_filter_gzip(a) < ARCHIVE_WARN ||
 	    archive_read_support_filter_zstd(a) < ARCHIVE_WARN ||
 	    archive_read_support_filter_none(a) < ARCHIVE_WARN ||

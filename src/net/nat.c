@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <nftables/libnftables.h>
+#include "net/nft_lazy.h" /* libnftables loaded on first use */
 
 #include "core/error.h"
 #include "net/hostrec.h"
@@ -67,8 +68,10 @@ static int nft_exec(const char *cmds, char **output)
 
 	if (output)
 		*output = NULL;
-	if (!ctx)
-		return vmc_error_set(VMC_EIO, "nft: cannot create a context");
+	if (!ctx) {
+		rc = nft_lazy_failed();
+		return rc ? rc : vmc_error_set(VMC_EIO, "nft: cannot create a context");
+	}
 	if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
 		rc = vmc_error_set(VMC_EIO, "nft: cannot buffer output");
 		goto out;
