@@ -29,19 +29,6 @@
 static struct harness H;
 static char tmp_dir[] = "/tmp/vmc-cloudinit-it-XXXXXX";
 
-static int run_argv(const char *const *argv)
-{
-	struct spawn_opts o = { .argv = argv, .stdin_fd = -1, .stdout_fd = 2, .stderr_fd = 2 };
-	int status;
-	pid_t pid;
-
-	if (spawn_process(&o, &pid) < 0)
-		return -1;
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static void cloudinit__real_boot_ready_and_ssh(void **state)
 {
 	const char *want = getenv("VMC_TEST_CLOUDINIT_BOOT"), *maker = getenv("VMC_MAKE_CLOUDINIT");
@@ -74,7 +61,7 @@ static void cloudinit__real_boot_ready_and_ssh(void **state)
 		const char *mk[] = { maker, cache, NULL };
 
 		assert_non_null(maker);
-		assert_int_equal(run_argv(mk), 0);
+		assert_int_equal(harness_run(mk, NULL, 0, HARNESS_STDERR_INHERIT), 0);
 	}
 	snprintf(base, sizeof(base), "%s/root.qcow2", cache);
 	snprintf(kernel, sizeof(kernel), "%s/vmlinuz", cache);
@@ -84,7 +71,7 @@ static void cloudinit__real_boot_ready_and_ssh(void **state)
 		const char *img[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
 				      "-b", base, overlay, NULL };
 
-		assert_int_equal(run_argv(img), 0);
+		assert_int_equal(harness_run(img, NULL, 0, HARNESS_STDERR_INHERIT), 0);
 	}
 	snprintf(disk, sizeof(disk), "%s:qcow2", overlay);
 	snprintf(publish, sizeof(publish), "127.0.0.1:%d:22", port);

@@ -47,27 +47,13 @@ static char tmp_dir[] = "/tmp/vmc-disks-it-XXXXXX";
 		}                                                   \
 	} while (0)
 
-/* Runs argv quietly; returns its exit status or -1. */
-static int run_quiet(const char *const *argv)
-{
-	struct spawn_opts o = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = 2 };
-	int status;
-	pid_t pid;
-
-	if (spawn_process(&o, &pid) < 0)
-		return -1;
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* A fresh 64 MiB qcow2 image at `path` (0 ok, -1: qemu-img missing). */
 static int make_qcow2(const char *path)
 {
 	const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", path, "64M", NULL };
 
 	unlink(path);
-	return run_quiet(argv) == 0 ? 0 : -1;
+	return harness_run(argv, NULL, 0, HARNESS_STDERR_INHERIT) == 0 ? 0 : -1;
 }
 
 static char *console_of(vmc_manager *mgr, const char *name)
@@ -130,7 +116,7 @@ static void disks__qcow2_and_seed_in_guest(void **state)
 		const char *blkid[] = { "blkid", "-p", "-s", "LABEL", "-o", "value", "-t",
 					"LABEL=cidata", iso, NULL };
 
-		assert_int_equal(run_quiet(blkid), 0);
+		assert_int_equal(harness_run(blkid, NULL, 0, HARNESS_STDERR_INHERIT), 0);
 	} else {
 		print_message("blkid not installed: the seed's label is not checked\n");
 	}

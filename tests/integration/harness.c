@@ -14,7 +14,9 @@
 
 #include <jansson.h>
 
+#include "core/error.h"
 #include "core/fsutil.h"
+#include "core/spawn.h"
 #include "harness.h"
 
 static const char *default_guest_dir(char *buf, size_t len)
@@ -144,12 +146,60 @@ int harness_count_procs(const char *needle)
 	return n;
 }
 
+int harness_run(const char *const *argv, char *out, size_t out_len, enum harness_stderr err)
+{
+	struct spawn_opts o = { .argv = argv, .stdin_fd = -1, .stdout_fd = 2, .stderr_fd = 2 };
+	int pipefd[2] = { -1, -1 }, status;
+	size_t got = 0;
+	pid_t pid;
+
+	if (err == HARNESS_STDERR_DROP)
+		o.stderr_fd = -1;
+	if (out) {
+		if (pipe2(pipefd, O_CLOEXEC) < 0)
+			return -1;
+		o.stdout_fd = pipefd[1];
+		if (err == HARNESS_STDERR_CAPTURE)
+			o.stderr_fd = pipefd[1];
+	}
+	if (spawn_process(&o, &pid) < 0) {
+		fprintf(stderr, "spawn %s: %s\n", argv[0], vmc_error_last());
+		if (out) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+		}
+		return -1;
+	}
+	if (out) {
+		close(pipefd[1]);
+		for (;;) {
+			char tmp[4096];
+			ssize_t r = read(pipefd[0], tmp, sizeof(tmp));
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			if (got + 1 < out_len) {
+				size_t take = (size_t)r < out_len - 1 - got ? (size_t)r : out_len - 1 - got;
+
+				memcpy(out + got, tmp, take);
+				got += take;
+			}
+		}
+		out[got] = '\0';
+		close(pipefd[0]);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 int harness_cli(const struct harness *h, char *out, size_t out_len, const char *const *args)
 {
 	const char *argv[32];
-	int pipefd[2], status, n = 0;
-	size_t got = 0;
-	pid_t pid;
+	int n = 0;
 
 	argv[n++] = h->cli;
 	argv[n++] = "--state-dir";
@@ -157,34 +207,7 @@ int harness_cli(const struct harness *h, char *out, size_t out_len, const char *
 	for (int i = 0; args[i] && n < 31; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(pipefd[1], 1);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	for (;;) {
-		char tmp[4096];
-		ssize_t r = read(pipefd[0], tmp, sizeof(tmp));
-		if (r <= 0)
-			break;
-		if (out && got + 1 < out_len) {
-			size_t take = (size_t)r < out_len - 1 - got ? (size_t)r : out_len - 1 - got;
-			memcpy(out + got, tmp, take);
-			got += take;
-		}
-	}
-	if (out)
-		out[got] = '\0';
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return harness_run(argv, out, out_len, HARNESS_STDERR_INHERIT);
 }
 
 long harness_console_size(const struct harness *h, const char *ns, const char *name)

@@ -33,6 +33,17 @@ vmc_config *harness_config(const struct harness *h, const char *name, const char
 int harness_count_fds(void);
 /* Processes whose command line mentions `needle` (e.g. the state dir). */
 int harness_count_procs(const char *needle);
+/* Where harness_run() sends the program's stderr. */
+enum harness_stderr {
+	HARNESS_STDERR_INHERIT, /* the test's stderr (its log) */
+	HARNESS_STDERR_DROP,    /* /dev/null */
+	HARNESS_STDERR_CAPTURE, /* into out, with stdout (only when out is set) */
+};
+/* Runs argv (no shell, PATH searched). stdout is captured into out
+ * (NUL-terminated, cut at out_len - 1, the rest read and dropped) or, with
+ * out NULL, goes to the test's stderr. Returns the exit status, or -1 if
+ * it could not run or died by a signal. */
+int harness_run(const char *const *argv, char *out, size_t out_len, enum harness_stderr err);
 /* Runs the CLI with args (NULL-terminated) and the harness's state dir;
  * returns its exit status, or -1. stdout captured into out (may be NULL). */
 int harness_cli(const struct harness *h, char *out, size_t out_len, const char *const *args);

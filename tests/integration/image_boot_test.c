@@ -206,38 +206,6 @@ static int tool_exists(const char *name)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* Runs argv; stdout into out. Exit status or -1. */
-static int run_tool(const char *const *argv, char *out, size_t out_len)
-{
-	int pipefd[2], status;
-	struct spawn_opts o = { .argv = argv, .stdin_fd = -1, .stderr_fd = -1 };
-	size_t got = 0;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -1;
-	o.stdout_fd = pipefd[1];
-	if (spawn_process(&o, &pid) < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -1;
-	}
-	close(pipefd[1]);
-	for (;;) {
-		ssize_t r = read(pipefd[0], out + got, out_len - 1 - got);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		if (got == out_len - 1)
-			break;
-	}
-	out[got] = '\0';
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static int setup(void **state)
 {
 	char out[4096];
@@ -365,11 +333,11 @@ static void image__independent_disks_one_cache(void **state)
 		const char *db[] = { "debugfs", "-R", "cat /tmp/marker", clone_b, NULL };
 		const char *dc[] = { "debugfs", "-R", "cat /tmp/marker", cache, NULL };
 
-		assert_int_equal(run_tool(da, dbg, sizeof(dbg)), 0);
+		assert_int_equal(harness_run(da, dbg, sizeof(dbg), HARNESS_STDERR_DROP), 0);
 		assert_string_equal(dbg, "written\n");
-		run_tool(db, dbg, sizeof(dbg));
+		harness_run(db, dbg, sizeof(dbg), HARNESS_STDERR_DROP);
 		assert_string_equal(dbg, "");
-		run_tool(dc, dbg, sizeof(dbg));
+		harness_run(dc, dbg, sizeof(dbg), HARNESS_STDERR_DROP);
 		assert_string_equal(dbg, "");
 	}
 	/* built once: the same file after three more runs */
@@ -461,8 +429,8 @@ static void image__fifo_passwd_is_an_error(void **state)
 
 		snprintf(file, sizeof(file), "%s/fifo.debugfs", tmp_dir);
 		assert_int_equal(fs_write_atomic(file, cmds, strlen(cmds), 0600, 0), 0);
-		assert_int_equal(run_tool(mk, dbg, sizeof(dbg)), 0);
-		assert_int_equal(run_tool(ls, dbg, sizeof(dbg)), 0);
+		assert_int_equal(harness_run(mk, dbg, sizeof(dbg), HARNESS_STDERR_DROP), 0);
+		assert_int_equal(harness_run(ls, dbg, sizeof(dbg), HARNESS_STDERR_DROP), 0);
 		assert_non_null(strstr(dbg, "Type: FIFO"));
 	}
 	t0 = clock_mono_ms();
@@ -575,7 +543,7 @@ static void image__pulled_from_registry(void **state)
 				       "--dest-tls-verify=false", src, dst, NULL };
 		char out[256];
 
-		rc = run_tool(push, out, sizeof(out));
+		rc = harness_run(push, out, sizeof(out), HARNESS_STDERR_DROP);
 	}
 	if (rc != 0)
 		registry_stop(&r);

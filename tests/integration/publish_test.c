@@ -52,44 +52,6 @@ static struct harness H;
 static char netns[64];
 static int ns_made;
 
-/* Runs argv (no shell), stdout and stderr into out; the exit status. */
-static int run(char *out, size_t len, const char *const *argv)
-{
-	int pipefd[2], status;
-	size_t got = 0;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	for (;;) {
-		char tmp[4096];
-		ssize_t r = read(pipefd[0], tmp, sizeof(tmp));
-		if (r <= 0)
-			break;
-		if (out && got + 1 < len) {
-			size_t take = (size_t)r < len - 1 - got ? (size_t)r : len - 1 - got;
-			memcpy(out + got, tmp, take);
-			got += take;
-		}
-	}
-	if (out)
-		out[got] = '\0';
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* The CLI with the harness's state dir; output (both streams) in out. */
 static int vmc(char *out, size_t len, const char *const *args)
 {
@@ -102,7 +64,7 @@ static int vmc(char *out, size_t len, const char *const *args)
 	for (int i = 0; args[i] && n < 39; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	return run(out, len, argv);
+	return harness_run(argv, out, len, HARNESS_STDERR_CAPTURE);
 }
 
 static int ip(const char *const *args)
@@ -114,7 +76,7 @@ static int ip(const char *const *args)
 	for (int i = 0; args[i] && n < 15; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	rc = run(out, sizeof(out), argv);
+	rc = harness_run(argv, out, sizeof(out), HARNESS_STDERR_CAPTURE);
 	if (rc != 0)
 		print_message("ip %s: %s\n", args[0], out);
 	return rc;
