@@ -66,49 +66,23 @@ static void boot(struct guest_vm *vm, const char *append, const char *mac, int h
 		fail_msg("could not start qemu-system-aarch64 (Debian: qemu-system-arm)");
 }
 
-/* Fails with the console so far, after stopping QEMU. */
-static void fail_with_log(struct guest_vm *vm, const char *what)
-{
-	fprintf(stderr, "---- console ----\n%s\n---- end ----\n", vm->log ? vm->log : "");
-	guest_vm_stop(vm);
-	fail_msg("%s", what);
-}
-
 static void expect_ready(struct guest_vm *vm, const char *ip, const char *label)
 {
 	struct ready_event ev;
 	double s;
 
 	if (guest_vm_wait_event(vm, READY_EV_READY, BOOT_TIMEOUT_MS, &ev) < 0)
-		fail_with_log(vm, "no VMC_READY");
+		guest_vm_fail(vm, "no VMC_READY");
 	s = (vm->ready_us - vm->start_us) / 1e6;
 	printf("# %s: VMC_READY after %.3f s\n", label, s);
 	if (fx.n_ready < MAX_BOOTS)
 		fx.ready_s[fx.n_ready++] = s;
 	if (ip) {
 		if (ev.n_ip != 1 || strcmp(ev.ip[0], ip) != 0)
-			fail_with_log(vm, "VMC_READY without the address asked for");
+			guest_vm_fail(vm, "VMC_READY without the address asked for");
 	} else if (ev.n_ip != 0) {
-		fail_with_log(vm, "VMC_READY with an address nobody asked for");
+		guest_vm_fail(vm, "VMC_READY with an address nobody asked for");
 	}
-}
-
-/* The workload's VMC_EXIT, then QEMU exiting 0 by itself. */
-static void expect_exit(struct guest_vm *vm, int status)
-{
-	struct ready_event ev;
-	int qemu_status;
-
-	if (guest_vm_wait_event(vm, READY_EV_EXIT, BOOT_TIMEOUT_MS, &ev) < 0)
-		fail_with_log(vm, "no VMC_EXIT");
-	if (ev.exit_status != status) {
-		fprintf(stderr, "VMC_EXIT status=%d, want %d\n", ev.exit_status, status);
-		fail_with_log(vm, "wrong workload status");
-	}
-	if (guest_vm_wait_exit(vm, BOOT_TIMEOUT_MS, &qemu_status) < 0)
-		fail_with_log(vm, "QEMU did not exit after the workload ended");
-	if (!WIFEXITED(qemu_status) || WEXITSTATUS(qemu_status) != 0)
-		fail_with_log(vm, "QEMU did not exit with status 0");
 }
 
 static void guest_boot_arm64__ready_with_static_ip(void **state)
@@ -135,7 +109,7 @@ static void guest_boot_arm64__exec_true_powers_off(void **state)
 
 	boot(&vm, "vmc.halt=poweroff vmc.exec=/bin/true", NULL, 0);
 	expect_ready(&vm, NULL, "exec /bin/true");
-	expect_exit(&vm, 0);
+	guest_vm_expect_exit(&vm, 0, BOOT_TIMEOUT_MS);
 	guest_vm_stop(&vm);
 }
 
@@ -147,7 +121,7 @@ static void guest_boot_arm64__runs_as_aarch64(void **state)
 	boot(&vm, "vmc.halt=poweroff vmc.exec=/bin/sh,-c,"
 		  "test%20$(uname%20-m)%20=%20aarch64%20||%20exit%203", NULL, 0);
 	expect_ready(&vm, NULL, "uname -m");
-	expect_exit(&vm, 0);
+	guest_vm_expect_exit(&vm, 0, BOOT_TIMEOUT_MS);
 	guest_vm_stop(&vm);
 }
 
@@ -158,11 +132,11 @@ static void guest_boot_arm64__exec_missing_reports_error(void **state)
 
 	boot(&vm, "vmc.ready=exec vmc.exec=/no/such/program", NULL, 0);
 	if (guest_vm_wait_event(&vm, READY_EV_ERROR, BOOT_TIMEOUT_MS, &ev) < 0)
-		fail_with_log(&vm, "no VMC_ERROR");
+		guest_vm_fail(&vm, "no VMC_ERROR");
 	assert_string_equal(ev.text, "exec /no/such/program: No such file or directory");
-	expect_exit(&vm, 127);
+	guest_vm_expect_exit(&vm, 127, BOOT_TIMEOUT_MS);
 	if (strstr(vm.log, "VMC_READY"))
-		fail_with_log(&vm, "VMC_READY although the workload never started");
+		guest_vm_fail(&vm, "VMC_READY although the workload never started");
 	guest_vm_stop(&vm);
 }
 
@@ -174,7 +148,7 @@ static void guest_boot_arm64__protocol_on_virtio_console(void **state)
 	boot(&vm, "vmc.net=eth0,10.0.2.15/24 vmc.ready=exec vmc.halt=poweroff "
 		  "vmc.exec=/bin/sh,-c,exit%205", "52:54:00:12:34:56", 1);
 	expect_ready(&vm, "10.0.2.15", "hvc0");
-	expect_exit(&vm, 5);
+	guest_vm_expect_exit(&vm, 5, BOOT_TIMEOUT_MS);
 	guest_vm_stop(&vm);
 }
 

@@ -64,45 +64,19 @@ static void boot(struct guest_vm *vm, const char *append, const char *mac, int q
 		fail_msg("could not start qemu-system-x86_64");
 }
 
-/* Fails with the console so far, after stopping QEMU. */
-static void fail_with_log(struct guest_vm *vm, const char *what)
-{
-	fprintf(stderr, "---- console ----\n%s\n---- end ----\n", vm->log ? vm->log : "");
-	guest_vm_stop(vm);
-	fail_msg("%s", what);
-}
-
 static void expect_ready(struct guest_vm *vm, const char *ip, const char *label)
 {
 	struct ready_event ev;
 
 	if (guest_vm_wait_event(vm, READY_EV_READY, BOOT_TIMEOUT_MS, &ev) < 0)
-		fail_with_log(vm, "no VMC_READY");
+		guest_vm_fail(vm, "no VMC_READY");
 	printf("# %s: VMC_READY after %.3f s\n", label, (vm->ready_us - vm->start_us) / 1e6);
 	if (ip) {
 		if (ev.n_ip != 1 || strcmp(ev.ip[0], ip) != 0)
-			fail_with_log(vm, "VMC_READY without the address asked for");
+			guest_vm_fail(vm, "VMC_READY without the address asked for");
 	} else if (ev.n_ip != 0) {
-		fail_with_log(vm, "VMC_READY with an address nobody asked for");
+		guest_vm_fail(vm, "VMC_READY with an address nobody asked for");
 	}
-}
-
-/* The workload's VMC_EXIT, then QEMU exiting 0 by itself. */
-static void expect_exit(struct guest_vm *vm, int status)
-{
-	struct ready_event ev;
-	int qemu_status;
-
-	if (guest_vm_wait_event(vm, READY_EV_EXIT, BOOT_TIMEOUT_MS, &ev) < 0)
-		fail_with_log(vm, "no VMC_EXIT");
-	if (ev.exit_status != status) {
-		fprintf(stderr, "VMC_EXIT status=%d, want %d\n", ev.exit_status, status);
-		fail_with_log(vm, "wrong workload status");
-	}
-	if (guest_vm_wait_exit(vm, BOOT_TIMEOUT_MS, &qemu_status) < 0)
-		fail_with_log(vm, "QEMU did not exit after the workload ended");
-	if (!WIFEXITED(qemu_status) || WEXITSTATUS(qemu_status) != 0)
-		fail_with_log(vm, "QEMU did not exit with status 0");
 }
 
 /* "vmc.exec=/bin/sh,-c,<script>" encoded by the host side of the contract. */
@@ -163,7 +137,7 @@ static void guest_boot__exec_true_powers_off(void **state)
 	need_guest();
 	boot(&vm, "vmc.halt=poweroff vmc.exec=/bin/true", NULL, 0);
 	expect_ready(&vm, NULL, "exec /bin/true");
-	expect_exit(&vm, 0);
+	guest_vm_expect_exit(&vm, 0, BOOT_TIMEOUT_MS);
 	guest_vm_stop(&vm);
 }
 
@@ -175,7 +149,7 @@ static void guest_boot__exec_reports_status_after_ready_exec(void **state)
 	boot(&vm, "vmc.ready=exec vmc.net=eth0,10.0.2.15/24 vmc.exec=/bin/sh,-c,exit%203",
 	     "52:54:00:12:34:56", 0);
 	expect_ready(&vm, "10.0.2.15", "exec sh, ready=exec");
-	expect_exit(&vm, 3);
+	guest_vm_expect_exit(&vm, 3, BOOT_TIMEOUT_MS);
 	guest_vm_stop(&vm);
 }
 
@@ -187,7 +161,7 @@ static void guest_boot__exec_searches_path(void **state)
 	/* busybox's ifconfig lives in /sbin, outside glibc's default search path */
 	boot(&vm, "vmc.exec=ifconfig,lo", NULL, 0);
 	expect_ready(&vm, NULL, "exec from PATH");
-	expect_exit(&vm, 0);
+	guest_vm_expect_exit(&vm, 0, BOOT_TIMEOUT_MS);
 	guest_vm_stop(&vm);
 }
 
@@ -199,11 +173,11 @@ static void guest_boot__exec_missing_reports_error(void **state)
 	need_guest();
 	boot(&vm, "vmc.ready=exec vmc.exec=/no/such/program", NULL, 0);
 	if (guest_vm_wait_event(&vm, READY_EV_ERROR, BOOT_TIMEOUT_MS, &ev) < 0)
-		fail_with_log(&vm, "no VMC_ERROR");
+		guest_vm_fail(&vm, "no VMC_ERROR");
 	assert_string_equal(ev.text, "exec /no/such/program: No such file or directory");
-	expect_exit(&vm, 127);
+	guest_vm_expect_exit(&vm, 127, BOOT_TIMEOUT_MS);
 	if (strstr(vm.log, "VMC_READY"))
-		fail_with_log(&vm, "VMC_READY although the workload never started");
+		guest_vm_fail(&vm, "VMC_READY although the workload never started");
 	guest_vm_stop(&vm);
 }
 
@@ -215,7 +189,7 @@ static void guest_boot__network_failure_is_an_error(void **state)
 	need_guest();
 	boot(&vm, "vmc.net=eth7,10.0.2.15/24 vmc.exec=/bin/true", "52:54:00:12:34:56", 0);
 	if (guest_vm_wait_event(&vm, READY_EV_ERROR, BOOT_TIMEOUT_MS, &ev) < 0)
-		fail_with_log(&vm, "no VMC_ERROR");
+		guest_vm_fail(&vm, "no VMC_ERROR");
 	assert_string_equal(ev.text, "vmc.net: no interface eth7");
 	guest_vm_stop(&vm);
 }
@@ -246,7 +220,7 @@ static void guest_boot__virtiofs_mount_reads_and_writes(void **state)
 	if (guest_vm_start(&vm, &o) < 0)
 		fail_msg("could not start QEMU with virtiofsd");
 	expect_ready(&vm, NULL, "virtiofs");
-	expect_exit(&vm, 0);
+	guest_vm_expect_exit(&vm, 0, BOOT_TIMEOUT_MS);
 	guest_vm_stop(&vm);
 	snprintf(path, sizeof(path), "%s/out", share);
 	f = fopen(path, "r");
@@ -271,7 +245,7 @@ static void guest_boot__no_account_has_an_empty_password(void **state)
 		"test -s /etc/shadow && ! grep -q '^[^:]*::' /etc/passwd /etc/shadow");
 	boot(&vm, append, NULL, 0);
 	expect_ready(&vm, NULL, "accounts");
-	expect_exit(&vm, 0);
+	guest_vm_expect_exit(&vm, 0, BOOT_TIMEOUT_MS);
 	guest_vm_stop(&vm);
 }
 
@@ -289,10 +263,10 @@ static void stop_by_signal(const char *sig)
 	boot(&vm, append, NULL, 1);
 	expect_ready(&vm, NULL, sig);
 	if (guest_vm_wait_event(&vm, READY_EV_EXIT, BOOT_TIMEOUT_MS, &ev) < 0)
-		fail_with_log(&vm, "workload not stopped");
+		guest_vm_fail(&vm, "workload not stopped");
 	assert_int_equal(ev.exit_signal, SIGTERM);
 	if (guest_vm_wait_exit(&vm, BOOT_TIMEOUT_MS, &status) < 0)
-		fail_with_log(&vm, "QEMU still running");
+		guest_vm_fail(&vm, "QEMU still running");
 	assert_string_equal(vm.shutdown_reason, "guest-shutdown");
 	guest_vm_stop(&vm);
 }
@@ -323,15 +297,15 @@ static void guest_boot__stop_kills_what_ignores_sigterm(void **state)
 	boot(&vm, append, NULL, 1);
 	expect_ready(&vm, NULL, "ignores SIGTERM");
 	if (guest_vm_wait_output(&vm, "trap-set\r\n", BOOT_TIMEOUT_MS) < 0)
-		fail_with_log(&vm, "the workload did not start");
+		guest_vm_fail(&vm, "the workload did not start");
 	pressed = clock_mono_us();
 	if (guest_vm_powerdown(&vm) < 0)
-		fail_with_log(&vm, "system_powerdown failed");
+		guest_vm_fail(&vm, "system_powerdown failed");
 	if (guest_vm_wait_event(&vm, READY_EV_EXIT, BOOT_TIMEOUT_MS, &ev) < 0)
-		fail_with_log(&vm, "workload not stopped");
+		guest_vm_fail(&vm, "workload not stopped");
 	assert_int_equal(ev.exit_signal, SIGKILL);
 	if (guest_vm_wait_exit(&vm, BOOT_TIMEOUT_MS, &status) < 0)
-		fail_with_log(&vm, "QEMU still running");
+		guest_vm_fail(&vm, "QEMU still running");
 	printf("# power button to QEMU exit with a SIGKILL needed: %.3f s\n",
 	       (clock_mono_us() - pressed) / 1e6);
 	assert_true(clock_mono_us() - pressed >= 1000000);
@@ -350,12 +324,12 @@ static void guest_boot__power_button_powers_off_cleanly(void **state)
 	boot(&vm, "vmc.halt=stay vmc.exec=/bin/sleep,600", NULL, 1);
 	expect_ready(&vm, NULL, "power button");
 	if (guest_vm_powerdown(&vm) < 0)
-		fail_with_log(&vm, "system_powerdown failed");
+		guest_vm_fail(&vm, "system_powerdown failed");
 	if (guest_vm_wait_event(&vm, READY_EV_EXIT, BOOT_TIMEOUT_MS, &ev) < 0)
-		fail_with_log(&vm, "workload not stopped");
+		guest_vm_fail(&vm, "workload not stopped");
 	assert_int_equal(ev.exit_signal, SIGTERM);
 	if (guest_vm_wait_exit(&vm, BOOT_TIMEOUT_MS, &status) < 0)
-		fail_with_log(&vm, "QEMU still running after system_powerdown");
+		guest_vm_fail(&vm, "QEMU still running after system_powerdown");
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	/* the guest shut itself down; QEMU did not just quit */

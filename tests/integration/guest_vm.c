@@ -1,6 +1,7 @@
 /*
- * guest_vm.c - boots the default guest under QEMU for the guest-kit tests
- * and the boot benchmark (see guest_vm.h). It owns the QEMU command line
+ * guest_vm.c - boots the default guest under QEMU for the guest-kit and
+ * guest-network tests (see guest_vm.h), and the cmocka checks they share
+ * (guest_vm_fail, guest_vm_expect_exit). It owns the QEMU command line
  * for these direct boots (microvm, TCG unless VMC_TEST_ACCEL=kvm, the PVH
  * vmlinux, tsc_early_khz; for arm64 -M virt with a Cortex-A57, which TCG
  * runs ~4x faster than -cpu max and its pointer authentication), the console
@@ -13,13 +14,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "backend/accel.h"
 #include "backend/qmp.h"
@@ -433,4 +439,28 @@ void guest_vm_stop(struct guest_vm *vm)
 	free(vm->log);
 	vm->log = NULL;
 	vm->log_len = 0;
+}
+
+void guest_vm_fail(struct guest_vm *vm, const char *what)
+{
+	fprintf(stderr, "---- console ----\n%s\n---- end ----\n", vm->log ? vm->log : "");
+	guest_vm_stop(vm);
+	fail_msg("%s", what);
+}
+
+void guest_vm_expect_exit(struct guest_vm *vm, int status, int timeout_ms)
+{
+	struct ready_event ev;
+	int qemu_status;
+
+	if (guest_vm_wait_event(vm, READY_EV_EXIT, timeout_ms, &ev) < 0)
+		guest_vm_fail(vm, "no VMC_EXIT");
+	if (ev.exit_status != status) {
+		fprintf(stderr, "VMC_EXIT status=%d, want %d\n", ev.exit_status, status);
+		guest_vm_fail(vm, "wrong workload status");
+	}
+	if (guest_vm_wait_exit(vm, timeout_ms, &qemu_status) < 0)
+		guest_vm_fail(vm, "QEMU did not exit after the workload ended");
+	if (!WIFEXITED(qemu_status) || WEXITSTATUS(qemu_status) != 0)
+		guest_vm_fail(vm, "QEMU did not exit with status 0");
 }

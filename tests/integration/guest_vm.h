@@ -87,5 +87,11 @@ int guest_vm_powerdown(struct guest_vm *vm);
 /* Kills QEMU if it still runs, reaps it, closes everything, removes the
  * temporary directory. Safe to call twice. */
 void guest_vm_stop(struct guest_vm *vm);
+/* cmocka: fails the test with `what` and the console so far, after
+ * stopping QEMU. */
+void guest_vm_fail(struct guest_vm *vm, const char *what);
+/* cmocka: expects the workload's VMC_EXIT status=`status`, then QEMU
+ * exiting 0 by itself, each within timeout_ms; else guest_vm_fail(). */
+void guest_vm_expect_exit(struct guest_vm *vm, int status, int timeout_ms);
 
 #endif
