@@ -49,6 +49,7 @@
 #include "core/fsutil.h"
 #include "core/unixsock.h"
 #include "harness.h"
+#include "../persistent_tap.h"
 #include "vmc.h"
 
 static struct harness H;
@@ -84,28 +85,6 @@ static int setup_real(void **state)
 }
 
 static char tap_made[IFNAMSIZ]; /* a persistent TAP a test made, removed by teardown */
-
-/* Makes (persist 1) or removes (0) the persistent TAP `name`; -1 with why. */
-static int persistent_tap(const char *name, int persist, char *why, size_t len)
-{
-	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		snprintf(why, len, "/dev/net/tun: %s", strerror(errno));
-		return -1;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, persist) < 0) {
-		snprintf(why, len, "TUNSETIFF/TUNSETPERSIST: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
 
 static int teardown(void **state)
 {

@@ -44,6 +44,7 @@
 #include "core/fsutil.h"
 #include "core/spawn.h"
 #include "vmc.h"
+#include "../persistent_tap.h"
 
 static char dir[64];
 static char path_buf[8][256];
@@ -389,28 +390,6 @@ static void chv_argv__missing_tap_refused(void **state)
 	expect_refused(cfg, VMC_ENOTFOUND, "no TAP device 'vmcnotap0'");
 }
 
-/* A persistent TAP named like this test, or -1 (why says why). */
-static int make_persistent_tap(char name[IFNAMSIZ], int persist, char *why, size_t len)
-{
-	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		snprintf(why, len, "/dev/net/tun: %s", strerror(errno));
-		return -1;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, persist) < 0) {
-		snprintf(why, len, "TUNSETIFF/TUNSETPERSIST: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static void chv_argv__tap_nic_as_fd(void **state)
 {
 	struct vmc_config *cfg = base_config();
@@ -421,7 +400,7 @@ static void chv_argv__tap_nic_as_fd(void **state)
 
 	(void)state;
 	snprintf(name, sizeof(name), "vmcargv%d", (int)getpid() % 100000);
-	if (make_persistent_tap(name, 1, why, sizeof(why)) < 0) {
+	if (persistent_tap(name, 1, why, sizeof(why)) < 0) {
 		print_message("skipped: cannot make a TAP device here (%s)\n", why);
 		vmc_config_free(cfg);
 		skip();
@@ -440,7 +419,7 @@ static void chv_argv__tap_nic_as_fd(void **state)
 	assert_true(fcntl(launch.pass_fds[2], F_GETFD) & FD_CLOEXEC);
 	backend_chv_ops.free(vm);
 	vmc_config_free(cfg);
-	assert_int_equal(make_persistent_tap(name, 0, why, sizeof(why)), 0);
+	assert_int_equal(persistent_tap(name, 0, why, sizeof(why)), 0);
 }
 
 static void chv_argv__tcg_refused(void **state)
