@@ -18,12 +18,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <time.h>
 #include <unistd.h>
 
 #define NEWROOT "/newroot"
@@ -68,29 +70,56 @@ static int find_by_serial(const char *serial, char *dev, size_t devlen)
 	return found;
 }
 
+/* The disk's node, if it is there yet: 0, or -1. */
+static int find_device(const struct init_config *cfg, char *dev, size_t devlen)
+{
+	struct stat sb;
+
+	if (cfg->root_serial[0])
+		return find_by_serial(cfg->root_serial, dev, devlen) == 0 && stat(dev, &sb) == 0 ?
+		       0 : -1;
+	snprintf(dev, devlen, "%s", cfg->root_dev);
+	return stat(dev, &sb) == 0 ? 0 : -1;
+}
+
 /*
  * The disk's driver was loaded by the module coldplug, but its probe and
- * devtmpfs node may trail the module load a little: retry for a bounded
- * time. There is no uevent listener in vmc-init to wait on instead.
+ * devtmpfs node may trail the module load a little. The kernel announces
+ * every new device on the uevent netlink group after devtmpfs made its
+ * node, so: listen first, look, and look again after each uevent, for a
+ * bounded time.
  */
 static int wait_device(const struct init_config *cfg, char *dev, size_t devlen)
 {
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
 	long deadline = init_now_ms() + DEVICE_WAIT_MS;
-	struct stat sb;
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			NETLINK_KOBJECT_UEVENT);
+	int rc = -1;
 
-	for (;;) {
-		if (cfg->root_serial[0]) {
-			if (find_by_serial(cfg->root_serial, dev, devlen) == 0 && stat(dev, &sb) == 0)
-				return 0;
-		} else {
-			snprintf(dev, devlen, "%s", cfg->root_dev);
-			if (stat(dev, &sb) == 0)
-				return 0;
-		}
-		if (init_now_ms() >= deadline)
-			return -1;
-		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		fd = -1;
 	}
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		char buf[4096];
+		long left;
+
+		if (find_device(cfg, dev, devlen) == 0) {
+			rc = 0;
+			break;
+		}
+		left = deadline - init_now_ms();
+		if (left <= 0 || fd < 0)
+			break;
+		if (poll(&pfd, 1, (int)left) > 0)
+			while (recv(fd, buf, sizeof(buf), 0) > 0)
+				; /* which device does not matter: look again */
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 /* Deletes everything under dirfd that lives on device `dev`. */
