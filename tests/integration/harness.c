@@ -196,18 +196,24 @@ int harness_run(const char *const *argv, char *out, size_t out_len, enum harness
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-int harness_cli(const struct harness *h, char *out, size_t out_len, const char *const *args)
+int harness_cli_err(const struct harness *h, char *out, size_t out_len, enum harness_stderr err,
+		    const char *const *args)
 {
-	const char *argv[32];
+	const char *argv[40];
 	int n = 0;
 
 	argv[n++] = h->cli;
 	argv[n++] = "--state-dir";
 	argv[n++] = h->state_dir;
-	for (int i = 0; args[i] && n < 31; i++)
+	for (int i = 0; args[i] && n < 39; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	return harness_run(argv, out, out_len, HARNESS_STDERR_INHERIT);
+	return harness_run(argv, out, out_len, err);
+}
+
+int harness_cli(const struct harness *h, char *out, size_t out_len, const char *const *args)
+{
+	return harness_cli_err(h, out, out_len, HARNESS_STDERR_INHERIT, args);
 }
 
 long harness_console_size(const struct harness *h, const char *ns, const char *name)

@@ -47,6 +47,9 @@ int harness_run(const char *const *argv, char *out, size_t out_len, enum harness
 /* Runs the CLI with args (NULL-terminated) and the harness's state dir;
  * returns its exit status, or -1. stdout captured into out (may be NULL). */
 int harness_cli(const struct harness *h, char *out, size_t out_len, const char *const *args);
+/* The same, with the CLI's stderr sent as `err` says. */
+int harness_cli_err(const struct harness *h, char *out, size_t out_len, enum harness_stderr err,
+		    const char *const *args);
 /* Bytes in the VM's serial.log, or -1. */
 long harness_console_size(const struct harness *h, const char *ns, const char *name);
 /* Waits until the VM's console log (namespace default) contains `text`;

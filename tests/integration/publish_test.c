@@ -55,16 +55,7 @@ static int ns_made;
 /* The CLI with the harness's state dir; output (both streams) in out. */
 static int vmc(char *out, size_t len, const char *const *args)
 {
-	const char *argv[40];
-	int n = 0;
-
-	argv[n++] = H.cli;
-	argv[n++] = "--state-dir";
-	argv[n++] = H.state_dir;
-	for (int i = 0; args[i] && n < 39; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	return harness_run(argv, out, len, HARNESS_STDERR_CAPTURE);
+	return harness_cli_err(&H, out, len, HARNESS_STDERR_CAPTURE, args);
 }
 
 static int ip(const char *const *args)
